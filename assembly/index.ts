@@ -1,0 +1,14 @@
+// The Wasm ABI of iobs. Every export works on raw pointers into one linear memory that
+// the TypeScript facade creates, imports here as env.memory, and manages (src/backends/wasm).
+// Conventions, shared by every kernel:
+// - matrices are row-major; a leading dimension is the distance between rows, in elements;
+// - flags are i32: trans 0 = as stored, 1 = transposed; uplo 0 = lower, 1 = upper;
+// - a kernel that needs scratch takes a `work` pointer and exports `<name>WorkBytes` for its size;
+// - LAPACK-style kernels return an i32 info: 0 on success, j + 1 when column j failed.
+
+/** First free byte after the module's static data: the facade's arena starts at or after it. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+export { sgemm, dgemm, sgemmWorkBytes, dgemmWorkBytes } from './blas/gemm';

@@ -1,0 +1,24 @@
+// Builds dist/: both Wasm variants of assembly/, the ESM library bundle, the CLI, the typings.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { build } from 'esbuild';
+
+const bin = (name) => new URL(`../node_modules/.bin/${name}`, import.meta.url).pathname;
+const run = (cmd, args) => execFileSync(cmd, args, { stdio: 'inherit' });
+
+rmSync('dist', { recursive: true, force: true });
+mkdirSync('dist', { recursive: true });
+run(bin('asc'), ['--config', 'asconfig.json', '--target', 'release', '-o', 'dist/iobs-simd.wasm']);
+run(bin('asc'), ['--config', 'asconfig.json', '--target', 'release', '--enable', 'relaxed-simd', '-o', 'dist/iobs-relaxed.wasm']);
+
+const common = { bundle: true, format: 'esm', target: 'es2022', sourcemap: true, logLevel: 'warning' };
+await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', platform: 'neutral', external: ['node:*'] });
+await build({
+  ...common,
+  entryPoints: ['src/cli/main.ts'],
+  outfile: 'dist/cli.js',
+  platform: 'node',
+  banner: { js: '#!/usr/bin/env node' },
+  external: ['@tensorflow/*'],
+});
+run(bin('tsc'), ['-p', 'tsconfig.json']);

@@ -1,0 +1,59 @@
+// A registry of backends in the manner of onnxruntime-web's backend-impl: each entry has a
+// priority and a lazy factory; resolve() tries them best-first, remembers a factory that threw
+// as aborted (with its reason), warns when a backend asked for by name was skipped, and when
+// none works throws an error that lists every reason.
+import type { BackendFactory, KernelBackend } from './types.js';
+
+interface Entry {
+  name: string;
+  priority: number;
+  factory: BackendFactory;
+}
+
+/** Outcome of resolving a backend: the backend and the names skipped with their reasons. */
+export interface Resolution {
+  backend: KernelBackend;
+  skipped: { name: string; reason: string }[];
+}
+
+export class BackendRegistry {
+  private readonly entries = new Map<string, Entry>();
+
+  /** Adds (or replaces) a backend. Higher priority is tried first. */
+  register(name: string, factory: BackendFactory, priority: number): void {
+    this.entries.set(name, { name, priority, factory });
+  }
+
+  /** Registered names, best first. */
+  names(): string[] {
+    return [...this.entries.values()].sort((a, b) => b.priority - a.priority).map((e) => e.name);
+  }
+
+  /**
+   * Makes the first backend that initialises: from `wanted` in the order given, or from all
+   * registered backends by priority when `wanted` is empty. Each call makes a new backend
+   * instance (instances own their memory and are never shared behind the caller's back).
+   */
+  async resolve(wanted: readonly string[] = [], warn: (msg: string) => void = console.warn): Promise<Resolution> {
+    for (const name of wanted) {
+      if (!this.entries.has(name)) {
+        throw new RangeError(`init: argument backend names unknown backend ${JSON.stringify(name)}; known: ${this.names().join(', ')}`);
+      }
+    }
+    const order = wanted.length > 0 ? [...wanted] : this.names();
+    const skipped: { name: string; reason: string }[] = [];
+    for (const name of order) {
+      const entry = this.entries.get(name)!;
+      try {
+        const backend = await entry.factory();
+        if (wanted.length > 0 && skipped.length > 0) {
+          warn(`iobs: backend ${skipped.map((s) => `${s.name} (${s.reason})`).join(', ')} unavailable; using ${name}`);
+        }
+        return { backend, skipped };
+      } catch (err) {
+        skipped.push({ name, reason: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    throw new Error(`iobs: no backend could be initialised: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+  }
+}

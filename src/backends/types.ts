@@ -1,0 +1,26 @@
+import type { Matrix, Storage } from '../core/matrix.js';
+
+/** Which triangle of a square matrix a kernel reads or writes. */
+export type Uplo = 'lower' | 'upper';
+/** Which side a triangular matrix multiplies from in trsm. */
+export type Side = 'left' | 'right';
+
+/**
+ * What every backend provides: storage and the dense kernels, one method each. Arguments are
+ * already validated by the public functions in src/linalg (shapes, dtypes, ranges), so a backend
+ * only computes. Every matrix passed to one call has the same dtype; a backend dispatches on it
+ * (the s- and d- kernels of the Wasm module). Results are written in place.
+ */
+export interface KernelBackend {
+  /** Registry name, e.g. 'wasm-relaxed', 'wasm-simd', 'reference'. */
+  readonly name: string;
+  /** Zero-filled storage of byteLength bytes owned by this backend. */
+  allocate(byteLength: number): Storage;
+  /** C = alpha * op(A) * op(B) + beta * C. */
+  gemm(transA: boolean, transB: boolean, alpha: number, A: Matrix, B: Matrix, beta: number, C: Matrix): void;
+  /** Releases everything the backend holds (its Wasm memory); later calls fail. */
+  dispose(): void;
+}
+
+/** How a backend is made: lazily, once, by the registry. */
+export type BackendFactory = () => Promise<KernelBackend>;

@@ -1,0 +1,61 @@
+// The Wasm backends: one class over the kernel module, registered twice (relaxed-SIMD and
+// plain-SIMD builds). The memory is created here and imported by the module, so a later
+// worker pool can share it; the arena hands out blocks of it as matrix storage.
+import type { Matrix, Storage } from '../../core/matrix.js';
+import type { KernelBackend } from '../types.js';
+import { Arena, MemoryStorage } from './arena.js';
+import { WasmContext } from './context.js';
+import type { KernelExports } from './exports.js';
+import { gemm } from './kernels/gemm.js';
+import { compileKernels, type WasmSource, type WasmVariant } from './loader.js';
+
+/** Options for the Wasm backends. */
+export interface WasmOptions extends WasmSource {
+  /** Initial memory in 64 KiB pages (grows on demand). */
+  initialPages?: number;
+  /** Maximum memory in 64 KiB pages (default 65536: 4 GiB). */
+  maximumPages?: number;
+}
+
+export class WasmBackend implements KernelBackend {
+  private constructor(
+    readonly name: string,
+    readonly variant: WasmVariant,
+    private readonly w: WasmContext,
+  ) {}
+
+  /** Compiles and instantiates the module for a variant over a fresh memory. */
+  static async create(variant: WasmVariant, options: WasmOptions = {}): Promise<WasmBackend> {
+    const module = await compileKernels(variant, options);
+    const memory = new WebAssembly.Memory({ initial: options.initialPages ?? 256, maximum: options.maximumPages ?? 65536 });
+    const instance = await WebAssembly.instantiate(module, {
+      env: {
+        memory,
+        abort: (_msg: number, _file: number, line: number, col: number) => {
+          throw new Error(`iobs: Wasm kernel aborted at ${line}:${col}`);
+        },
+      },
+    });
+    const exports = instance.exports as unknown as KernelExports & { _start?: () => void };
+    exports._start?.();
+    const name = `wasm-${variant}`;
+    return new WasmBackend(name, variant, new WasmContext(name, exports, new Arena(memory, exports.heapBase())));
+  }
+
+  /** The Wasm memory the kernels run in. */
+  get memory(): WebAssembly.Memory {
+    return this.w.arena.memory;
+  }
+
+  allocate(byteLength: number): Storage {
+    return new MemoryStorage(this.name, this.w.arena, this.w.arena.alloc(byteLength), byteLength);
+  }
+
+  gemm(transA: boolean, transB: boolean, alpha: number, A: Matrix, B: Matrix, beta: number, C: Matrix): void {
+    gemm(this.w, transA, transB, alpha, A, B, beta, C);
+  }
+
+  dispose(): void {
+    // Memory is reclaimed by the garbage collector once the backend is unreachable.
+  }
+}

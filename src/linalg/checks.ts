@@ -1,0 +1,50 @@
+// Validation shared by the public kernel functions.
+import type { DType } from '../core/dtype.js';
+import { rangeError, show, typeError } from '../core/errors.js';
+import { Matrix } from '../core/matrix.js';
+
+/** Throws unless M is a live Matrix of the given dtype; returns it typed. */
+export function checkMatrix<D extends DType>(fn: string, arg: string, M: unknown, dtype: D): Matrix<D> {
+  if (!(M instanceof Matrix)) throw typeError(fn, arg, M, 'a Matrix');
+  if (M.storage.released) throw rangeError(fn, arg, M, 'a matrix that has not been freed');
+  if (M.dtype !== dtype) throw typeError(fn, arg, M, `a ${dtype} matrix (${fn} is the ${dtype} kernel)`);
+  return M as Matrix<D>;
+}
+
+/** Throws unless M is square. */
+export function checkSquare(fn: string, arg: string, M: Matrix): void {
+  if (M.rows !== M.cols) throw rangeError(fn, arg, M, 'a square matrix');
+}
+
+/** Throws unless M has exactly rows x cols. */
+export function checkShape(fn: string, arg: string, M: Matrix, rows: number, cols: number, why: string): void {
+  if (M.rows !== rows || M.cols !== cols) throw rangeError(fn, arg, M, `${rows}x${cols} (${why})`);
+}
+
+/** Throws if an output matrix shares storage with an input it must not overlap. */
+export function checkNoAlias(fn: string, out: string, O: Matrix, inputs: Record<string, Matrix>): void {
+  for (const [name, M] of Object.entries(inputs)) {
+    if (M.storage === O.storage && overlaps(M, O)) {
+      throw rangeError(fn, out, O, `not to overlap input ${name} (${show(M)})`);
+    }
+  }
+}
+
+function span(M: Matrix): [number, number] {
+  return [M.offset, M.offset + (M.rows - 1) * M.stride + M.cols];
+}
+
+function overlaps(a: Matrix, b: Matrix): boolean {
+  if (a.size === 0 || b.size === 0) return false;
+  const [a0, a1] = span(a), [b0, b1] = span(b);
+  return a0 < b1 && b0 < a1;
+}
+
+/** Reads an optional options object, rejecting anything but a plain object. */
+export function checkOptions<T extends object>(fn: string, options: unknown): Partial<T> {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw typeError(fn, 'options', options, 'an object');
+  }
+  return options as Partial<T>;
+}
