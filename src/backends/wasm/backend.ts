@@ -48,6 +48,7 @@ export class WasmBackend implements KernelBackend {
   }
 
   allocate(byteLength: number): Storage {
+    if (this.w.closed) throw new Error(`iobs: backend ${this.name} was disposed`);
     return new MemoryStorage(this.name, this.w.arena, this.w.arena.alloc(byteLength), byteLength);
   }
 
@@ -56,6 +57,7 @@ export class WasmBackend implements KernelBackend {
   }
 
   dispose(): void {
-    // Memory is reclaimed by the garbage collector once the backend is unreachable.
+    // The memory itself is reclaimed by the garbage collector once nothing refers to it.
+    this.w.closed = true;
   }
 }

@@ -14,6 +14,9 @@ export interface Operand {
 }
 
 export class WasmContext {
+  /** Set by dispose(); every later call fails. */
+  closed = false;
+
   constructor(
     readonly name: string,
     readonly exports: KernelExports,
@@ -30,6 +33,7 @@ export class WasmContext {
    * kernel writes; staged copies of those are copied back. Scratch of `workBytes` is passed too.
    */
   call<R>(mats: readonly Matrix[], written: readonly boolean[], workBytes: number, body: (ops: Operand[], work: number) => R): R {
+    if (this.closed) throw new Error(`iobs: backend ${this.name} was disposed`);
     const staged: { M: Matrix; ptr: number }[] = [];
     let work = 0;
     try {

@@ -1,0 +1,92 @@
+// The backend registry and init(): priorities, fallbacks with reasons, warnings, bad names,
+// and where the .wasm comes from.
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import * as lib from '../../dist/index.js';
+
+const fake = (name: string) => async () => ({ name }) as unknown as lib.KernelBackend;
+const broken = (why: string) => async (): Promise<lib.KernelBackend> => {
+  throw new Error(why);
+};
+
+describe('BackendRegistry', () => {
+  it('tries backends best first and reports the ones skipped', async () => {
+    const r = new lib.BackendRegistry();
+    r.register('low', fake('low'), 1);
+    r.register('high', broken('no GPU'), 10);
+    r.register('mid', fake('mid'), 5);
+    expect(r.names()).toEqual(['high', 'mid', 'low']);
+    const { backend, skipped } = await r.resolve([]);
+    expect(backend.name).toBe('mid');
+    expect(skipped).toEqual([{ name: 'high', reason: 'no GPU' }]);
+  });
+
+  it('warns when a backend asked for by name was dropped', async () => {
+    const r = new lib.BackendRegistry();
+    r.register('a', broken('missing feature X'), 10);
+    r.register('b', fake('b'), 5);
+    const warnings: string[] = [];
+    const { backend } = await r.resolve(['a', 'b'], (m) => warnings.push(m));
+    expect(backend.name).toBe('b');
+    expect(warnings.join()).toMatch(/a \(missing feature X\).*using b/);
+  });
+
+  it('lists every reason when nothing works, and names unknown backends', async () => {
+    const r = new lib.BackendRegistry();
+    r.register('a', broken('reason A'), 2);
+    r.register('b', broken('reason B'), 1);
+    await expect(r.resolve([])).rejects.toThrow(/a: reason A; b: reason B/);
+    await expect(r.resolve(['webgpu'])).rejects.toThrow(/unknown backend "webgpu"; known: a, b/);
+  });
+});
+
+describe('init', () => {
+  it('picks the best Wasm build this engine supports', async () => {
+    const la = await lib.init();
+    const f = lib.probeFeatures();
+    expect(la.backendName).toBe(f.relaxedSimd ? 'wasm-relaxed' : 'wasm-simd');
+  });
+
+  it('loads the module from wasmPaths or wasmBinary', async () => {
+    const dist = new URL('../../dist/', import.meta.url);
+    const a = await lib.init({ backend: 'wasm-simd', wasmPaths: dist });
+    const bytes = await readFile(new URL('iobs-simd.wasm', dist));
+    const b = await lib.init({ backend: 'wasm-simd', wasmBinary: bytes });
+    for (const la of [a, b]) {
+      const C = la.matrix(1, 1);
+      la.sgemm(la.fromArray([2], 1, 1), la.fromArray([3], 1, 1), C);
+      expect(C.get(0, 0)).toBe(6);
+    }
+  });
+
+  it('fails with the path when the .wasm is missing, and falls back when allowed', async () => {
+    await expect(lib.init({ backend: 'wasm-simd', wasmPaths: '/nonexistent/' })).rejects.toThrow(/wasm-simd: .*nonexistent/);
+    const warnings: string[] = [];
+    const la = await lib.init({ backend: ['wasm-simd', 'reference'], wasmPaths: '/nonexistent/', warn: (m) => warnings.push(m) });
+    expect(la.backendName).toBe('reference');
+    expect(warnings[0]).toMatch(/wasm-simd/);
+  });
+
+  it('rejects bad options by name', async () => {
+    await expect(lib.init({ backend: 42 as never })).rejects.toThrow(/init: argument backend/);
+    await expect(lib.init(null as never)).rejects.toThrow(/init: argument options/);
+  });
+
+  it('moves matrices between backends by staging', async () => {
+    const wasm = await lib.init({ backend: 'wasm-simd' });
+    const ref = await lib.init({ backend: 'reference' });
+    const A = ref.fromArray([1, 2, 3, 4], 2, 2), B = wasm.fromArray([1, 0, 0, 1], 2, 2), C = ref.matrix(2, 2);
+    wasm.sgemm(A, B, C);
+    expect(Array.from(C.toArray())).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe('dispose', () => {
+  it('makes later calls on a Wasm backend fail clearly', async () => {
+    const la = await lib.init({ backend: 'wasm-simd' });
+    const A = la.matrix(1, 1);
+    la.dispose();
+    expect(() => la.matrix(1, 1)).toThrow(/wasm-simd was disposed/);
+    expect(() => la.sgemm(A, A, la.matrix(1, 1) as never)).toThrow();
+  });
+});
