@@ -124,7 +124,7 @@ function formatRatio(r: number): string {
 }
 
 function formatSeconds(s: number): string {
-  return s >= 1e-3 ? s.toFixed(4) : s.toExponential(2);
+  return s >= 1e-3 ? s.toPrecision(3) : s.toExponential(2);
 }
 
 function table(rows: BenchRow[], ratios: BenchRatio[], notes: Map<string, string>): string {
