@@ -1,4 +1,223 @@
-export async function bench(_args: string[]): Promise<number> {
-  process.stderr.write('iobs bench: not built yet\n');
-  return 1;
+// `iobs bench`: times each kernel of bench/kernels.ts at a few sizes on one backend, and the
+// peers of bench/peers.ts on the same work, and prints GFLOP/s and our ratio to each peer.
+// Progress goes to stderr; stdout holds the table, or with --json one JSON line.
+import { parseArgs } from 'node:util';
+import { defaultRegistry, init } from '../init.js';
+import { probeFeatures } from '../backends/wasm/loader.js';
+import { KERNELS, type KernelEntry } from './bench/kernels.js';
+import { PEERS, type Peer } from './bench/peers.js';
+import { bestTime, rng, type TimingOptions } from './bench/util.js';
+
+export const BENCH_USAGE = `usage: iobs bench [--json] [--quick] [--backend NAME] [--kernels a,b] [--peers a,b|none]
+
+  --json            last stdout line: {"results":[{kernel,n,threads,backend,gflops,seconds}...],"ratios":[...]}
+  --quick           sizes 256, 512, 1024 (default adds 2048)
+  --backend NAME    ${defaultRegistry().names().join(', ')} (default: the best that starts)
+  --kernels a,b     kernels to time: ${KERNELS.map((k) => k.kernel).join(', ')} (default: all)
+  --peers a,b|none  peers to time: ${PEERS.map((p) => p.backend).join(', ')} (default: all)
+`;
+
+/** One line of the results. */
+export interface BenchRow {
+  kernel: string;
+  n: number;
+  threads: number;
+  backend: string;
+  gflops: number;
+  seconds: number;
+}
+
+export interface BenchRatio {
+  kernel: string;
+  n: number;
+  peer: string;
+  /** Our GFLOP/s over the peer's (above 1: we are faster). */
+  ratio: number;
+}
+
+class UsageError extends Error {}
+
+function list(flag: string, value: string, known: readonly string[], extra: readonly string[] = []): string[] {
+  const names = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (names.length === 0) throw new UsageError(`${flag} ${JSON.stringify(value)}: expected a comma-separated list`);
+  for (const name of names) {
+    if (!known.includes(name) && !extra.includes(name)) {
+      throw new UsageError(`${flag} ${JSON.stringify(value)}: unknown name ${JSON.stringify(name)} (known: ${[...known, ...extra].join(', ')})`);
+    }
+  }
+  return names;
+}
+
+interface Options {
+  json: boolean;
+  sizes: number[];
+  backend?: string;
+  kernels: KernelEntry[];
+  peers: Peer[];
+  timing: TimingOptions;
+}
+
+function parse(args: string[]): Options | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        json: { type: 'boolean', default: false },
+        quick: { type: 'boolean', default: false },
+        backend: { type: 'string' },
+        kernels: { type: 'string' },
+        peers: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+        // Not in the usage text: for tests and quick experiments.
+        sizes: { type: 'string' },
+        'min-time': { type: 'string' },
+      },
+    }));
+  } catch (err) {
+    // parseArgs names the flag ('--x'); add the argument as typed, value included.
+    const message = err instanceof Error ? err.message : String(err);
+    const flag = /'(-{1,2}[^' ]+)/.exec(message)?.[1];
+    const typed = flag === undefined ? undefined : args.find((a) => a === flag || a.startsWith(flag + '='));
+    const at = typed === undefined ? -1 : args.indexOf(typed);
+    const shown = typed === undefined ? '' : typed.includes('=') || at + 1 >= args.length || args[at + 1].startsWith('-') ? typed : `${typed} ${args[at + 1]}`;
+    throw new UsageError(shown ? `${message} (argument: ${JSON.stringify(shown)})` : message);
+  }
+  if (values.help) return 'help';
+  const backends = defaultRegistry().names();
+  if (values.backend !== undefined && !backends.includes(values.backend)) {
+    throw new UsageError(`--backend ${JSON.stringify(values.backend)}: unknown backend (known: ${backends.join(', ')})`);
+  }
+  const kernelNames = values.kernels === undefined ? KERNELS.map((k) => k.kernel) : list('--kernels', values.kernels, KERNELS.map((k) => k.kernel));
+  const peerNames = values.peers === undefined ? PEERS.map((p) => p.backend) : list('--peers', values.peers, PEERS.map((p) => p.backend), ['none']);
+  let sizes = values.quick ? [256, 512, 1024] : [256, 512, 1024, 2048];
+  if (values.sizes !== undefined) {
+    sizes = values.sizes.split(',').map((s) => Number(s.trim()));
+    if (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 8192)) {
+      throw new UsageError(`--sizes ${JSON.stringify(values.sizes)}: expected comma-separated integers in 1..8192`);
+    }
+  }
+  let minTime = 0.3;
+  if (values['min-time'] !== undefined) {
+    minTime = Number(values['min-time']);
+    if (!(minTime >= 0 && minTime <= 60) || values['min-time'].trim() === '') {
+      throw new UsageError(`--min-time ${JSON.stringify(values['min-time'])}: expected seconds in 0..60`);
+    }
+  }
+  const kernels = KERNELS.filter((k) => kernelNames.includes(k.kernel));
+  return {
+    json: values.json,
+    sizes,
+    backend: values.backend,
+    kernels,
+    peers: PEERS.filter((p) => peerNames.includes(p.backend) && kernelNames.includes(p.kernel)),
+    timing: { minTime, minSamples: 3, warmup: true },
+  };
+}
+
+const sig = (x: number, digits: number) => Number(x.toPrecision(digits));
+
+function formatRatio(r: number): string {
+  return r >= 10 ? `${r.toFixed(0)}x` : `${r.toFixed(2)}x`;
+}
+
+function formatSeconds(s: number): string {
+  return s >= 1e-3 ? s.toPrecision(3) : s.toExponential(2);
+}
+
+function table(rows: BenchRow[], ratios: BenchRatio[], notes: Map<string, string>): string {
+  const head = ['kernel', 'n', 'backend', 'GFLOP/s', 'seconds', 'ours vs peer (GFLOP/s ratio)'];
+  const body = rows.map((r) => {
+    const vs = ratios
+      .filter((q) => q.kernel === r.kernel && q.n === r.n && !PEERS.some((p) => p.backend === r.backend))
+      .map((q) => `${formatRatio(q.ratio)} ${q.peer}`)
+      .join(', ');
+    const note = notes.get(`${r.kernel}/${r.n}/${r.backend}`);
+    return [r.kernel, String(r.n), r.backend, r.gflops.toFixed(2), formatSeconds(r.seconds), note ? `(${note})` : vs];
+  });
+  const width = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 1 || i === 3 || i === 4 ? c.padStart(width[i]) : c.padEnd(width[i]))).join('  ').trimEnd();
+  return [line(head), line(width.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
+}
+
+export async function bench(args: string[]): Promise<number> {
+  let o: Options | 'help';
+  try {
+    o = parse(args);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`iobs bench: ${err.message}\n${BENCH_USAGE}`);
+    return 2;
+  }
+  if (o === 'help') {
+    process.stdout.write(BENCH_USAGE);
+    return 0;
+  }
+  const opts = o;
+  const log = (line: string) => process.stderr.write(line + '\n');
+  // Libraries loaded for the peers may console.log (tfjs does in Node); stdout is ours.
+  console.log = console.info = console.debug = (...a: unknown[]) => console.error(...a);
+
+  const la = await init({ backend: opts.backend, warn: log });
+  const features = probeFeatures();
+  log(`iobs bench: backend ${la.backendName} (Wasm SIMD ${features.simd}, relaxed SIMD ${features.relaxedSimd}), threads 1, sizes ${opts.sizes.join(', ')}`);
+  if (opts.backend === undefined && !features.relaxedSimd) log('iobs bench: relaxed SIMD unavailable in this engine; the FMA build is not measured');
+
+  const rows: BenchRow[] = [];
+  const notes = new Map<string, string>();
+  const row = (kernel: string, n: number, backend: string, flops: number, seconds: number): BenchRow => ({
+    kernel, n, threads: 1, backend, gflops: sig(flops / seconds / 1e9, 5), seconds: sig(seconds, 5),
+  });
+  for (const k of opts.kernels) {
+    for (const n of opts.sizes) {
+      const rand = rng(n * 7919 + 17);
+      const state = k.prepare(la, n, rand);
+      try {
+        const { seconds, samples } = await bestTime(() => k.run(state), opts.timing);
+        k.check(state, rand);
+        const r = row(k.kernel, n, la.backendName, k.flops(n), seconds);
+        rows.push(r);
+        log(`  ${k.kernel} n=${n} ${la.backendName} ${r.gflops.toFixed(2)} GFLOP/s (best of ${samples})`);
+      } finally {
+        k.release(state);
+      }
+    }
+  }
+  for (const p of opts.peers) {
+    const k = opts.kernels.find((e) => e.kernel === p.kernel)!;
+    log(`iobs bench: peer ${p.backend} (${p.kernel})`);
+    const got = await p.measure(opts.sizes, { timing: opts.timing, log });
+    if (!Array.isArray(got)) {
+      log(`iobs bench: peer ${p.backend} skipped: ${got.skipped}`);
+      continue;
+    }
+    for (const t of got) {
+      rows.push(row(p.kernel, t.n, p.backend, k.flops(t.n), t.seconds));
+      if (t.note) notes.set(`${p.kernel}/${t.n}/${p.backend}`, t.note);
+    }
+  }
+
+  const isPeer = (backend: string) => PEERS.some((p) => p.backend === backend);
+  const ratios: BenchRatio[] = [];
+  for (const ours of rows.filter((r) => !isPeer(r.backend))) {
+    for (const p of opts.peers) {
+      const theirs = rows.find((r) => r.backend === p.backend && r.kernel === ours.kernel && r.n === ours.n);
+      if (theirs) ratios.push({ kernel: ours.kernel, n: ours.n, peer: p.backend, ratio: sig(ours.gflops / theirs.gflops, 4) });
+    }
+  }
+  // Rows grouped by kernel, then size, ours first.
+  const order = (r: BenchRow) => opts.kernels.findIndex((k) => k.kernel === r.kernel);
+  rows.sort((a, b) => order(a) - order(b) || a.n - b.n || Number(isPeer(a.backend)) - Number(isPeer(b.backend)));
+
+  const text = table(rows, ratios, notes);
+  if (opts.json) {
+    process.stderr.write('\n' + text);
+    process.stdout.write(JSON.stringify({ results: rows, ratios }) + '\n');
+  } else {
+    process.stdout.write(text);
+  }
+  return 0;
 }
