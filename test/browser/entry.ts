@@ -1,0 +1,65 @@
+// The portable kernel cases in a browser page: bundled by test/browser/run.mjs with the .wasm
+// files beside the bundle (the loader finds them through import.meta.url), then run for every
+// backend that initialises. Results go to window.__iobsResult for the runner to collect.
+import * as lib from '../../dist/index.js';
+import { allCases, runCases } from '../cases/index.js';
+
+export interface BrowserResult {
+  passed: number;
+  failed: number;
+  lines: string[];
+}
+
+declare global {
+  interface Window {
+    __iobsResult?: BrowserResult;
+  }
+}
+
+const BACKENDS = ['wasm-relaxed', 'wasm-simd', 'reference'];
+
+async function main(): Promise<BrowserResult> {
+  const lines: string[] = [];
+  const log = (line: string) => {
+    lines.push(line);
+    console.log(line);
+  };
+  let passed = 0, failed = 0;
+  const features = lib.probeFeatures();
+  const supported: Record<string, boolean> = { 'wasm-relaxed': features.relaxedSimd, 'wasm-simd': features.simd, reference: true };
+  log(`${navigator.userAgent}: simd ${features.simd}, relaxed simd ${features.relaxedSimd}`);
+  const cases = allCases();
+  const ref = await lib.init({ backend: 'reference' });
+  for (const name of BACKENDS) {
+    let la;
+    try {
+      la = await lib.init({ backend: name, warn: () => {} });
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      // A backend this engine supports that fails to start (a missing .wasm, say) is a failure.
+      if (supported[name]) {
+        log(`FAIL ${name}: supported by this engine but did not initialise: ${why}`);
+        failed++;
+      } else {
+        log(`skip ${name}: ${why}`);
+      }
+      continue;
+    }
+    const r = await runCases(cases, { lib: lib as never, la: la as never, ref: ref as never }, log);
+    log(`${name}: ${r.passed} passed, ${r.failed} failed`);
+    passed += r.passed;
+    failed += r.failed;
+  }
+  return { passed, failed, lines };
+}
+
+main().then(
+  (result) => {
+    window.__iobsResult = result;
+  },
+  (err) => {
+    const message = err instanceof Error ? err.stack ?? err.message : String(err);
+    console.error(message);
+    window.__iobsResult = { passed: 0, failed: 1, lines: [`FAIL runner: ${message}`] };
+  },
+);

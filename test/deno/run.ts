@@ -1,0 +1,40 @@
+// The portable kernel cases under Deno: every backend that initialises here (Deno's V8 has
+// relaxed SIMD on, so both Wasm builds and the reference run). Needs only --allow-read (the
+// loader fetches the .wasm next to dist/index.js through a file: URL).
+// A backend the engine supports (per probeFeatures) that fails to start counts as a failure.
+//   DENO_NO_UPDATE_CHECK=1 deno run --no-lock --no-remote --no-npm --no-config --sloppy-imports \
+//     --allow-read=. test/deno/run.ts
+// (--sloppy-imports: the cases import './gemm.js' meaning gemm.ts, as TypeScript writes it.)
+import * as lib from '../../dist/index.js';
+import { allCases, runCases } from '../cases/index.ts';
+
+const BACKENDS = ['wasm-relaxed', 'wasm-simd', 'reference'];
+
+let passed = 0, failed = 0;
+const features = lib.probeFeatures();
+const supported: Record<string, boolean> = { 'wasm-relaxed': features.relaxedSimd, 'wasm-simd': features.simd, reference: true };
+console.log(`deno ${Deno.version.deno} (V8 ${Deno.version.v8}): simd ${features.simd}, relaxed simd ${features.relaxedSimd}`);
+const cases = allCases();
+const ref = await lib.init({ backend: 'reference' });
+for (const name of BACKENDS) {
+  let la;
+  try {
+    la = await lib.init({ backend: name, warn: () => {} });
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    if (supported[name]) {
+      console.log(`FAIL ${name}: supported by this engine but did not initialise: ${why}`);
+      failed++;
+    } else {
+      console.log(`skip ${name}: ${why}`);
+    }
+    continue;
+  }
+  const r = await runCases(cases, { lib: lib as never, la: la as never, ref: ref as never }, (line) => console.log(line));
+  console.log(`${name}: ${r.passed} passed, ${r.failed} failed`);
+  passed += r.passed;
+  failed += r.failed;
+}
+if (passed + failed === 0) console.log('no cases ran');
+console.log(`deno: ${passed} passed, ${failed} failed`);
+Deno.exit(failed > 0 || passed + failed === 0 ? 1 : 0);
