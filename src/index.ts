@@ -9,3 +9,4 @@ export type { KernelBackend, BackendFactory, Uplo, Side } from './backends/types
 export { WasmBackend, type WasmOptions } from './backends/wasm/backend.js';
 export { probeFeatures, type WasmVariant, type WasmSource } from './backends/wasm/loader.js';
 export { ReferenceBackend } from './backends/reference/backend.js';
+export { parseNpy, formatNpy, type NpyArray } from './io/npy.js';
