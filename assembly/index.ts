@@ -12,3 +12,8 @@ export function heapBase(): usize {
 }
 
 export { sgemm, dgemm, sgemmWorkBytes, dgemmWorkBytes } from './blas/gemm';
+export { strsm, dtrsm, strsmWorkBytes, dtrsmWorkBytes } from './blas/trsm';
+export { strsv, dtrsv, strsvWorkBytes, dtrsvWorkBytes } from './blas/trsv';
+export { spotrf, dpotrf, spotrfWorkBytes, dpotrfWorkBytes } from './lapack/potrf';
+export { spotri, dpotri, spotriWorkBytes, dpotriWorkBytes } from './lapack/potri';
+export { sinvchol, dinvchol, sinvcholWorkBytes, dinvcholWorkBytes } from './lapack/invchol';

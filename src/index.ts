@@ -2,6 +2,8 @@
 export { init, defaultRegistry, type InitOptions } from './init.js';
 export { Linalg } from './linalg/linalg.js';
 export type { GemmOptions } from './linalg/gemm.js';
+export type { TrsmOptions } from './linalg/trsm.js';
+export type { TrsvOptions } from './linalg/trsv.js';
 export { Matrix, HeapStorage, type Storage } from './core/matrix.js';
 export type { DType, FloatArray } from './core/dtype.js';
 export { BackendRegistry, type Resolution } from './backends/registry.js';

@@ -18,6 +18,19 @@ export interface KernelBackend {
   allocate(byteLength: number): Storage;
   /** C = alpha * op(A) * op(B) + beta * C. */
   gemm(transA: boolean, transB: boolean, alpha: number, A: Matrix, B: Matrix, beta: number, C: Matrix): void;
+  /**
+   * Solves op(A) X = alpha B (side 'left') or X op(A) = alpha B (side 'right'); X overwrites B.
+   * A is triangular and only its `uplo` triangle is read; `unit` takes its diagonal as ones.
+   */
+  trsm(side: Side, uplo: Uplo, transA: boolean, unit: boolean, alpha: number, A: Matrix, B: Matrix): void;
+  /** Solves op(A) x = b in place; x is an n x 1 or 1 x n matrix. */
+  trsv(uplo: Uplo, trans: boolean, unit: boolean, A: Matrix, x: Matrix): void;
+  /** Cholesky A = L Lᵀ in place (lower read, strict upper zeroed); returns LAPACK info. */
+  potrf(A: Matrix): number;
+  /** A := A⁻¹ for SPD A (lower read, both triangles written); returns LAPACK info. */
+  potri(A: Matrix): number;
+  /** A := U upper with A⁻¹ = Uᵀ U (lower read, strict lower zeroed); returns info. */
+  invchol(A: Matrix): number;
   /** Releases everything the backend holds (its Wasm memory); later calls fail. */
   dispose(): void;
 }

@@ -48,3 +48,12 @@ export function checkOptions<T extends object>(fn: string, options: unknown): Pa
   }
   return options as Partial<T>;
 }
+
+/** Throws unless x is undefined (giving `fallback`) or one of `choices`. */
+export function checkChoice<C extends string>(fn: string, arg: string, x: unknown, choices: readonly C[], fallback: C): C {
+  if (x === undefined) return fallback;
+  if (typeof x !== 'string' || !(choices as readonly string[]).includes(x)) {
+    throw (typeof x === 'string' ? rangeError : typeError)(fn, arg, x, choices.map((c) => `'${c}'`).join(' or '));
+  }
+  return x as C;
+}

@@ -6,7 +6,10 @@ import { arrayType, bytesPer, isDType } from '../core/dtype.js';
 import { checkInt, rangeError, typeError } from '../core/errors.js';
 import { Matrix } from '../core/matrix.js';
 import type { KernelBackend } from '../backends/types.js';
+import { cholesky } from './cholesky.js';
 import { gemm, type GemmOptions } from './gemm.js';
+import { trsm, type TrsmOptions } from './trsm.js';
+import { trsv, type TrsvOptions } from './trsv.js';
 
 export class Linalg {
   constructor(
@@ -78,6 +81,97 @@ export class Linalg {
   /** C = alpha * op(A) * op(B) + beta * C in float64 (BLAS dgemm); options as sgemm. */
   dgemm(A: Matrix<'float64'>, B: Matrix<'float64'>, C: Matrix<'float64'>, options?: GemmOptions): void {
     gemm(this.backend, 'dgemm', 'float64', A, B, C, options);
+  }
+
+  /**
+   * Triangular solve with many right-hand sides in float32 (BLAS strsm): op(A) X = alpha B
+   * (side 'left') or X op(A) = alpha B (side 'right'); X overwrites B. A is square and only its
+   * `uplo` triangle is read.
+   * @example
+   * const L = la.fromArray([2, 0, 1, 4], 2, 2), B = la.fromArray([2, 4, 9, 10], 2, 2);
+   * la.strsm(L, B);                                   // B = [[1, 2], [2, 2]]
+   * la.strsm(L, B, { side: 'right', transA: true });  // solves X Lᵀ = B
+   */
+  strsm(A: Matrix<'float32'>, B: Matrix<'float32'>, options?: TrsmOptions): void {
+    trsm(this.backend, 'strsm', 'float32', A, B, options);
+  }
+
+  /** Triangular solve with many right-hand sides in float64 (BLAS dtrsm); options as strsm. */
+  dtrsm(A: Matrix<'float64'>, B: Matrix<'float64'>, options?: TrsmOptions): void {
+    trsm(this.backend, 'dtrsm', 'float64', A, B, options);
+  }
+
+  /**
+   * Triangular solve op(A) x = b in place in float32 (BLAS strsv); x is an n x 1 or 1 x n matrix
+   * holding b on entry and the solution on return. Only the `uplo` triangle of A is read.
+   * @example
+   * const U = la.fromArray([2, 1, 0, 4], 2, 2), x = la.fromArray([4, 8], 2, 1);
+   * la.strsv(U, x, { uplo: 'upper' });                // x = [1, 2]
+   */
+  strsv(A: Matrix<'float32'>, x: Matrix<'float32'>, options?: TrsvOptions): void {
+    trsv(this.backend, 'strsv', 'float32', A, x, options);
+  }
+
+  /** Triangular solve op(A) x = b in place in float64 (BLAS dtrsv); options as strsv. */
+  dtrsv(A: Matrix<'float64'>, x: Matrix<'float64'>, options?: TrsvOptions): void {
+    trsv(this.backend, 'dtrsv', 'float64', A, x, options);
+  }
+
+  /**
+   * Cholesky factorization in float32 (LAPACK spotrf, lower): the SPD matrix A, of which only
+   * the lower triangle is read, is overwritten by L with A = L Lᵀ; the strict upper triangle is
+   * set to 0. Returns info: 0 on success, or j + 1 when the leading minor of order j + 1 is not
+   * positive definite (a pivot <= 0, NaN or infinite); A is then partly overwritten and its
+   * contents unspecified. No NaN is ever returned with info 0.
+   * @example
+   * const A = la.fromArray([4, 0, 2, 5], 2, 2);      // lower triangle of [[4, 2], [2, 5]]
+   * la.spotrf(A);                                     // 0; A = [[2, 0], [1, 2]]
+   */
+  spotrf(A: Matrix<'float32'>): number {
+    return cholesky(this.backend, 'potrf', 'spotrf', 'float32', A);
+  }
+
+  /** Cholesky factorization in float64 (LAPACK dpotrf, lower); as spotrf. */
+  dpotrf(A: Matrix<'float64'>): number {
+    return cholesky(this.backend, 'potrf', 'dpotrf', 'float64', A);
+  }
+
+  /**
+   * Inverse of an SPD matrix in float32 via Cholesky (LAPACK spotrf + spotri): only the lower
+   * triangle of A is read, and A is overwritten by the full symmetric A⁻¹. Returns info as
+   * spotrf (on info > 0 the contents of A are unspecified).
+   * @example
+   * const A = la.fromArray([4, 0, 2, 5], 2, 2);
+   * la.spotri(A);                                     // 0; A = [[5, -2], [-2, 4]] / 16
+   */
+  spotri(A: Matrix<'float32'>): number {
+    return cholesky(this.backend, 'potri', 'spotri', 'float32', A);
+  }
+
+  /** Inverse of an SPD matrix in float64 via Cholesky; as spotri. */
+  dpotri(A: Matrix<'float64'>): number {
+    return cholesky(this.backend, 'potri', 'dpotri', 'float64', A);
+  }
+
+  /**
+   * Upper Cholesky factor of the inverse in float32: A (SPD, lower triangle read) is overwritten
+   * by the upper triangular U with A⁻¹ = Uᵀ U and positive diagonal; the strict lower triangle is
+   * set to 0. This is SparseGPT's Hinv = cholesky(cholesky_inverse(cholesky(H)), upper=True),
+   * computed without forming A⁻¹ (Cholesky of the order-reversed matrix, then a triangular
+   * inverse). Returns 0, or k > 0 when A is not positive definite: the factorization runs from
+   * the last row up and A[n-k:, n-k:] is the first trailing principal submatrix found not
+   * positive definite (A is then unspecified).
+   * @example
+   * const H = la.fromArray([4, 0, 2, 5], 2, 2);
+   * la.sinvchol(H);                                   // 0; H = U, upper, with Uᵀ U = H⁻¹
+   */
+  sinvchol(A: Matrix<'float32'>): number {
+    return cholesky(this.backend, 'invchol', 'sinvchol', 'float32', A);
+  }
+
+  /** Upper Cholesky factor of the inverse in float64; as sinvchol. */
+  dinvchol(A: Matrix<'float64'>): number {
+    return cholesky(this.backend, 'invchol', 'dinvchol', 'float64', A);
   }
 
   /** Releases the backend's memory; matrices made here are unusable afterwards. */

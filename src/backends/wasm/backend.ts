@@ -2,11 +2,16 @@
 // plain-SIMD builds). The memory is created here and imported by the module, so a later
 // worker pool can share it; the arena hands out blocks of it as matrix storage.
 import type { Matrix, Storage } from '../../core/matrix.js';
-import type { KernelBackend } from '../types.js';
+import type { KernelBackend, Side, Uplo } from '../types.js';
 import { Arena, MemoryStorage } from './arena.js';
 import { WasmContext } from './context.js';
 import type { KernelExports } from './exports.js';
 import { gemm } from './kernels/gemm.js';
+import { invchol } from './kernels/invchol.js';
+import { potrf } from './kernels/potrf.js';
+import { potri } from './kernels/potri.js';
+import { trsm } from './kernels/trsm.js';
+import { trsv } from './kernels/trsv.js';
 import { compileKernels, type WasmSource, type WasmVariant } from './loader.js';
 
 /** Options for the Wasm backends. */
@@ -54,6 +59,26 @@ export class WasmBackend implements KernelBackend {
 
   gemm(transA: boolean, transB: boolean, alpha: number, A: Matrix, B: Matrix, beta: number, C: Matrix): void {
     gemm(this.w, transA, transB, alpha, A, B, beta, C);
+  }
+
+  trsm(side: Side, uplo: Uplo, transA: boolean, unit: boolean, alpha: number, A: Matrix, B: Matrix): void {
+    trsm(this.w, side, uplo, transA, unit, alpha, A, B);
+  }
+
+  trsv(uplo: Uplo, trans: boolean, unit: boolean, A: Matrix, x: Matrix): void {
+    trsv(this.w, uplo, trans, unit, A, x);
+  }
+
+  potrf(A: Matrix): number {
+    return potrf(this.w, A);
+  }
+
+  potri(A: Matrix): number {
+    return potri(this.w, A);
+  }
+
+  invchol(A: Matrix): number {
+    return invchol(this.w, A);
   }
 
   dispose(): void {
