@@ -5,22 +5,10 @@
 // A further kernel is one more entry in KERNELS.
 import type { Linalg } from '../../linalg/linalg.js';
 import type { Matrix } from '../../core/matrix.js';
-import { checkGemm, randomValues, U32, U64 } from './util.js';
+import { checkGemm, type KernelEntryLike, randomValues, U32, U64 } from './util.js';
+import { CHOLESKY_KERNELS } from './cholesky.js';
 
-export interface KernelEntry<S = any> {
-  /** BLAS/LAPACK name, as in the results' `kernel` field. */
-  kernel: string;
-  /** Floating-point operations of one run at size n. */
-  flops(n: number): number;
-  /** Inputs and outputs for size n in la's memory. */
-  prepare(la: Linalg, n: number, rand: () => number): S;
-  /** One run of the kernel (timed). */
-  run(state: S): void;
-  /** Throws when the last run's result is wrong. */
-  check(state: S, rand: () => number): void;
-  /** Frees what prepare made. */
-  release(state: S): void;
-}
+export type KernelEntry<S = any> = KernelEntryLike<S>;
 
 interface GemmState<D extends 'float32' | 'float64'> {
   la: Linalg;
@@ -61,4 +49,4 @@ function gemmEntry<D extends 'float32' | 'float64'>(kernel: 'sgemm' | 'dgemm', d
 }
 
 /** Every kernel the bench knows, in the order they are timed. */
-export const KERNELS: readonly KernelEntry[] = [gemmEntry('sgemm', 'float32'), gemmEntry('dgemm', 'float64')];
+export const KERNELS: readonly KernelEntry[] = [gemmEntry('sgemm', 'float32'), gemmEntry('dgemm', 'float64'), ...CHOLESKY_KERNELS];

@@ -1,5 +1,22 @@
 // Shared pieces of `iobs bench`: a seeded generator, random fills, the spot check that keeps
 // the timed work honest, and the best-of timing loop.
+import type { Linalg } from '../../linalg/linalg.js';
+
+/** One kernel `iobs bench` times (see kernels.ts). */
+export interface KernelEntryLike<S = any> {
+  /** BLAS/LAPACK name, as in the results' `kernel` field. */
+  kernel: string;
+  /** Floating-point operations of one run at size n. */
+  flops(n: number): number;
+  /** Inputs and outputs for size n in la's memory. */
+  prepare(la: Linalg, n: number, rand: () => number): S;
+  /** One run of the kernel (timed). */
+  run(state: S): void;
+  /** Throws when the last run's result is wrong. */
+  check(state: S, rand: () => number): void;
+  /** Frees what prepare made. */
+  release(state: S): void;
+}
 
 /** mulberry32: small, fast, seeded; the same inputs on every run. */
 export function rng(seed: number): () => number {
