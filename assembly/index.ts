@@ -12,3 +12,7 @@ export function heapBase(): usize {
 }
 
 export { sgemm, dgemm, sgemmWorkBytes, dgemmWorkBytes } from './blas/gemm';
+export { ssyrk, dsyrk, ssyrkWorkBytes, dsyrkWorkBytes } from './blas/syrk';
+export { slammax, dlammax, slammaxWorkBytes, dlammaxWorkBytes } from './lapack/lammax';
+export { stopk, dtopk, stopkWorkBytes, dtopkWorkBytes } from './select/topk';
+export { sdowndate, ddowndate, sdowndateWorkBytes, ddowndateWorkBytes } from './lapack/downdate';

@@ -2,10 +2,13 @@
 export { init, defaultRegistry, type InitOptions } from './init.js';
 export { Linalg } from './linalg/linalg.js';
 export type { GemmOptions } from './linalg/gemm.js';
+export type { SyrkOptions } from './linalg/syrk.js';
+export type { LammaxOptions } from './linalg/lammax.js';
+export type { TopkOptions } from './linalg/topk.js';
 export { Matrix, HeapStorage, type Storage } from './core/matrix.js';
 export type { DType, FloatArray } from './core/dtype.js';
 export { BackendRegistry, type Resolution } from './backends/registry.js';
-export type { KernelBackend, BackendFactory, Uplo, Side } from './backends/types.js';
+export type { KernelBackend, BackendFactory, LammaxResult, Uplo, Side } from './backends/types.js';
 export { WasmBackend, type WasmOptions } from './backends/wasm/backend.js';
 export { probeFeatures, type WasmVariant, type WasmSource } from './backends/wasm/loader.js';
 export { ReferenceBackend } from './backends/reference/backend.js';

@@ -1,9 +1,13 @@
 // Every kernel's cases, in one list for the Node, Deno and browser runners.
 import type { Case } from './harness.js';
+import { downdateCases } from './downdate.js';
 import { gemmCases } from './gemm.js';
+import { lammaxCases } from './lammax.js';
+import { syrkCases } from './syrk.js';
+import { topkCases } from './topk.js';
 
 export function allCases(): Case[] {
-  return [...gemmCases()];
+  return [...gemmCases(), ...syrkCases(), ...lammaxCases(), ...topkCases(), ...downdateCases()];
 }
 
 export { runCases, type Case, type CaseContext } from './harness.js';

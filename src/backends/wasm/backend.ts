@@ -2,11 +2,15 @@
 // plain-SIMD builds). The memory is created here and imported by the module, so a later
 // worker pool can share it; the arena hands out blocks of it as matrix storage.
 import type { Matrix, Storage } from '../../core/matrix.js';
-import type { KernelBackend } from '../types.js';
+import type { KernelBackend, LammaxResult } from '../types.js';
 import { Arena, MemoryStorage } from './arena.js';
 import { WasmContext } from './context.js';
 import type { KernelExports } from './exports.js';
+import { downdate } from './kernels/downdate.js';
 import { gemm } from './kernels/gemm.js';
+import { lammax } from './kernels/lammax.js';
+import { syrk } from './kernels/syrk.js';
+import { topk } from './kernels/topk.js';
 import { compileKernels, type WasmSource, type WasmVariant } from './loader.js';
 
 /** Options for the Wasm backends. */
@@ -53,6 +57,22 @@ export class WasmBackend implements KernelBackend {
 
   gemm(transA: boolean, transB: boolean, alpha: number, A: Matrix, B: Matrix, beta: number, C: Matrix): void {
     gemm(this.w, transA, transB, alpha, A, B, beta, C);
+  }
+
+  syrk(trans: boolean, alpha: number, X: Matrix, beta: number, C: Matrix): void {
+    syrk(this.w, trans, alpha, X, beta, C);
+  }
+
+  lammax(A: Matrix, maxIterations: number, tolerance: number, seed: number): LammaxResult {
+    return lammax(this.w, A, maxIterations, tolerance, seed);
+  }
+
+  topk(x: Matrix, k: number, byValue: boolean, out: Int32Array): number {
+    return topk(this.w, x, k, byValue, out);
+  }
+
+  downdate(Hinv: Matrix, p: number): void {
+    downdate(this.w, Hinv, p);
   }
 
   dispose(): void {
