@@ -17,3 +17,7 @@ export { strsv, dtrsv, strsvWorkBytes, dtrsvWorkBytes } from './blas/trsv';
 export { spotrf, dpotrf, spotrfWorkBytes, dpotrfWorkBytes } from './lapack/potrf';
 export { spotri, dpotri, spotriWorkBytes, dpotriWorkBytes } from './lapack/potri';
 export { sinvchol, dinvchol, sinvcholWorkBytes, dinvcholWorkBytes } from './lapack/invchol';
+export { ssyrk, dsyrk, ssyrkWorkBytes, dsyrkWorkBytes } from './blas/syrk';
+export { slammax, dlammax, slammaxWorkBytes, dlammaxWorkBytes } from './lapack/lammax';
+export { stopk, dtopk, stopkWorkBytes, dtopkWorkBytes } from './select/topk';
+export { sdowndate, ddowndate, sdowndateWorkBytes, ddowndateWorkBytes } from './lapack/downdate';

@@ -42,7 +42,7 @@ export function scaleMatrix<T>(m: i32, n: i32, beta: T, c: usize, ldc: i32): voi
 }
 
 /** Packs rows [i0, i0+mc) x cols [p0, p0+kc) of op(A), times alpha, into MR-row slivers (zero padded). */
-function packA<T>(mc: i32, kc: i32, i0: i32, p0: i32, alpha: T, a: usize, rs: i32, cs: i32, dst: usize): void {
+export function packA<T>(mc: i32, kc: i32, i0: i32, p0: i32, alpha: T, a: usize, rs: i32, cs: i32, dst: usize): void {
   for (let s = 0; s < mc; s += MR) {
     const out = dst + <usize>s * <usize>kc * sizeof<T>();
     for (let r = 0; r < MR; r++) {
@@ -57,7 +57,7 @@ function packA<T>(mc: i32, kc: i32, i0: i32, p0: i32, alpha: T, a: usize, rs: i3
 }
 
 /** Packs rows [p0, p0+kc) x cols [j0, j0+nc) of op(B) into NR-column slivers (zero padded). */
-function packB<T>(kc: i32, nc: i32, p0: i32, j0: i32, b: usize, rs: i32, cs: i32, dst: usize): void {
+export function packB<T>(kc: i32, nc: i32, p0: i32, j0: i32, b: usize, rs: i32, cs: i32, dst: usize): void {
   const NR = nr<T>();
   for (let s = 0; s < nc; s += NR) {
     const out = dst + <usize>s * <usize>kc * sizeof<T>();

@@ -31,8 +31,30 @@ export interface KernelBackend {
   potri(A: Matrix): number;
   /** A := U upper with A⁻¹ = Uᵀ U (lower read, strict lower zeroed); returns info. */
   invchol(A: Matrix): number;
+  /** C = alpha * XᵀX + beta * C (trans) or alpha * X Xᵀ + beta * C; lower triangle computed, then mirrored. */
+  syrk(trans: boolean, alpha: number, X: Matrix, beta: number, C: Matrix): void;
+  /** λ_max of a symmetric PSD A by power iteration from the seed's start vector. */
+  lammax(A: Matrix, maxIterations: number, tolerance: number, seed: number): LammaxResult;
+  /**
+   * Writes to out (length k) the indices of the k entries of the vector x (n x 1 or 1 x n) with the
+   * largest |x_i| (or x_i when byValue), ties to the smaller index, in ascending order. Returns -1,
+   * or the index of the first NaN in x (out is then unspecified).
+   */
+  topk(x: Matrix, k: number, byValue: boolean, out: Int32Array): number;
+  /** OBS downdate of a symmetric Hinv at p (Hinv[p, p] finite and positive, checked by the caller). */
+  downdate(Hinv: Matrix, p: number): void;
   /** Releases everything the backend holds (its Wasm memory); later calls fail. */
   dispose(): void;
+}
+
+/** What power iteration reports. */
+export interface LammaxResult {
+  /** The estimate of λ_max (the last Rayleigh quotient). */
+  value: number;
+  /** Matrix-vector products done. */
+  iterations: number;
+  /** True when the estimate changed by at most tolerance · |value| in the last iteration. */
+  converged: boolean;
 }
 
 /** How a backend is made: lazily, once, by the registry. */

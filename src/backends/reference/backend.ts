@@ -1,13 +1,17 @@
 // The reference backend: straightforward TypeScript loops that accumulate in float64. It is the
 // fallback where Wasm SIMD is missing and the oracle the tests hold every other backend to.
 import { HeapStorage, type Matrix, type Storage } from '../../core/matrix.js';
-import type { KernelBackend, Side, Uplo } from '../types.js';
+import type { KernelBackend, LammaxResult, Side, Uplo } from '../types.js';
 import { gemm } from './gemm.js';
 import { invchol } from './invchol.js';
 import { potrf } from './potrf.js';
 import { potri } from './potri.js';
 import { trsm } from './trsm.js';
 import { trsv } from './trsv.js';
+import { downdate } from './downdate.js';
+import { lammax } from './lammax.js';
+import { syrk } from './syrk.js';
+import { topk } from './topk.js';
 
 export class ReferenceBackend implements KernelBackend {
   readonly name = 'reference';
@@ -38,6 +42,22 @@ export class ReferenceBackend implements KernelBackend {
 
   invchol(A: Matrix): number {
     return invchol(A);
+  }
+
+  syrk(trans: boolean, alpha: number, X: Matrix, beta: number, C: Matrix): void {
+    syrk(trans, alpha, X, beta, C);
+  }
+
+  lammax(A: Matrix, maxIterations: number, tolerance: number, seed: number): LammaxResult {
+    return lammax(A, maxIterations, tolerance, seed);
+  }
+
+  topk(x: Matrix, k: number, byValue: boolean, out: Int32Array): number {
+    return topk(x, k, byValue, out);
+  }
+
+  downdate(Hinv: Matrix, p: number): void {
+    downdate(Hinv, p);
   }
 
   dispose(): void {}

@@ -2,16 +2,20 @@
 // plain-SIMD builds). The memory is created here and imported by the module, so a later
 // worker pool can share it; the arena hands out blocks of it as matrix storage.
 import type { Matrix, Storage } from '../../core/matrix.js';
-import type { KernelBackend, Side, Uplo } from '../types.js';
+import type { KernelBackend, LammaxResult, Side, Uplo } from '../types.js';
 import { Arena, MemoryStorage } from './arena.js';
 import { WasmContext } from './context.js';
 import type { KernelExports } from './exports.js';
+import { downdate } from './kernels/downdate.js';
 import { gemm } from './kernels/gemm.js';
 import { invchol } from './kernels/invchol.js';
 import { potrf } from './kernels/potrf.js';
 import { potri } from './kernels/potri.js';
 import { trsm } from './kernels/trsm.js';
 import { trsv } from './kernels/trsv.js';
+import { lammax } from './kernels/lammax.js';
+import { syrk } from './kernels/syrk.js';
+import { topk } from './kernels/topk.js';
 import { compileKernels, type WasmSource, type WasmVariant } from './loader.js';
 
 /** Options for the Wasm backends. */
@@ -79,6 +83,22 @@ export class WasmBackend implements KernelBackend {
 
   invchol(A: Matrix): number {
     return invchol(this.w, A);
+  }
+
+  syrk(trans: boolean, alpha: number, X: Matrix, beta: number, C: Matrix): void {
+    syrk(this.w, trans, alpha, X, beta, C);
+  }
+
+  lammax(A: Matrix, maxIterations: number, tolerance: number, seed: number): LammaxResult {
+    return lammax(this.w, A, maxIterations, tolerance, seed);
+  }
+
+  topk(x: Matrix, k: number, byValue: boolean, out: Int32Array): number {
+    return topk(this.w, x, k, byValue, out);
+  }
+
+  downdate(Hinv: Matrix, p: number): void {
+    downdate(this.w, Hinv, p);
   }
 
   dispose(): void {

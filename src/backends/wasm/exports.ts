@@ -26,4 +26,23 @@ export interface KernelExports {
   dinvchol(n: number, a: number, lda: number, work: number): number;
   sinvcholWorkBytes(n: number): number;
   dinvcholWorkBytes(n: number): number;
+  ssyrk(trans: number, n: number, k: number, alpha: number, x: number, ldx: number, beta: number, c: number, ldc: number, work: number): void;
+  dsyrk(trans: number, n: number, k: number, alpha: number, x: number, ldx: number, beta: number, c: number, ldc: number, work: number): void;
+  ssyrkWorkBytes(): number;
+  dsyrkWorkBytes(): number;
+  /** Writes [value, iterations, converged] as three f64 at the start of work. */
+  slammax(n: number, a: number, lda: number, maxIter: number, tol: number, seed: number, work: number): void;
+  dlammax(n: number, a: number, lda: number, maxIter: number, tol: number, seed: number, work: number): void;
+  slammaxWorkBytes(n: number): number;
+  dlammaxWorkBytes(n: number): number;
+  /** Writes the k chosen indices, ascending, as i32 at out; returns 0 or i + 1 for a NaN at x_i. */
+  stopk(n: number, x: number, incx: number, k: number, byValue: number, out: number): number;
+  dtopk(n: number, x: number, incx: number, k: number, byValue: number, out: number): number;
+  stopkWorkBytes(n: number): number;
+  dtopkWorkBytes(n: number): number;
+  /** Returns 0, or 1 when a[p, p] is not finite and positive. */
+  sdowndate(n: number, a: number, lda: number, p: number, work: number): number;
+  ddowndate(n: number, a: number, lda: number, p: number, work: number): number;
+  sdowndateWorkBytes(n: number): number;
+  ddowndateWorkBytes(n: number): number;
 }
