@@ -1,7 +1,7 @@
 // Helpers shared by the triangular-solve and Cholesky cases: placing a matrix inside a larger
 // one (a strided view) and checking the frame around it was left alone, SPD and triangular test
 // matrices, and plain float64 products for checks that do not go through any backend.
-import { check, type CaseContext, type Matrix } from './harness.js';
+import { check, type CaseContext, expectThrow, type Matrix } from './harness.js';
 import { Rng } from './random.js';
 
 export type DT = 'float32' | 'float64';
@@ -94,15 +94,5 @@ export function norm1(a: ArrayLike<number>, n: number): number {
   return m;
 }
 
-/** Runs f and checks it throws an error whose message matches `pattern`. */
-export function expectThrow(f: () => void, pattern: RegExp): void {
-  let msg = '';
-  try {
-    f();
-  } catch (e) {
-    msg = (e as Error).message;
-  }
-  check(pattern.test(msg), () => `expected an error matching ${pattern}, got ${JSON.stringify(msg)}`);
-}
-
+export { expectThrow };
 export { Rng };

@@ -1,7 +1,7 @@
 // sdowndate / ddowndate: the downdated H⁻¹ must equal the inverse of H with the removed rows and
 // columns deleted (embedded with zeros there), computed here by a float64 Gauss–Jordan inverse
 // of the reduced matrix — single downdates and sequences, odd sizes, strided views.
-import { type Case, type CaseContext, check, eps, expectClose, type Matrix } from './harness.js';
+import { type Case, type CaseContext, check, eps, expectClose, type Matrix, expectThrow } from './harness.js';
 import { Rng } from './random.js';
 
 type DT = 'float32' | 'float64';
@@ -117,15 +117,6 @@ export function downdateCases(): Case[] {
       const A = la.fromArray([2, 1, 1, 2], 2, 2);
       la.sdowndate(A, 0);
       check(A.toArray().join() === '0,0,0,1.5', () => `got ${A.toArray().join()}`);
-      const expectThrow = (f: () => void, pattern: RegExp) => {
-        let msg = '';
-        try {
-          f();
-        } catch (e) {
-          msg = (e as Error).message;
-        }
-        check(pattern.test(msg), () => `expected an error matching ${pattern}, got ${JSON.stringify(msg)}`);
-      };
       // A was downdated at 0: its pivot there is now 0.
       expectThrow(() => la.sdowndate(A, 0), /sdowndate: argument Hinv\[0, 0\] .*positive.*got 0/);
       expectThrow(() => la.sdowndate(la.fromArray([-1, 0, 0, 1], 2, 2), 0), /Hinv\[0, 0\] .*got -1/);

@@ -1,6 +1,6 @@
 // sgemm / dgemm against the float64 reference: odd sizes, both transposes, strided views
 // (a matrix inside a larger one), alpha/beta, NaN in C with beta = 0, and bad arguments.
-import { type Case, type CaseContext, check, eps, expectClose, type Matrix } from './harness.js';
+import { type Case, type CaseContext, check, eps, expectClose, type Matrix, expectThrow } from './harness.js';
 import { Rng } from './random.js';
 
 type DT = 'float32' | 'float64';
@@ -68,15 +68,6 @@ export function gemmCases(): Case[] {
     name: 'sgemm rejects bad arguments with their names',
     run({ la }) {
       const A = la.matrix(2, 3), B = la.matrix(4, 2), C = la.matrix(2, 2), D = la.matrix(2, 2, 'float64');
-      const expectThrow = (f: () => void, pattern: RegExp) => {
-        let msg = '';
-        try {
-          f();
-        } catch (e) {
-          msg = (e as Error).message;
-        }
-        check(pattern.test(msg), () => `expected an error matching ${pattern}, got ${JSON.stringify(msg)}`);
-      };
       expectThrow(() => la.sgemm(A, B, C), /sgemm: argument B .*4x2/);
       expectThrow(() => la.sgemm(A, la.matrix(3, 2), D as never), /sgemm: argument C .*float32/);
       expectThrow(() => la.sgemm(A, la.matrix(3, 3), C), /sgemm: argument C .*2x3/);

@@ -52,6 +52,17 @@ export function expectClose(what: string, got: ArrayLike<number>, want: ArrayLik
   check(err <= tol, () => `${what}: error ${err.toExponential(3)} > ${tol.toExponential(3)} at ${at} (got ${got[at]}, want ${want[at]})`);
 }
 
+/** Runs f and checks it throws an error whose message matches `pattern`. */
+export function expectThrow(f: () => void, pattern: RegExp): void {
+  let msg = '';
+  try {
+    f();
+  } catch (e) {
+    msg = (e as Error).message;
+  }
+  check(pattern.test(msg), () => `expected an error matching ${pattern}, got ${JSON.stringify(msg)}`);
+}
+
 /** Runs cases with a runner-neutral reporter; returns counts and failures. */
 export async function runCases(cases: Case[], ctx: CaseContext, log: (line: string) => void): Promise<{ passed: number; failed: number }> {
   let passed = 0, failed = 0;

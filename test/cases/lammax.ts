@@ -1,7 +1,7 @@
 // slammax / dlammax against exact largest eigenvalues: Q diag(λ) Qᵀ with a Householder-built
 // orthogonal Q (λ_max known by construction), and AᵀA of random A with λ_max from a float64
 // cyclic Jacobi eigenvalue solver written here, independent of the library.
-import { type Case, type CaseContext, check, type Matrix } from './harness.js';
+import { type Case, type CaseContext, check, type Matrix, expectThrow } from './harness.js';
 import { Rng } from './random.js';
 
 type DT = 'float32' | 'float64';
@@ -138,15 +138,6 @@ export function lammaxCases(): Case[] {
   cases.push({
     name: 'slammax rejects bad arguments with their names',
     run({ la }) {
-      const expectThrow = (f: () => void, pattern: RegExp) => {
-        let msg = '';
-        try {
-          f();
-        } catch (e) {
-          msg = (e as Error).message;
-        }
-        check(pattern.test(msg), () => `expected an error matching ${pattern}, got ${JSON.stringify(msg)}`);
-      };
       const A = la.matrix(3, 3);
       expectThrow(() => la.slammax(la.matrix(3, 2)), /slammax: argument A .*square.*3x2/);
       expectThrow(() => la.slammax(A, { maxIterations: 0 }), /options\.maxIterations .*\[1, /);

@@ -1,7 +1,7 @@
 // ssyrk / dsyrk against the float64 reference: odd sizes on both sides of the blocking
 // (MC = 128 rows, KC = 256 deep, NC = 1024 columns), both orientations, strided views,
 // alpha/beta (only C's lower triangle is read), and the 100,000-row precision requirement.
-import { type Case, type CaseContext, check, eps, expectClose, type Matrix } from './harness.js';
+import { type Case, type CaseContext, check, eps, expectClose, type Matrix, expectThrow } from './harness.js';
 import { Rng } from './random.js';
 
 type DT = 'float32' | 'float64';
@@ -124,15 +124,6 @@ export function syrkCases(): Case[] {
     name: 'ssyrk rejects bad arguments with their names',
     run({ la }) {
       const X = la.matrix(5, 3);
-      const expectThrow = (f: () => void, pattern: RegExp) => {
-        let msg = '';
-        try {
-          f();
-        } catch (e) {
-          msg = (e as Error).message;
-        }
-        check(pattern.test(msg), () => `expected an error matching ${pattern}, got ${JSON.stringify(msg)}`);
-      };
       expectThrow(() => la.ssyrk(X, la.matrix(5, 5)), /ssyrk: argument C .*3x3.*5x5/);
       expectThrow(() => la.ssyrk(X, la.matrix(3, 3), { trans: false }), /ssyrk: argument C .*5x5/);
       expectThrow(() => la.ssyrk(X, la.matrix(3, 3, 'float64') as never), /ssyrk: argument C .*float32/);

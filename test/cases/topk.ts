@@ -2,7 +2,7 @@
 // index) and is checked independently here (every chosen entry ranks before every other one),
 // over random, tied, sorted, reverse-sorted and organ-pipe vectors (the last defeats median-of-3
 // pivots and exercises the heap-selection guard), n x 1 (strided) and 1 x n vectors.
-import { type Case, type CaseContext, check, type Matrix } from './harness.js';
+import { type Case, type CaseContext, check, type Matrix, expectThrow } from './harness.js';
 import { Rng } from './random.js';
 
 type DT = 'float32' | 'float64';
@@ -103,15 +103,6 @@ export function topkCases(): Case[] {
   cases.push({
     name: 'stopk rejects bad arguments with their names',
     run({ la }) {
-      const expectThrow = (f: () => void, pattern: RegExp) => {
-        let msg = '';
-        try {
-          f();
-        } catch (e) {
-          msg = (e as Error).message;
-        }
-        check(pattern.test(msg), () => `expected an error matching ${pattern}, got ${JSON.stringify(msg)}`);
-      };
       const x = la.matrix(5, 1);
       expectThrow(() => la.stopk(la.matrix(2, 3), 1), /stopk: argument x .*vector.*2x3/);
       expectThrow(() => la.stopk(x, 6), /stopk: argument k .*\[0, 5\].*6/);
