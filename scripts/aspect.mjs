@@ -8,16 +8,10 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../', import.meta.url));
 const cli = fileURLToPath(new URL('../node_modules/@as-pect/cli/lib/test.js', import.meta.url));
 
-// (func (result v128) (f32x4.relaxed_madd (v128.const 0) (v128.const 0) (v128.const 0)))
-const RELAXED_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0,
-  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  253, 133, 2, 11,
-]);
 // Node 20 runs relaxed SIMD only behind a flag; later versions have it on.
-const relaxedFlag = WebAssembly.validate(RELAXED_PROBE) ? [] : ['--experimental-wasm-relaxed-simd'];
+// The probe is the library's own (dist/ is built before any suite runs).
+const { probeFeatures } = await import(new URL('../dist/index.js', import.meta.url).href);
+const relaxedFlag = probeFeatures().relaxedSimd ? [] : ['--experimental-wasm-relaxed-simd'];
 
 const VARIANTS = [
   { name: 'simd', asconfig: 'as-pect.asconfig.json', nodeArgs: [] },
