@@ -10,7 +10,7 @@ export type { TopkOptions } from './linalg/topk.js';
 export { Matrix, HeapStorage, type Storage } from './core/matrix.js';
 export type { DType, FloatArray } from './core/dtype.js';
 export { BackendRegistry, type Resolution } from './backends/registry.js';
-export type { KernelBackend, BackendFactory, LammaxResult, Uplo, Side } from './backends/types.js';
+export type { KernelBackend, BackendFactory, LammaxResult, MaskRule, Uplo, Side } from './backends/types.js';
 export { WasmBackend, type WasmOptions } from './backends/wasm/backend.js';
 export { probeFeatures, type WasmVariant, type WasmSource } from './backends/wasm/loader.js';
 export { ReferenceBackend } from './backends/reference/backend.js';

@@ -43,9 +43,44 @@ export interface KernelBackend {
   topk(x: Matrix, k: number, byValue: boolean, out: Int32Array): number;
   /** OBS downdate of a symmetric Hinv at p (Hinv[p, p] finite and positive, checked by the caller). */
   downdate(Hinv: Matrix, p: number): void;
+  /**
+   * Writes a keep-mask (1 = kept, 0 = pruned; row-major rows x cols bytes) for W under `rule`, from
+   * the score s_ij = W_ij² · colWeight_j (colWeight a 1 x cols or cols x 1 matrix; null reads as all
+   * ones). Magnitude passes null, Wanda diag(H), one-shot OBS saliency 1/diag(H⁻¹). Among equal
+   * scores the smaller column (then row) index is kept. W holds finite values (checked by callers).
+   */
+  selectMask(W: Matrix, colWeight: Matrix | null, rule: MaskRule, mask: Uint8Array): void;
+  /**
+   * Greedy OBS removal (OBC, exact per step) on every row of W, each row with its own copy of the
+   * symmetric Hinv (cols x cols, both triangles read, not written). For row r it removes counts[r]
+   * entries one at a time: the eligible p with the least w_p² / Hinv[p,p] (ties to the smaller p),
+   * then w −= (w_p / Hinv[p,p]) · Hinv[:,p] (w_p becomes exactly 0) and the copy is downdated at p.
+   * With groupSize m > 0 (cols a multiple of m), at most groupPrune entries of each group of m
+   * consecutive columns may be removed. W is overwritten with the compensated weights; mask gets
+   * 1 = kept; losses (rows x lossStride, or null) gets the increase of (w−ŵ)ᵀH(w−ŵ) at each step,
+   * w_p² / Hinv[p,p], in order. Returns -1, or the first row where a pivot was not positive.
+   */
+  obsGreedy(W: Matrix, Hinv: Matrix, counts: Int32Array, groupSize: number, groupPrune: number, mask: Uint8Array, losses: Float64Array | null, lossStride: number): number;
+  /**
+   * Exact re-solve on a support, row by row: with S = {j : mask[r·cols + j] = 1}, solves
+   * H[S,S] x = B[r,S] and writes x to X[r,S] and 0 to the rest of row r. H is symmetric (both
+   * triangles read) and must be positive definite on every S (the caller damps it). X may be B.
+   * Returns -1, or the first row whose H[S,S] has no Cholesky factor (that row is then unspecified).
+   */
+  solveOnSupport(H: Matrix, B: Matrix, mask: Uint8Array, X: Matrix): number;
   /** Releases everything the backend holds (its Wasm memory); later calls fail. */
   dispose(): void;
 }
+
+/**
+ * Which entries a keep-mask keeps, as the kernels see it: the `keep` largest scores of the whole
+ * matrix ('layer'), of every row ('row'), or the n largest of every m consecutive columns of each
+ * row ('nm'; cols a multiple of m).
+ */
+export type MaskRule =
+  | { kind: 'layer'; keep: number }
+  | { kind: 'row'; keep: number }
+  | { kind: 'nm'; n: number; m: number };
 
 /** What power iteration reports. */
 export interface LammaxResult {

@@ -5,7 +5,9 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { FloatArray } from '../core/dtype.js';
 import { show, typeError } from '../core/errors.js';
+import { gunzipSync } from 'node:zlib';
 import { writeFileAtomic } from './atomic.js';
+import { type IdxArray, parseIdx } from './idx.js';
 import { type NpyArray, formatNpy, parseNpy } from './npy.js';
 
 /** Options for writeNpyFile. */
@@ -79,4 +81,16 @@ export async function writeNpyFile(path: string, data: FloatArray, shape: number
     }
   }
   await writeFileAtomic(path, bytes);
+}
+
+/**
+ * Reads an IDX file (MNIST), gunzipping it when the name ends in .gz.
+ * @example
+ * const images = await readIdxFile('../shared/data/mnist/t10k-images-idx3-ubyte.gz');
+ */
+export async function readIdxFile(path: string): Promise<IdxArray> {
+  if (typeof path !== 'string' || path === '') throw typeError('readIdxFile', 'path', path, 'a non-empty string');
+  let bytes: Uint8Array = await readFile(path);
+  if (path.endsWith('.gz')) bytes = gunzipSync(bytes);
+  return parseIdx(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
 }

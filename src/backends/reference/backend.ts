@@ -1,7 +1,7 @@
 // The reference backend: straightforward TypeScript loops that accumulate in float64. It is the
 // fallback where Wasm SIMD is missing and the oracle the tests hold every other backend to.
 import { HeapStorage, type Matrix, type Storage } from '../../core/matrix.js';
-import type { KernelBackend, LammaxResult, Side, Uplo } from '../types.js';
+import type { KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
 import { gemm } from './gemm.js';
 import { invchol } from './invchol.js';
 import { potrf } from './potrf.js';
@@ -12,6 +12,9 @@ import { downdate } from './downdate.js';
 import { lammax } from './lammax.js';
 import { syrk } from './syrk.js';
 import { topk } from './topk.js';
+import { selectMask } from './select-mask.js';
+import { obsGreedy } from './obs-greedy.js';
+import { solveOnSupport } from './solve-support.js';
 
 export class ReferenceBackend implements KernelBackend {
   readonly name = 'reference';
@@ -58,6 +61,18 @@ export class ReferenceBackend implements KernelBackend {
 
   downdate(Hinv: Matrix, p: number): void {
     downdate(Hinv, p);
+  }
+
+  selectMask(W: Matrix, colWeight: Matrix | null, rule: MaskRule, mask: Uint8Array): void {
+    selectMask(W, colWeight, rule, mask);
+  }
+
+  obsGreedy(W: Matrix, Hinv: Matrix, counts: Int32Array, groupSize: number, groupPrune: number, mask: Uint8Array, losses: Float64Array | null, lossStride: number): number {
+    return obsGreedy(W, Hinv, counts, groupSize, groupPrune, mask, losses, lossStride);
+  }
+
+  solveOnSupport(H: Matrix, B: Matrix, mask: Uint8Array, X: Matrix): number {
+    return solveOnSupport(H, B, mask, X);
   }
 
   dispose(): void {}

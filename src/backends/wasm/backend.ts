@@ -2,7 +2,11 @@
 // plain-SIMD builds). The memory is created here and imported by the module, so a later
 // worker pool can share it; the arena hands out blocks of it as matrix storage.
 import type { Matrix, Storage } from '../../core/matrix.js';
-import type { KernelBackend, LammaxResult, Side, Uplo } from '../types.js';
+import type { KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
+// TEMPORARY until the Wasm OBS kernels land: the float64 reference loops run on views of Wasm memory.
+import { selectMask } from '../reference/select-mask.js';
+import { obsGreedy } from '../reference/obs-greedy.js';
+import { solveOnSupport } from '../reference/solve-support.js';
 import { Arena, MemoryStorage } from './arena.js';
 import { WasmContext } from './context.js';
 import type { KernelExports } from './exports.js';
@@ -99,6 +103,18 @@ export class WasmBackend implements KernelBackend {
 
   downdate(Hinv: Matrix, p: number): void {
     downdate(this.w, Hinv, p);
+  }
+
+  selectMask(W: Matrix, colWeight: Matrix | null, rule: MaskRule, mask: Uint8Array): void {
+    selectMask(W, colWeight, rule, mask);
+  }
+
+  obsGreedy(W: Matrix, Hinv: Matrix, counts: Int32Array, groupSize: number, groupPrune: number, mask: Uint8Array, losses: Float64Array | null, lossStride: number): number {
+    return obsGreedy(W, Hinv, counts, groupSize, groupPrune, mask, losses, lossStride);
+  }
+
+  solveOnSupport(H: Matrix, B: Matrix, mask: Uint8Array, X: Matrix): number {
+    return solveOnSupport(H, B, mask, X);
   }
 
   dispose(): void {
