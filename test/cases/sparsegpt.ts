@@ -365,6 +365,30 @@ function prunerCases(): Case[] {
     },
   });
   cases.push({
+    name: 'sparseGPT: sparsity 0 leaves W as it is; 1x1, 3x1 and 1xN layers',
+    run({ la }) {
+      const { W, H } = problem(5300, 3, 20, false, false);
+      for (const dtype of ['float32', 'float64'] as DT[]) {
+        const Wm = la.fromArray(W, 3, 20, dtype), Hm = la.fromArray(H, 20, 20, dtype);
+        for (const pattern of [{ kind: 'unstructured', sparsity: 0 }, { kind: 'per-row', sparsity: 0 }, { kind: 'nm', n: 4, m: 4 }] as Pattern[]) {
+          const out = sparseGPT(la, Wm, Hm, pattern, { blockSize: 8 });
+          expectClose(`${dtype} ${patternName(pattern)}`, out.weight.toArray(), Wm.toArray(), 0);
+          check(out.mask.every((k) => k === 1), () => `${dtype} ${patternName(pattern)}: something pruned`);
+        }
+      }
+      const one = sparseGPT(la, la.fromArray([2], 1, 1), la.fromArray([3], 1, 1), { kind: 'per-row', sparsity: 0.99 }, {});
+      check(one.mask[0] === 1 && one.weight.get(0, 0) === 2, () => `1x1 at 99%/row: ${one.weight.get(0, 0)}, mask ${one.mask[0]}`);
+      // A dead input: every score is 0, so the tie rule keeps the smaller index.
+      const col = sparseGPT(la, la.fromArray([1, -3, 2], 3, 1), la.fromArray([0], 1, 1), { kind: 'unstructured', sparsity: 0.7 }, {});
+      check(col.weight.toArray().join() === '0,0,0' && col.mask.join() === '1,0,0', () => `3x1 dead input: ${col.weight.toArray().join()} mask ${col.mask.join()}`);
+      const { W: w1, H: h1 } = problem(5301, 1, 24, true, true);
+      const row = sparseGPT(la, la.fromArray(w1, 1, 24, 'float64'), la.fromArray(h1, 24, 24, 'float64'), { kind: 'nm', n: 1, m: 4 }, { blockSize: 8 });
+      const pub = published(w1, h1, 1, 24, { kind: 'nm', n: 1, m: 4 }, 8);
+      expectClose('1x24 1:4', row.weight.toArray(), pub.weight, 1e-12, 1);
+      check(row.mask.join() === pub.mask.join(), () => `1x24 1:4 mask ${row.mask.join('')} vs ${pub.mask.join('')}`);
+    },
+  });
+  cases.push({
     name: 'sparseGPT: bad options are errors naming them; a Hessian that needs more damping',
     run({ la }) {
       const W = la.fromArray(new Rng(3).normals(2 * 8), 2, 8), H = la.fromArray(gram(inputs(new Rng(4), 12, 8, []), 12, 8), 8, 8);
