@@ -68,6 +68,27 @@ export interface KernelBackend {
    * Returns -1, or the first row whose H[S,S] has no Cholesky factor (that row is then unspecified).
    */
   solveOnSupport(H: Matrix, B: Matrix, mask: Uint8Array, X: Matrix): number;
+  /**
+   * SparseGPT's column loop over one block of b columns (IST-DASLab/sparsegpt `fasterprune`, the
+   * inner loop). W1 is the rows x b block of the weight (a view; updated in place), U1 the b x b
+   * diagonal block of U, the upper Cholesky factor of the damped H⁻¹ (H⁻¹ = UᵀU; only the upper
+   * triangle is read). The keep-mask of the block (row-major rows x b bytes, 1 = kept) follows
+   * `rule`, with score s_rj = W1[r,j]² / U1[j,j]² (computed in float64):
+   * - 'layer': the `keep` largest scores of the whole block are kept, the other rows·b − keep
+   *   pruned, chosen before any update (the published threshold, with an exact count);
+   * - 'row': the `keep` largest of every row, chosen before any update;
+   * - 'nm' (b a multiple of m): at every column i with i % m == 0, the n largest scores of the
+   *   CURRENT W1[r, i:i+m] (already updated by the earlier columns) are kept in each row.
+   * Among equal scores the smaller index is kept (row-major r·b + j for 'layer', the column
+   * otherwise). Then for i = 0 … b−1: e_r = W1[r,i] / U1[i,i] where (r, i) is pruned, else 0;
+   * W1[r, i+1:] −= e_r · U1[i, i+1:]; pruned W1[r,i] := 0 exactly; Err1[r,i] := e_r. Err1 is
+   * rows x b (written; the caller's lazy update is W[:, end:] −= Err1 · U[block, end:]).
+   * Returns -1, or the first j where U1[j,j] is not finite and positive (nothing written then).
+   * @example
+   * // rows = 1, b = 2, U1 = I: prune the smaller |w|, no compensation reaches the other column.
+   * be.sparsegptBlock(W1, U1, { kind: 'layer', keep: 1 }, Err1, mask);
+   */
+  sparsegptBlock(W1: Matrix, U1: Matrix, rule: MaskRule, Err1: Matrix, mask: Uint8Array): number;
   /** Releases everything the backend holds (its Wasm memory); later calls fail. */
   dispose(): void;
 }

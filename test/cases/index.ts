@@ -5,6 +5,7 @@ import { downdateCases } from './downdate.js';
 import { gemmCases } from './gemm.js';
 import { lammaxCases } from './lammax.js';
 import { syrkCases } from './syrk.js';
+import { sparsegptCases } from './sparsegpt.js';
 import { topkCases } from './topk.js';
 import { trsmCases } from './trsm.js';
 
@@ -12,6 +13,7 @@ export function allCases(): Case[] {
   return [
     ...gemmCases(), ...syrkCases(), ...choleskyCases(), ...trsmCases(),
     ...lammaxCases(), ...topkCases(), ...downdateCases(),
+    ...sparsegptCases(),
   ];
 }
 

@@ -15,6 +15,7 @@ import { topk } from './topk.js';
 import { selectMask } from './select-mask.js';
 import { obsGreedy } from './obs-greedy.js';
 import { solveOnSupport } from './solve-support.js';
+import { sparsegptBlock } from './sparsegpt-block.js';
 
 export class ReferenceBackend implements KernelBackend {
   readonly name = 'reference';
@@ -73,6 +74,10 @@ export class ReferenceBackend implements KernelBackend {
 
   solveOnSupport(H: Matrix, B: Matrix, mask: Uint8Array, X: Matrix): number {
     return solveOnSupport(H, B, mask, X);
+  }
+
+  sparsegptBlock(W1: Matrix, U1: Matrix, rule: MaskRule, Err1: Matrix, mask: Uint8Array): number {
+    return sparsegptBlock(W1, U1, rule, Err1, mask);
   }
 
   dispose(): void {}

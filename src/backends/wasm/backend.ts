@@ -20,6 +20,7 @@ import { trsv } from './kernels/trsv.js';
 import { lammax } from './kernels/lammax.js';
 import { syrk } from './kernels/syrk.js';
 import { topk } from './kernels/topk.js';
+import { sparsegptBlock } from './kernels/sparsegpt-block.js';
 import { compileKernels, type WasmSource, type WasmVariant } from './loader.js';
 
 /** Options for the Wasm backends. */
@@ -115,6 +116,10 @@ export class WasmBackend implements KernelBackend {
 
   solveOnSupport(H: Matrix, B: Matrix, mask: Uint8Array, X: Matrix): number {
     return solveOnSupport(H, B, mask, X);
+  }
+
+  sparsegptBlock(W1: Matrix, U1: Matrix, rule: MaskRule, Err1: Matrix, mask: Uint8Array): number {
+    return sparsegptBlock(this.w, W1, U1, rule, Err1, mask);
   }
 
   dispose(): void {

@@ -45,4 +45,9 @@ export interface KernelExports {
   ddowndate(n: number, a: number, lda: number, p: number, work: number): number;
   sdowndateWorkBytes(n: number): number;
   ddowndateWorkBytes(n: number): number;
+  /** SparseGPT column loop of one block (kind 0 layer, 1 row, 2 nm); returns 0 or j + 1 for a bad U1[j, j]. */
+  ssparsegpt(rows: number, b: number, w: number, ldw: number, u: number, ldu: number, kind: number, prune: number, m: number, err: number, lde: number, mask: number, work: number): number;
+  dsparsegpt(rows: number, b: number, w: number, ldw: number, u: number, ldu: number, kind: number, prune: number, m: number, err: number, lde: number, mask: number, work: number): number;
+  ssparsegptWorkBytes(rows: number, b: number, kind: number, m: number): number;
+  dsparsegptWorkBytes(rows: number, b: number, kind: number, m: number): number;
 }

@@ -1,0 +1,34 @@
+import type { Matrix } from '../../../core/matrix.js';
+import type { MaskRule } from '../../types.js';
+import type { WasmContext } from '../context.js';
+
+/** The kernel's (kind, prune, m) for a block's rule on rows x b. */
+function ruleArgs(rule: MaskRule, rows: number, b: number): [number, number, number] {
+  if (rule.kind === 'layer') return [0, rows * b - rule.keep, 0];
+  if (rule.kind === 'row') return [1, b - rule.keep, 0];
+  return [2, rule.m - rule.n, rule.m];
+}
+
+/**
+ * SparseGPT's column loop of one block through ssparsegpt / dsparsegpt. The byte mask is staged
+ * in a block of the arena here (until WasmContext.call stages byte arrays itself).
+ */
+export function sparsegptBlock(w: WasmContext, W1: Matrix, U1: Matrix, rule: MaskRule, Err1: Matrix, mask: Uint8Array): number {
+  const single = W1.dtype === 'float32';
+  const rows = W1.rows, b = W1.cols;
+  const [kind, prune, m] = ruleArgs(rule, rows, b);
+  const x = w.exports;
+  const bytes = rows * b;
+  const work = single ? x.ssparsegptWorkBytes(rows, b, kind, m) : x.dsparsegptWorkBytes(rows, b, kind, m);
+  const maskPtr = w.arena.alloc(bytes, false);
+  try {
+    const info = w.call([W1, U1, Err1], [true, false, true], work, ([a, u, e], scratch) =>
+      (single ? x.ssparsegpt : x.dsparsegpt)(rows, b, a.ptr, a.ld, u.ptr, u.ld, kind, prune, m, e.ptr, e.ld, maskPtr, scratch),
+    );
+    if (info !== 0) return info - 1;
+    mask.set(new Uint8Array(w.arena.memory.buffer, maskPtr, bytes));
+    return -1;
+  } finally {
+    w.arena.release(maskPtr);
+  }
+}
