@@ -21,3 +21,4 @@ export { ssyrk, dsyrk, ssyrkWorkBytes, dsyrkWorkBytes } from './blas/syrk';
 export { slammax, dlammax, slammaxWorkBytes, dlammaxWorkBytes } from './lapack/lammax';
 export { stopk, dtopk, stopkWorkBytes, dtopkWorkBytes } from './select/topk';
 export { sdowndate, ddowndate, sdowndateWorkBytes, ddowndateWorkBytes } from './lapack/downdate';
+export { spcgStart, dpcgStart, spcgStep, dpcgStep } from './obs/pcg';

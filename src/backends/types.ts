@@ -68,6 +68,23 @@ export interface KernelBackend {
    * Returns -1, or the first row whose H[S,S] has no Cholesky factor (that row is then unspecified).
    */
   solveOnSupport(H: Matrix, B: Matrix, mask: Uint8Array, X: Matrix): number;
+  /**
+   * Starts masked preconditioned CG on every row at once (the batched form of solveOnSupport).
+   * On entry X is the start (0 off the mask) and R holds B − X·H. With S_r the row's support, for
+   * each row: bb = ‖B[r,S]‖², R[r] := R[r] on S and 0 elsewhere, rr = ‖R[r]‖², P[r] := dinv ⊙ R[r]
+   * (dinv: 1 x cols or cols x 1, the Jacobi preconditioner 1/H_jj), rz = R[r]·P[r]. state
+   * (rows x 4 float64: rz, rr, bb, status) gets status 1 (active) or 0 (converged:
+   * rr ≤ tolerance²·bb; a row with bb = 0 has X, R and P zeroed). Returns the active rows.
+   */
+  pcgStart(X: Matrix, B: Matrix, R: Matrix, P: Matrix, mask: Uint8Array, dinv: Matrix, tolerance: number, state: Float64Array): number;
+  /**
+   * One masked PCG iteration for every active row (status 1), after the caller has formed
+   * Q = P·H: α = rz / (P[r]·Q[r]); X[r] += α P[r]; R[r] −= α Q[r] on S; rr = ‖R[r]‖²; when
+   * rr ≤ tolerance²·bb the row is converged (status 0), else z = dinv ⊙ R[r], β = (R[r]·z)/rz,
+   * P[r] := z + β P[r], rz = R[r]·z. A row whose P·Q is not positive or whose α is not finite stops
+   * with status 2 and is left as it was. Sums are accumulated in float64. Returns the active rows.
+   */
+  pcgStep(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Uint8Array, dinv: Matrix, tolerance: number, state: Float64Array): number;
   /** Releases everything the backend holds (its Wasm memory); later calls fail. */
   dispose(): void;
 }

@@ -7,11 +7,13 @@ import { lammaxCases } from './lammax.js';
 import { syrkCases } from './syrk.js';
 import { topkCases } from './topk.js';
 import { trsmCases } from './trsm.js';
+import { obcIobsCases } from './obc-iobs.js';
 
 export function allCases(): Case[] {
   return [
     ...gemmCases(), ...syrkCases(), ...choleskyCases(), ...trsmCases(),
     ...lammaxCases(), ...topkCases(), ...downdateCases(),
+    ...obcIobsCases(),
   ];
 }
 

@@ -15,6 +15,7 @@ import { topk } from './topk.js';
 import { selectMask } from './select-mask.js';
 import { obsGreedy } from './obs-greedy.js';
 import { solveOnSupport } from './solve-support.js';
+import { pcgStart, pcgStep } from './pcg.js';
 
 export class ReferenceBackend implements KernelBackend {
   readonly name = 'reference';
@@ -73,6 +74,14 @@ export class ReferenceBackend implements KernelBackend {
 
   solveOnSupport(H: Matrix, B: Matrix, mask: Uint8Array, X: Matrix): number {
     return solveOnSupport(H, B, mask, X);
+  }
+
+  pcgStart(X: Matrix, B: Matrix, R: Matrix, P: Matrix, mask: Uint8Array, dinv: Matrix, tolerance: number, state: Float64Array): number {
+    return pcgStart(X, B, R, P, mask, dinv, tolerance, state);
+  }
+
+  pcgStep(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Uint8Array, dinv: Matrix, tolerance: number, state: Float64Array): number {
+    return pcgStep(X, R, P, Q, mask, dinv, tolerance, state);
   }
 
   dispose(): void {}

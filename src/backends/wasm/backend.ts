@@ -20,6 +20,7 @@ import { trsv } from './kernels/trsv.js';
 import { lammax } from './kernels/lammax.js';
 import { syrk } from './kernels/syrk.js';
 import { topk } from './kernels/topk.js';
+import { pcgStart, pcgStep } from './kernels/pcg.js';
 import { compileKernels, type WasmSource, type WasmVariant } from './loader.js';
 
 /** Options for the Wasm backends. */
@@ -115,6 +116,14 @@ export class WasmBackend implements KernelBackend {
 
   solveOnSupport(H: Matrix, B: Matrix, mask: Uint8Array, X: Matrix): number {
     return solveOnSupport(H, B, mask, X);
+  }
+
+  pcgStart(X: Matrix, B: Matrix, R: Matrix, P: Matrix, mask: Uint8Array, dinv: Matrix, tolerance: number, state: Float64Array): number {
+    return pcgStart(this.w, X, B, R, P, mask, dinv, tolerance, state);
+  }
+
+  pcgStep(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Uint8Array, dinv: Matrix, tolerance: number, state: Float64Array): number {
+    return pcgStep(this.w, X, R, P, Q, mask, dinv, tolerance, state);
   }
 
   dispose(): void {

@@ -45,4 +45,9 @@ export interface KernelExports {
   ddowndate(n: number, a: number, lda: number, p: number, work: number): number;
   sdowndateWorkBytes(n: number): number;
   ddowndateWorkBytes(n: number): number;
+  /** Masked PCG over all rows: start and one iteration; return the active rows (state: rows x 4 f64). */
+  spcgStart(rows: number, cols: number, x: number, ldx: number, b: number, ldb: number, r: number, ldr: number, p: number, ldp: number, mask: number, dinv: number, tol: number, state: number): number;
+  dpcgStart(rows: number, cols: number, x: number, ldx: number, b: number, ldb: number, r: number, ldr: number, p: number, ldp: number, mask: number, dinv: number, tol: number, state: number): number;
+  spcgStep(rows: number, cols: number, x: number, ldx: number, r: number, ldr: number, p: number, ldp: number, q: number, ldq: number, mask: number, dinv: number, tol: number, state: number): number;
+  dpcgStep(rows: number, cols: number, x: number, ldx: number, r: number, ldr: number, p: number, ldp: number, q: number, ldq: number, mask: number, dinv: number, tol: number, state: number): number;
 }
