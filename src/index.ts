@@ -16,5 +16,5 @@ export { probeFeatures, type WasmVariant, type WasmSource } from './backends/was
 export { ReferenceBackend } from './backends/reference/backend.js';
 export { parseNpy, formatNpy, type NpyArray } from './io/npy.js';
 export { obc } from './pruning/obc.js';
-export { iterativeOBS, iobs, autoSolver, AUTO_CG_THRESHOLD, type IterativeOBSOptions, type SupportSolver } from './pruning/iobs.js';
+export { iterativeOBS, iobs, autoSolver, AUTO_CG_ITERATIONS, type IterativeOBSOptions, type SupportSolver } from './pruning/iobs.js';
 export { solveOnSupportCG, DEFAULT_CG_TOLERANCE, type SupportCGOptions, type SupportCGResult } from './pruning/pcg.js';

@@ -32,10 +32,12 @@ export interface SupportCGResult {
 }
 
 /**
- * Default relative residual tolerance per dtype: 1e-4 for float32 (a few hundred ulps above what
- * float32 products can resolve on well-conditioned supports), 1e-8 for float64.
+ * Default relative residual tolerance per dtype: 1e-5 for float32, 1e-8 for float64. Measured on
+ * a 128 x 1024 float32 layer (ReLU-like correlated inputs, I-OBS re-solves): at 1e-5 the layer
+ * objective agrees with the per-row Cholesky re-solve to about 1e-6 relative (1e-4 gave 1e-4,
+ * with 30% fewer iterations); float32 products stall near 2e-6.
  */
-export const DEFAULT_CG_TOLERANCE = { float32: 1e-4, float64: 1e-8 } as const;
+export const DEFAULT_CG_TOLERANCE = { float32: 1e-5, float64: 1e-8 } as const;
 
 /** Default cap on CG iterations. */
 export const DEFAULT_CG_ITERATIONS = 500;

@@ -458,6 +458,14 @@ export function obcIobsCases(): Case[] {
       expectClose('sparsity 0', none.weight.toArray(), L.W.toArray(), 0);
       const it = lib.iterativeOBS(la, L.W, L.H, { kind: 'per-row', sparsity: 0.5 }, { iterations: 0, resolveStart: false });
       check((it.details as { steps: string[] }).steps.join() === 'start', () => 'iterations 0 should only run the start');
+      check((it.details as { solver: unknown }).solver === null, () => 'no re-solve should report solver null');
+      // 'auto': Cholesky flops Σ k³/3 against 40 GEMMs of 2·rows·cols² (dense crossover at cols = 240).
+      check(lib.autoSolver(new Uint8Array(2 * 241).fill(1), 2, 241) === 'cg', () => 'auto: dense 2x241 should be cg');
+      check(lib.autoSolver(new Uint8Array(2 * 239).fill(1), 2, 239) === 'cholesky', () => 'auto: dense 2x239 should be cholesky');
+      const half = new Uint8Array(3 * 2000).map((_, i) => i % 2);
+      check(lib.autoSolver(half, 3, 2000) === 'cg' && lib.autoSolver(half.subarray(0, 3 * 1800), 3, 1800) === 'cholesky', () => 'auto: 50% crossover near 1920');
+      const small = lib.iterativeOBS(la, L.W, L.H, { kind: 'nm', n: 2, m: 4 }, { iterations: 1 });
+      check((small.details as { solver: unknown }).solver === 'cholesky', () => 'auto on 4x8 should use cholesky');
       const bad = (o: object, re: RegExp) => expectThrow(() => lib.iterativeOBS(la, L.W, L.H, { kind: 'nm', n: 2, m: 4 }, o as never), re);
       bad({ eta: 0 }, /iterativeOBS: argument options\.eta .*\(0, 1\].*got 0/);
       bad({ eta: NaN }, /options\.eta .*finite.*NaN/);
