@@ -22,3 +22,4 @@ export { slammax, dlammax, slammaxWorkBytes, dlammaxWorkBytes } from './lapack/l
 export { stopk, dtopk, stopkWorkBytes, dtopkWorkBytes } from './select/topk';
 export { sdowndate, ddowndate, sdowndateWorkBytes, ddowndateWorkBytes } from './lapack/downdate';
 export { ssparsegpt, dsparsegpt, ssparsegptWorkBytes, dsparsegptWorkBytes } from './obs/sparsegpt';
+export { spcgStart, dpcgStart, spcgStep, dpcgStep } from './obs/pcg';

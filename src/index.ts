@@ -15,3 +15,6 @@ export { WasmBackend, type WasmOptions } from './backends/wasm/backend.js';
 export { probeFeatures, type WasmVariant, type WasmSource } from './backends/wasm/loader.js';
 export { ReferenceBackend } from './backends/reference/backend.js';
 export { parseNpy, formatNpy, type NpyArray } from './io/npy.js';
+export { obc } from './pruning/obc.js';
+export { iterativeOBS, iobs, autoSolver, AUTO_CG_ITERATIONS, type IterativeOBSOptions, type SupportSolver } from './pruning/iobs.js';
+export { solveOnSupportCG, DEFAULT_CG_TOLERANCE, type SupportCGOptions, type SupportCGResult } from './pruning/pcg.js';

@@ -47,7 +47,7 @@ export interface KernelBackend {
    * Writes a keep-mask (1 = kept, 0 = pruned; row-major rows x cols bytes) for W under `rule`, from
    * the score s_ij = W_ij² · colWeight_j (colWeight a 1 x cols or cols x 1 matrix; null reads as all
    * ones). Magnitude passes null, Wanda diag(H), one-shot OBS saliency 1/diag(H⁻¹). Among equal
-   * scores the smaller column (then row) index is kept. W holds finite values (checked by callers).
+   * scores the smaller row-major index r·cols + j is kept. W holds finite values (checked by callers).
    */
   selectMask(W: Matrix, colWeight: Matrix | null, rule: MaskRule, mask: Uint8Array): void;
   /**
@@ -89,6 +89,23 @@ export interface KernelBackend {
    * be.sparsegptBlock(W1, U1, { kind: 'layer', keep: 1 }, Err1, mask);
    */
   sparsegptBlock(W1: Matrix, U1: Matrix, rule: MaskRule, Err1: Matrix, mask: Uint8Array): number;
+  /**
+   * Starts masked preconditioned CG on every row at once (the batched form of solveOnSupport).
+   * On entry X is the start (0 off the mask) and R holds B − X·H. With S_r the row's support, for
+   * each row: bb = ‖B[r,S]‖², R[r] := R[r] on S and 0 elsewhere, rr = ‖R[r]‖², P[r] := dinv ⊙ R[r]
+   * (dinv: 1 x cols or cols x 1, the Jacobi preconditioner 1/H_jj), rz = R[r]·P[r]. state
+   * (rows x 4 float64: rz, rr, bb, status) gets status 1 (active) or 0 (converged:
+   * rr ≤ tolerance²·bb; a row with bb = 0 has X, R and P zeroed). Returns the active rows.
+   */
+  pcgStart(X: Matrix, B: Matrix, R: Matrix, P: Matrix, mask: Uint8Array, dinv: Matrix, tolerance: number, state: Float64Array): number;
+  /**
+   * One masked PCG iteration for every active row (status 1), after the caller has formed
+   * Q = P·H: α = rz / (P[r]·Q[r]); X[r] += α P[r]; R[r] −= α Q[r] on S; rr = ‖R[r]‖²; when
+   * rr ≤ tolerance²·bb the row is converged (status 0), else z = dinv ⊙ R[r], β = (R[r]·z)/rz,
+   * P[r] := z + β P[r], rz = R[r]·z. A row whose P·Q is not positive or whose α is not finite stops
+   * with status 2 and is left as it was. Sums are accumulated in float64. Returns the active rows.
+   */
+  pcgStep(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Uint8Array, dinv: Matrix, tolerance: number, state: Float64Array): number;
   /** Releases everything the backend holds (its Wasm memory); later calls fail. */
   dispose(): void;
 }

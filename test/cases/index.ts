@@ -8,12 +8,14 @@ import { syrkCases } from './syrk.js';
 import { sparsegptCases } from './sparsegpt.js';
 import { topkCases } from './topk.js';
 import { trsmCases } from './trsm.js';
+import { obcIobsCases } from './obc-iobs.js';
 
 export function allCases(): Case[] {
   return [
     ...gemmCases(), ...syrkCases(), ...choleskyCases(), ...trsmCases(),
     ...lammaxCases(), ...topkCases(), ...downdateCases(),
     ...sparsegptCases(),
+    ...obcIobsCases(),
   ];
 }
 

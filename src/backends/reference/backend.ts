@@ -16,6 +16,7 @@ import { selectMask } from './select-mask.js';
 import { obsGreedy } from './obs-greedy.js';
 import { solveOnSupport } from './solve-support.js';
 import { sparsegptBlock } from './sparsegpt-block.js';
+import { pcgStart, pcgStep } from './pcg.js';
 
 export class ReferenceBackend implements KernelBackend {
   readonly name = 'reference';
@@ -78,6 +79,14 @@ export class ReferenceBackend implements KernelBackend {
 
   sparsegptBlock(W1: Matrix, U1: Matrix, rule: MaskRule, Err1: Matrix, mask: Uint8Array): number {
     return sparsegptBlock(W1, U1, rule, Err1, mask);
+  }
+
+  pcgStart(X: Matrix, B: Matrix, R: Matrix, P: Matrix, mask: Uint8Array, dinv: Matrix, tolerance: number, state: Float64Array): number {
+    return pcgStart(X, B, R, P, mask, dinv, tolerance, state);
+  }
+
+  pcgStep(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Uint8Array, dinv: Matrix, tolerance: number, state: Float64Array): number {
+    return pcgStep(X, R, P, Q, mask, dinv, tolerance, state);
   }
 
   dispose(): void {}

@@ -21,6 +21,7 @@ import { lammax } from './kernels/lammax.js';
 import { syrk } from './kernels/syrk.js';
 import { topk } from './kernels/topk.js';
 import { sparsegptBlock } from './kernels/sparsegpt-block.js';
+import { pcgStart, pcgStep } from './kernels/pcg.js';
 import { compileKernels, type WasmSource, type WasmVariant } from './loader.js';
 
 /** Options for the Wasm backends. */
@@ -120,6 +121,14 @@ export class WasmBackend implements KernelBackend {
 
   sparsegptBlock(W1: Matrix, U1: Matrix, rule: MaskRule, Err1: Matrix, mask: Uint8Array): number {
     return sparsegptBlock(this.w, W1, U1, rule, Err1, mask);
+  }
+
+  pcgStart(X: Matrix, B: Matrix, R: Matrix, P: Matrix, mask: Uint8Array, dinv: Matrix, tolerance: number, state: Float64Array): number {
+    return pcgStart(this.w, X, B, R, P, mask, dinv, tolerance, state);
+  }
+
+  pcgStep(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Uint8Array, dinv: Matrix, tolerance: number, state: Float64Array): number {
+    return pcgStep(this.w, X, R, P, Q, mask, dinv, tolerance, state);
   }
 
   dispose(): void {

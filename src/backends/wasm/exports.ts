@@ -50,4 +50,9 @@ export interface KernelExports {
   dsparsegpt(rows: number, b: number, w: number, ldw: number, u: number, ldu: number, kind: number, prune: number, m: number, err: number, lde: number, mask: number, work: number): number;
   ssparsegptWorkBytes(rows: number, b: number, kind: number, m: number): number;
   dsparsegptWorkBytes(rows: number, b: number, kind: number, m: number): number;
+  /** Masked PCG over all rows: start and one iteration; return the active rows (state: rows x 4 f64). */
+  spcgStart(rows: number, cols: number, x: number, ldx: number, b: number, ldb: number, r: number, ldr: number, p: number, ldp: number, mask: number, dinv: number, tol: number, state: number): number;
+  dpcgStart(rows: number, cols: number, x: number, ldx: number, b: number, ldb: number, r: number, ldr: number, p: number, ldp: number, mask: number, dinv: number, tol: number, state: number): number;
+  spcgStep(rows: number, cols: number, x: number, ldx: number, r: number, ldr: number, p: number, ldp: number, q: number, ldq: number, mask: number, dinv: number, tol: number, state: number): number;
+  dpcgStep(rows: number, cols: number, x: number, ldx: number, r: number, ldr: number, p: number, ldp: number, q: number, ldq: number, mask: number, dinv: number, tol: number, state: number): number;
 }

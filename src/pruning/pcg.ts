@@ -1,0 +1,122 @@
+// The batched exact re-solve on a support: every row r of a layer solves H[S_r,S_r] x = B[r,S_r]
+// with preconditioned conjugate gradients, all rows at once, so that one iteration is one GEMM
+// P·H (rows x cols x cols) plus elementwise masked updates (la.backend.pcgStart / pcgStep).
+// Per-row Cholesky (la.backend.solveOnSupport) costs Σ_r k_r³/3; this costs 2·rows·cols² per
+// iteration, which wins on large layers when a good start (the previous iterate) keeps the
+// iteration count small.
+import { checkFinite, checkInt, rangeError } from '../core/errors.js';
+import type { Matrix } from '../core/matrix.js';
+import type { Linalg } from '../linalg/linalg.js';
+
+/** Options of solveOnSupportCG. */
+export interface SupportCGOptions {
+  /**
+   * Stop when every row's residual meets ‖(B − X H)[r,S]‖ ≤ tolerance · ‖B[r,S]‖ (true residual,
+   * recomputed with a GEMM at the end). Default DEFAULT_CG_TOLERANCE[dtype].
+   */
+  tolerance?: number;
+  /** Most CG iterations (GEMMs) in all, default 500. */
+  maxIterations?: number;
+}
+
+/** What solveOnSupportCG reports. */
+export interface SupportCGResult {
+  /** CG iterations done (one GEMM each). */
+  iterations: number;
+  /** The largest ‖(B − X H)[r,S]‖ / ‖B[r,S]‖ over rows, from the true residual of the returned X. */
+  worstResidual: number;
+  /** True when worstResidual ≤ tolerance. */
+  converged: boolean;
+  /** Times the recursive residual was replaced by the true one (restarts). */
+  restarts: number;
+}
+
+/**
+ * Default relative residual tolerance per dtype: 1e-5 for float32, 1e-8 for float64. Measured on
+ * a 128 x 1024 float32 layer (ReLU-like correlated inputs, I-OBS re-solves): at 1e-5 the layer
+ * objective agrees with the per-row Cholesky re-solve to about 1e-6 relative (1e-4 gave 1e-4,
+ * with 30% fewer iterations); float32 products stall near 2e-6.
+ */
+export const DEFAULT_CG_TOLERANCE = { float32: 1e-5, float64: 1e-8 } as const;
+
+/** Default cap on CG iterations. */
+export const DEFAULT_CG_ITERATIONS = 500;
+
+const MAX_RESTARTS = 4;
+
+/**
+ * Solves H[S,S] x = B[r,S] for every row r of X at once (S = {j : mask[r·cols + j] = 1}) by
+ * Jacobi-preconditioned CG, starting from X as given (entries off the mask are set to 0 first).
+ * H is cols x cols symmetric positive definite (pass the damped Hessian); B and X rows x cols,
+ * all of one dtype. X is overwritten by the solution, zero off the mask. When the recursive
+ * residual says a row has converged but the true one (B − X H, one more GEMM) disagrees, CG
+ * restarts from the true residual, at most 4 times. Rows that do not reach the tolerance within
+ * maxIterations are returned as they are, and the worst residual says how far they are.
+ * @example
+ * const X = W.copy();                          // warm start
+ * const r = solveOnSupportCG(la, Hd, B, mask, X, { tolerance: 1e-5 });
+ * r.iterations; r.worstResidual;               // e.g. 37, 8.1e-6
+ */
+export function solveOnSupportCG<D extends Matrix['dtype']>(
+  la: Linalg, H: Matrix<D>, B: Matrix<D>, mask: Uint8Array, X: Matrix<D>, options: SupportCGOptions = {},
+): SupportCGResult {
+  const fn = 'solveOnSupportCG';
+  const tolerance = checkFinite(fn, 'options.tolerance', options.tolerance ?? DEFAULT_CG_TOLERANCE[X.dtype]);
+  if (!(tolerance > 0)) throw rangeError(fn, 'options.tolerance', tolerance, 'a positive number');
+  const maxIterations = checkInt(fn, 'options.maxIterations', options.maxIterations ?? DEFAULT_CG_ITERATIONS, 0);
+  const rows = X.rows, cols = X.cols, be = la.backend;
+  zeroOffMask(X, mask);
+  const dinv = la.matrix(1, cols, X.dtype);
+  for (let j = 0; j < cols; j++) dinv.set(0, j, 1 / H.get(j, j));
+  const R = la.matrix(rows, cols, X.dtype), P = la.matrix(rows, cols, X.dtype), Q = la.matrix(rows, cols, X.dtype);
+  const state = new Float64Array(rows * 4);
+  let iterations = 0, restarts = 0, worst = Infinity;
+  try {
+    for (;;) {
+      R.assign(B.toArray());
+      be.gemm(false, false, -1, X, H, 1, R);
+      let active = be.pcgStart(X, B, R, P, mask, dinv, tolerance, state);
+      const now = worstOf(state, rows);
+      // Stop when converged, out of iterations, or when a restart no longer helps.
+      if (active === 0 || iterations >= maxIterations || restarts > MAX_RESTARTS || !(now < worst)) {
+        worst = now;
+        break;
+      }
+      worst = now;
+      if (restarts > 0 || iterations > 0) restarts++;
+      while (active > 0 && iterations < maxIterations) {
+        be.gemm(false, false, 1, P, H, 0, Q);
+        active = be.pcgStep(X, R, P, Q, mask, dinv, tolerance, state);
+        iterations++;
+      }
+    }
+  } finally {
+    dinv.free();
+    R.free();
+    P.free();
+    Q.free();
+  }
+  if (!Number.isFinite(worst)) throw rangeError(fn, 'H', H, 'a positive definite matrix with finite entries (CG produced a non-finite residual)');
+  return { iterations, worstResidual: worst, converged: worst <= tolerance, restarts };
+}
+
+/** max over rows of √(rr / bb) from the state (rows with bb = 0 count as solved). */
+function worstOf(state: Float64Array, rows: number): number {
+  let w = 0;
+  for (let i = 0; i < rows; i++) {
+    const rr = state[4 * i + 1], bb = state[4 * i + 2];
+    const v = bb > 0 ? Math.sqrt(rr / bb) : 0;
+    if (Number.isNaN(v)) return NaN;
+    w = Math.max(w, v);
+  }
+  return w;
+}
+
+/** Sets the entries of M where the keep-mask is 0 to 0. */
+export function zeroOffMask(M: Matrix, mask: Uint8Array): void {
+  const d = M.data;
+  for (let i = 0; i < M.rows; i++) {
+    const o = M.offset + i * M.stride;
+    for (let j = 0; j < M.cols; j++) if (mask[i * M.cols + j] === 0) d[o + j] = 0;
+  }
+}
