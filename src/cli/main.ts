@@ -15,6 +15,8 @@ const USAGE = `usage: iobs <command> [options]
 commands:
   bench [--json] [--quick] [--backend NAME] [--kernels a,b]
                                               time every kernel and its peers (bench --help)
+  prune-layer --weight W.npy (--hessian H.npy | --inputs X.npy) --method M (--sparsity S | --pattern N:M) --out P
+                                              prune one linear layer (prune-layer --help)
   help                                        this text
 `;
 
@@ -24,6 +26,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'bench': {
       const { bench } = await import('./bench.js');
       return bench(rest);
+    }
+    case 'prune-layer': {
+      const { pruneLayerCommand } = await import('./prune-layer.js');
+      return pruneLayerCommand(rest);
     }
     case undefined:
     case 'help':

@@ -9,7 +9,7 @@ import { Matrix } from '../core/matrix.js';
 import type { Linalg } from '../linalg/linalg.js';
 import { checkChoice, checkOptions } from '../linalg/checks.js';
 import { DEFAULT_DAMP, deadInputs, factorDamped, withDeadInputs } from './hessian.js';
-import { obc } from './obc.js';
+import { sparseGPT } from './sparsegpt.js';
 import { checkPattern, maskFits, maskRule, type Pattern } from './pattern.js';
 import { solveOnSupportCG, zeroOffMask, type SupportCGResult } from './pcg.js';
 import type { LayerPruner, PrunerOptions, PrunerOutput } from './types.js';
@@ -21,8 +21,8 @@ export type SupportSolver = 'auto' | 'cholesky' | 'cg';
 export interface IterativeOBSOptions extends PrunerOptions {
   /**
    * The one-shot pruner that gives Ŵ₀ (called with the same W, H, pattern and options). Default
-   * obc (exact greedy OBS); SparseGPT is the usual choice for large layers. Its mask must fit the
-   * pattern.
+   * SparseGPT (the start the I-OBS measurements in ALGORITHMS.md use; obc is exact greedy OBS but
+   * O(rows·k·cols²)). Its mask must fit the pattern.
    */
   start?: LayerPruner;
   /**
@@ -63,7 +63,7 @@ interface Settings {
 }
 
 /**
- * I-OBS on a layer: the start's result (options.start, default obc), optionally re-solved exactly
+ * I-OBS on a layer: the start's result (options.start, default SparseGPT), optionally re-solved exactly
  * on its own mask, then options.iterations (default 3) rounds of Newton step (η = options.eta,
  * default 0.5), OBS reselection under the pattern and exact re-solve; the best iterate by
  * tr((W−Ŵ)H(W−Ŵ)ᵀ) (undamped H) is returned. Iteration stops early when the reselected mask
@@ -186,7 +186,7 @@ export function iterativeOBS<D extends Matrix['dtype']>(
 }
 
 /**
- * I-OBS as a LayerPruner, starting from options.start (default obc) — see iterativeOBS.
+ * I-OBS as a LayerPruner, starting from options.start (default SparseGPT) — see iterativeOBS.
  * @example
  * const out = iobs(la, W, H, { kind: 'nm', n: 2, m: 4 }, { iterations: 3, eta: 0.5 });
  */
@@ -261,7 +261,7 @@ function checkOperands(fn: string, W: unknown, H: unknown): void {
 
 function settings(fn: string, options: IterativeOBSOptions): Settings {
   const o = checkOptions<IterativeOBSOptions>(fn, options);
-  const start = o.start ?? obc;
+  const start = o.start ?? sparseGPT;
   if (typeof start !== 'function') throw typeError(fn, 'options.start', start, 'a LayerPruner function');
   const eta = checkFinite(fn, 'options.eta', o.eta ?? 0.5);
   if (!(eta > 0 && eta <= 1)) throw rangeError(fn, 'options.eta', eta, 'a number in (0, 1]');

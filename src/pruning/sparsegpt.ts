@@ -40,8 +40,10 @@ function readOptions(options: unknown, pattern: Pattern): SparseGPTSettings {
 
 /**
  * The mask rule of the block of columns [c0, c1) of a rows x cols layer:
- * - unstructured: ⌊rows·b·p⌋ pruned in the block (b = c1 − c0), as published — so the layer's
- *   total is Σ⌊rows·b·p⌋, which may fall short of ⌊rows·cols·p⌋ by less than the number of blocks;
+ * - unstructured: ⌊rows·c1·p⌋ − ⌊rows·c0·p⌋ pruned in the block, chosen over the whole block. The
+ *   published code prunes ⌊rows·b·p⌋ (b = c1 − c0); the cumulative form differs from it by at
+ *   most one weight per block and makes the layer's total exactly ⌊rows·cols·p⌋, the count every
+ *   other method prunes (so I-OBS can start from it and results compare at equal sparsity);
  * - per-row: ⌊c1·p⌋ − ⌊c0·p⌋ per row, which sums to exactly ⌊cols·p⌋ in every row;
  * - N:M: n kept of every m, chosen inside the column loop.
  */
@@ -50,7 +52,7 @@ export function blockRule(pattern: Pattern, rows: number, c0: number, c1: number
   if (pattern.kind === 'nm') return { kind: 'nm', n: pattern.n, m: pattern.m };
   const p = pattern.sparsity;
   if (pattern.kind === 'per-row') return { kind: 'row', keep: b - (Math.floor(c1 * p) - Math.floor(c0 * p)) };
-  return { kind: 'layer', keep: rows * b - Math.floor(rows * b * p) };
+  return { kind: 'layer', keep: rows * b - (Math.floor(rows * c1 * p) - Math.floor(rows * c0 * p)) };
 }
 
 function checkInputs(W: Matrix, H: Matrix): void {

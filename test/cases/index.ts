@@ -4,6 +4,7 @@ import { choleskyCases } from './cholesky.js';
 import { downdateCases } from './downdate.js';
 import { gemmCases } from './gemm.js';
 import { lammaxCases } from './lammax.js';
+import { pruningBasicCases } from './pruning-basic.js';
 import { syrkCases } from './syrk.js';
 import { sparsegptCases } from './sparsegpt.js';
 import { topkCases } from './topk.js';
@@ -16,6 +17,7 @@ export function allCases(): Case[] {
     ...lammaxCases(), ...topkCases(), ...downdateCases(),
     ...sparsegptCases(),
     ...obcIobsCases(),
+    ...pruningBasicCases(),
   ];
 }
 
