@@ -81,8 +81,8 @@ function relError(W: ArrayLike<number>, What: ArrayLike<number>, H: ArrayLike<nu
 
 /**
  * IST-DASLab/sparsegpt `fasterprune` in float64 with one deliberate difference: the unstructured
- * mask prunes exactly ⌊rows·b·p⌋ per block (the published `score <= threshold` prunes one more,
- * plus ties). Per-row prunes ⌊i2·p⌋ − ⌊i1·p⌋ per row and block.
+ * mask prunes exactly ⌊rows·i2·p⌋ − ⌊rows·i1·p⌋ in the block [i1, i2) (the published
+ * `score <= threshold` prunes ⌊rows·b·p⌋ + 1 plus ties), so the layer total is ⌊rows·cols·p⌋. Per-row prunes ⌊i2·p⌋ − ⌊i1·p⌋ per row and block.
  */
 function published(W0: ArrayLike<number>, H0: ArrayLike<number>, rows: number, cols: number, pattern: Pattern, blockSize: number, damp = 0.01): { weight: Float64Array; mask: Uint8Array } {
   const W = Float64Array.from(W0), H = Float64Array.from(H0);
@@ -108,7 +108,7 @@ function published(W0: ArrayLike<number>, H0: ArrayLike<number>, rows: number, c
       for (let r = r0; r < r1; r++) for (let j = c0; j < c1; j++) out.push(r * cols + j);
       return out;
     };
-    if (pattern.kind === 'unstructured') pruneSmallest(block(0, rows, i1, i2), score, Math.floor(rows * b * pattern.sparsity), mask);
+    if (pattern.kind === 'unstructured') pruneSmallest(block(0, rows, i1, i2), score, Math.floor(rows * i2 * pattern.sparsity) - Math.floor(rows * i1 * pattern.sparsity), mask);
     if (pattern.kind === 'per-row') {
       const count = Math.floor(i2 * pattern.sparsity) - Math.floor(i1 * pattern.sparsity);
       for (let r = 0; r < rows; r++) pruneSmallest(block(r, r + 1, i1, i2), score, count, mask);
