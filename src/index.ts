@@ -15,3 +15,5 @@ export { WasmBackend, type WasmOptions } from './backends/wasm/backend.js';
 export { probeFeatures, type WasmVariant, type WasmSource } from './backends/wasm/loader.js';
 export { ReferenceBackend } from './backends/reference/backend.js';
 export { parseNpy, formatNpy, type NpyArray } from './io/npy.js';
+export { leastSquares, hessianProblem, quadraticProblem, hvpProblem, fisherProblem, type RecoveryProblem, type ProblemKind, type LeastSquaresOptions, type SmoothSpec, type HessianSpec, type HvpSpec, type FisherSpec } from './recovery/problem.js';
+export { recover, type RecoverOptions, type RecoverResult, type RecoveryMethod } from './recovery/recover.js';
