@@ -15,6 +15,8 @@ const USAGE = `usage: iobs <command> [options]
 commands:
   bench [--json] [--quick] [--backend NAME] [--kernels a,b]
                                               time every kernel and its peers (bench --help)
+  figure1 [--out fig1.svg] [--json] [--trials N] [--seed S]
+                                              the paper's Figure 1 as an SVG (figure1 --help)
   help                                        this text
 `;
 
@@ -24,6 +26,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'bench': {
       const { bench } = await import('./bench.js');
       return bench(rest);
+    }
+    case 'figure1': {
+      const { figure1 } = await import('./figure1.js');
+      return figure1(rest);
     }
     case undefined:
     case 'help':

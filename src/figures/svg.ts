@@ -333,7 +333,7 @@ export function renderFigure(figure: Figure): string {
   const rows = Math.ceil(panels.length / columns);
   const width = columns * pw;
   const titleH = figure.title ? 36 : 8;
-  const captionLines = figure.caption ? wrapText(figure.caption, Math.max(20, Math.floor((width - 32) / 6.6))) : [];
+  const captionLines = figure.caption ? wrapText(figure.caption, Math.max(20, Math.floor((width - 32) / 6.1))) : [];
   const captionH = captionLines.length ? captionLines.length * 16 + 20 : 0;
   const height = titleH + rows * ph + captionH;
 
