@@ -15,6 +15,8 @@ const USAGE = `usage: iobs <command> [options]
 commands:
   bench [--json] [--quick] [--backend NAME] [--kernels a,b]
                                               time every kernel and its peers (bench --help)
+  recover --A A.npy --y y.npy --k K --method kiht|topk-iobs|iobs --out x.npy [...]
+                                              sparse least squares (recover --help)
   help                                        this text
 `;
 
@@ -24,6 +26,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'bench': {
       const { bench } = await import('./bench.js');
       return bench(rest);
+    }
+    case 'recover': {
+      const { recoverCommand } = await import('./recover.js');
+      return recoverCommand(rest);
     }
     case undefined:
     case 'help':
