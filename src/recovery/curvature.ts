@@ -32,12 +32,12 @@ export class DenseCurvature<D extends DType> {
   private readonly vout: Matrix<D>;
   private readonly absolute: boolean;
 
-  /** Takes ownership of H (freed by free()); `fn` and `arg` name the caller in errors. */
-  constructor(readonly la: Linalg, readonly H: Matrix<D>, policy: DampPolicy, fn: string, arg: string) {
+  /** Takes ownership of H (freed by free()); `fn`, `arg` (H's source) and `dampArg` name the caller's arguments in errors. */
+  constructor(readonly la: Linalg, readonly H: Matrix<D>, policy: DampPolicy, fn: string, arg: string, dampArg = 'spec.damp') {
     const d = H.rows;
     const meanDiag = diagonalMean(H);
     if (!(meanDiag > 0)) throw rangeError(fn, arg, H, 'a positive semidefinite matrix with a positive diagonal (mean of diag is ' + meanDiag + ')');
-    const { damped, chol, lambda } = dampAndFactor(la, H, meanDiag, policy, fn);
+    const { damped, chol, lambda } = dampAndFactor(la, H, meanDiag, policy, fn, dampArg);
     this.damped = damped;
     this.chol = chol;
     this.dampUsed = lambda;
@@ -134,7 +134,7 @@ function wellConditioned(L: Matrix, H: Matrix): boolean {
 }
 
 function dampAndFactor<D extends DType>(
-  la: Linalg, H: Matrix<D>, meanDiag: number, policy: DampPolicy, fn: string,
+  la: Linalg, H: Matrix<D>, meanDiag: number, policy: DampPolicy, fn: string, dampArg: string,
 ): { damped: Matrix<D>; chol: Matrix<D>; lambda: number | null } {
   if (policy.kind !== 'auto') {
     const add = policy.kind === 'relative' ? policy.lambda * meanDiag : policy.lambda;
@@ -143,7 +143,7 @@ function dampAndFactor<D extends DType>(
     if (chol === null) {
       if (damped !== H) damped.free();
       const unit = policy.kind === 'relative' ? 'H + damp·mean(diag H)·I' : 'H + damp·I';
-      throw rangeError(fn, 'damp', policy.lambda, `a damping under which ${unit} is positive definite (it is not; raise damp, or leave it out to damp automatically)`);
+      throw rangeError(fn, dampArg, policy.lambda, `a damping under which ${unit} is positive definite (it is not; raise damp, or leave it out to damp automatically)`);
     }
     return { damped, chol, lambda: policy.lambda === 0 ? null : policy.lambda };
   }
@@ -158,5 +158,5 @@ function dampAndFactor<D extends DType>(
     if (chol !== null) return { damped, chol, lambda };
     damped.free();
   }
-  throw rangeError(fn, 'damp', undefined, `a damping under which H + λ·mean(diag H)·I factors (tried up to λ = ${lambda / 10}); H is not positive semidefinite`);
+  throw rangeError(fn, dampArg, undefined, `a damping under which H + λ·mean(diag H)·I factors (tried up to λ = ${lambda / 10}); H is not positive semidefinite`);
 }

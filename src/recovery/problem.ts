@@ -123,7 +123,7 @@ export function leastSquares<D extends DType>(la: Linalg, A: Matrix<D>, y: Matri
   const policy: DampPolicy = damp === undefined ? { kind: 'auto', force: n < d } : { kind: 'relative', lambda: damp };
   let model: DenseCurvature<D>;
   try {
-    model = new DenseCurvature(la, H, policy, fn, 'A');
+    model = new DenseCurvature(la, H, policy, fn, 'A', 'options.damp');
   } catch (e) {
     Ac.free();
     H.free();

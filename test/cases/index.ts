@@ -6,12 +6,14 @@ import { gemmCases } from './gemm.js';
 import { lammaxCases } from './lammax.js';
 import { syrkCases } from './syrk.js';
 import { topkCases } from './topk.js';
+import { recoveryCases } from './recovery.js';
 import { trsmCases } from './trsm.js';
 
 export function allCases(): Case[] {
   return [
     ...gemmCases(), ...syrkCases(), ...choleskyCases(), ...trsmCases(),
     ...lammaxCases(), ...topkCases(), ...downdateCases(),
+    ...recoveryCases(),
   ];
 }
 
