@@ -17,6 +17,10 @@ commands:
                                               time every kernel and its peers (bench --help)
   prune-layer --weight W.npy (--hessian H.npy | --inputs X.npy) --method M (--sparsity S | --pattern N:M) --out P
                                               prune one linear layer (prune-layer --help)
+  figure1 [--out fig1.svg] [--json] [--trials N] [--seed S]
+                                              the paper's Figure 1 as an SVG (figure1 --help)
+  recover --A A.npy --y y.npy --k K --method kiht|topk-iobs|iobs --out x.npy [...]
+                                              sparse least squares (recover --help)
   help                                        this text
 `;
 
@@ -30,6 +34,14 @@ export async function main(argv: string[]): Promise<number> {
     case 'prune-layer': {
       const { pruneLayerCommand } = await import('./prune-layer.js');
       return pruneLayerCommand(rest);
+    }
+    case 'figure1': {
+      const { figure1 } = await import('./figure1.js');
+      return figure1(rest);
+    }
+    case 'recover': {
+      const { recoverCommand } = await import('./recover.js');
+      return recoverCommand(rest);
     }
     case undefined:
     case 'help':

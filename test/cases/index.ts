@@ -8,6 +8,7 @@ import { pruningBasicCases } from './pruning-basic.js';
 import { syrkCases } from './syrk.js';
 import { sparsegptCases } from './sparsegpt.js';
 import { topkCases } from './topk.js';
+import { recoveryCases } from './recovery.js';
 import { trsmCases } from './trsm.js';
 import { obcIobsCases } from './obc-iobs.js';
 
@@ -18,6 +19,7 @@ export function allCases(): Case[] {
     ...sparsegptCases(),
     ...obcIobsCases(),
     ...pruningBasicCases(),
+    ...recoveryCases(),
   ];
 }
 
