@@ -12,6 +12,7 @@ import type { NpyArray } from '../io/npy.js';
 import { leastSquares } from '../recovery/problem.js';
 import { recover, type RecoverOptions, type RecoverResult, type RecoveryMethod } from '../recovery/recover.js';
 
+/** The help text of `iobs recover`. */
 export const RECOVER_USAGE = `usage: iobs recover --A A.npy --y y.npy --k K --method kiht|topk-iobs|iobs --out x.npy
                     [--steps N] [--eta E] [--damp D] [--tol T] [--selection greedy|oneshot]
                     [--gradient-scale exact|paper] [--trace trace.csv] [--json] [--backend NAME]

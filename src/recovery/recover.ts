@@ -78,7 +78,7 @@ interface Checked {
  * const la = await init();
  * const A = la.fromArray([1, 0, 0, 1, 1, 1], 3, 2, 'float64');
  * const y = la.fromArray([1, 2, 3], 3, 1, 'float64');
- * const { x } = recover(la, leastSquares(la, A, y), { k: 1, method: 'iobs' });   // x = [0, 2.5]
+ * const { x } = recover(la, leastSquares(la, A, y), { k: 1, method: 'iobs' });   // x ≈ [0, 2.5]
  */
 export function recover<D extends DType>(la: Linalg, problem: RecoveryProblem<D>, options: RecoverOptions): RecoverResult {
   const start = now();
