@@ -21,3 +21,6 @@ export { ssyrk, dsyrk, ssyrkWorkBytes, dsyrkWorkBytes } from './blas/syrk';
 export { slammax, dlammax, slammaxWorkBytes, dlammaxWorkBytes } from './lapack/lammax';
 export { stopk, dtopk, stopkWorkBytes, dtopkWorkBytes } from './select/topk';
 export { sdowndate, ddowndate, sdowndateWorkBytes, ddowndateWorkBytes } from './lapack/downdate';
+export { sselectMask, dselectMask, sselectMaskWorkBytes, dselectMaskWorkBytes } from './obs/select-mask';
+export { sobsGreedy, dobsGreedy, sobsGreedyWorkBytes, dobsGreedyWorkBytes } from './obs/greedy';
+export { ssolveOnSupport, dsolveOnSupport, ssolveOnSupportWorkBytes, dsolveOnSupportWorkBytes } from './obs/solve-support';

@@ -4,6 +4,7 @@ import { choleskyCases } from './cholesky.js';
 import { downdateCases } from './downdate.js';
 import { gemmCases } from './gemm.js';
 import { lammaxCases } from './lammax.js';
+import { obsCases } from './obs.js';
 import { syrkCases } from './syrk.js';
 import { topkCases } from './topk.js';
 import { trsmCases } from './trsm.js';
@@ -11,7 +12,7 @@ import { trsmCases } from './trsm.js';
 export function allCases(): Case[] {
   return [
     ...gemmCases(), ...syrkCases(), ...choleskyCases(), ...trsmCases(),
-    ...lammaxCases(), ...topkCases(), ...downdateCases(),
+    ...lammaxCases(), ...topkCases(), ...downdateCases(), ...obsCases(),
   ];
 }
 
