@@ -139,7 +139,8 @@ function runGreedy(la: La, rng: Rng, w: number[], hinv: number[], rows: number, 
   const mask = new Uint8Array(rows * c).fill(9);
   const losses = new Float64Array(rows * lossStride).fill(-1);
   const info = la.backend.obsGreedy(W, Hinv, counts, groupSize, groupPrune, mask, losses, lossStride);
-  check(Hinv.toArray().every((v, i) => v === stored(hinv, dtype)[i]), () => `${la.backendName} obsGreedy: Hinv changed`);
+  const hs = stored(hinv, dtype);
+  check(Hinv.toArray().every((v, i) => v === hs[i]), () => `${la.backendName} obsGreedy: Hinv changed`);
   return { W: Array.from(W.toArray()), mask, losses, info };
 }
 
