@@ -185,17 +185,23 @@ function checkGreedyProperties(name: string, got: GreedyRun, w: number[], H: num
   }
 }
 
-function greedyCase(rows: number, c: number, dtype: DT, groupSize: number, seed: number): Case {
+/**
+ * Greedy removal against the reference loop and the properties. With `ties`, W is integer-valued
+ * and Hinv diagonal with entries 1 or 2, so equal scores abound and the tie rule decides.
+ */
+function greedyCase(rows: number, c: number, dtype: DT, groupSize: number, seed: number, ties = false): Case {
   const groupPrune = groupSize > 0 ? Math.max(1, groupSize >> 1) : 0;
-  const name = `obsGreedy ${dtype} ${rows}x${c}${groupSize ? ` groups ${groupPrune}/${groupSize}` : ''} seed ${seed}`;
+  const name = `obsGreedy ${dtype} ${rows}x${c}${groupSize ? ` groups ${groupPrune}/${groupSize}` : ''}${ties ? ' ties' : ''} seed ${seed}`;
   return {
     name,
     run({ la, ref }) {
       const rng = new Rng(seed);
-      const w = rng.normals(rows * c);
-      const hinv = symmetricInverse(spd(rng, c), c);
+      const w = ties ? Array.from({ length: rows * c }, () => rng.int(5) - 2) : rng.normals(rows * c);
+      const hinv = ties
+        ? Array.from({ length: c * c }, (_, i) => (i % (c + 1) === 0 ? 1 + rng.int(2) : 0))
+        : symmetricInverse(spd(rng, c), c);
       const most = groupSize > 0 ? (c / groupSize) * groupPrune : c;
-      const counts = Int32Array.from({ length: rows }, (_, r) => (r === 0 ? most : r === 1 ? 0 : rng.int(most + 1)));
+      const counts = Int32Array.from({ length: rows }, (_, r) => (r === 0 ? most : r === 1 ? 0 : r === 2 ? most >> 1 : rng.int(most + 1)));
       const lossStride = c + 1;
       const strided = (seed & 1) === 1;
       const got = runGreedy(la, rng, w, hinv, rows, c, dtype, counts, groupSize, groupPrune, lossStride, strided);
@@ -205,7 +211,7 @@ function greedyCase(rows: number, c: number, dtype: DT, groupSize: number, seed:
       const maskSame = got.mask.every((v, i) => v === want.mask[i]);
       // float32 follows float64 only while no two scores come within its rounding: compare masks
       // where the data are well separated (few steps), and always check the properties.
-      if (dtype === 'float64' || c <= 33) {
+      if (dtype === 'float64' || c <= 33 || ties) {
         check(maskSame, () => `${name}: mask differs from the reference at ${got.mask.findIndex((v, i) => v !== want.mask[i])}`);
         let scale = 0;
         for (const v of want.W) scale = Math.max(scale, Math.abs(v));
@@ -327,6 +333,8 @@ export function obsCases(): Case[] {
       cases.push(greedyCase(rows, c, dtype, 0, seed++));
       for (const m of [2, 4, 8, 13]) if (c % m === 0 && c > m) cases.push(greedyCase(rows, c, dtype, m, seed++));
     }
+    for (const c of [33, 130]) cases.push(greedyCase(4, c, dtype, 0, seed++, true));
+    cases.push(greedyCase(4, 130, dtype, 13, seed++, true));
     // Groups on sizes the odd widths cannot divide.
     cases.push(greedyCase(3, 16, dtype, 4, seed++), greedyCase(2, 24, dtype, 8, seed++), greedyCase(2, 66, dtype, 2, seed++));
     for (const c of [1, 2, 3, 5, 8]) cases.push(firstChoiceCase(c, dtype, seed++));
