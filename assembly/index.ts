@@ -23,3 +23,6 @@ export { stopk, dtopk, stopkWorkBytes, dtopkWorkBytes } from './select/topk';
 export { sdowndate, ddowndate, sdowndateWorkBytes, ddowndateWorkBytes } from './lapack/downdate';
 export { ssparsegpt, dsparsegpt, ssparsegptWorkBytes, dsparsegptWorkBytes } from './obs/sparsegpt';
 export { spcgStart, dpcgStart, spcgStep, dpcgStep } from './obs/pcg';
+export { sselectMask, dselectMask, sselectMaskWorkBytes, dselectMaskWorkBytes } from './obs/select-mask';
+export { sobsGreedy, dobsGreedy, sobsGreedyWorkBytes, dobsGreedyWorkBytes } from './obs/greedy';
+export { ssolveOnSupport, dsolveOnSupport, ssolveOnSupportWorkBytes, dsolveOnSupportWorkBytes } from './obs/solve-support';

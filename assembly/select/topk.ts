@@ -82,8 +82,11 @@ function heapSelect<T>(x: usize, inc: i32, byValue: i32, w: usize, lo: i32, hi: 
   }
 }
 
-/** Rearranges w[0, n) so that w[0, k) holds the first k entries in order (0 < k < n). */
-function select<T>(x: usize, inc: i32, byValue: i32, w: usize, n: i32, k: i32): void {
+/**
+ * Rearranges the indices w[0, n) so that w[0, k) holds the first k entries in the order above
+ * (0 < k < n), in no particular order among themselves. Shared with the OBS mask selection.
+ */
+export function select<T>(x: usize, inc: i32, byValue: i32, w: usize, n: i32, k: i32): void {
   let lo = 0, hi = n;
   let depth = 2 * (31 - clz<i32>(n)) + 4;
   // Invariant: w[0, lo) all come before w[lo, n); w[hi, n) all come after w[0, hi); lo <= k <= hi.

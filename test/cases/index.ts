@@ -5,6 +5,7 @@ import { downdateCases } from './downdate.js';
 import { gemmCases } from './gemm.js';
 import { lammaxCases } from './lammax.js';
 import { pruningBasicCases } from './pruning-basic.js';
+import { obsCases } from './obs.js';
 import { syrkCases } from './syrk.js';
 import { sparsegptCases } from './sparsegpt.js';
 import { topkCases } from './topk.js';
@@ -15,10 +16,8 @@ import { obcIobsCases } from './obc-iobs.js';
 export function allCases(): Case[] {
   return [
     ...gemmCases(), ...syrkCases(), ...choleskyCases(), ...trsmCases(),
-    ...lammaxCases(), ...topkCases(), ...downdateCases(),
-    ...sparsegptCases(),
-    ...obcIobsCases(),
-    ...pruningBasicCases(),
+    ...lammaxCases(), ...topkCases(), ...downdateCases(), ...obsCases(),
+    ...sparsegptCases(), ...obcIobsCases(), ...pruningBasicCases(),
     ...recoveryCases(),
   ];
 }

@@ -3,10 +3,6 @@
 // worker pool can share it; the arena hands out blocks of it as matrix storage.
 import type { Matrix, Storage } from '../../core/matrix.js';
 import type { KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
-// TEMPORARY until the Wasm OBS kernels land: the float64 reference loops run on views of Wasm memory.
-import { selectMask } from '../reference/select-mask.js';
-import { obsGreedy } from '../reference/obs-greedy.js';
-import { solveOnSupport } from '../reference/solve-support.js';
 import { Arena, MemoryStorage } from './arena.js';
 import { WasmContext } from './context.js';
 import type { KernelExports } from './exports.js';
@@ -18,6 +14,9 @@ import { potri } from './kernels/potri.js';
 import { trsm } from './kernels/trsm.js';
 import { trsv } from './kernels/trsv.js';
 import { lammax } from './kernels/lammax.js';
+import { obsGreedy } from './kernels/obs-greedy.js';
+import { selectMask } from './kernels/select-mask.js';
+import { solveOnSupport } from './kernels/solve-support.js';
 import { syrk } from './kernels/syrk.js';
 import { topk } from './kernels/topk.js';
 import { sparsegptBlock } from './kernels/sparsegpt-block.js';
@@ -108,15 +107,15 @@ export class WasmBackend implements KernelBackend {
   }
 
   selectMask(W: Matrix, colWeight: Matrix | null, rule: MaskRule, mask: Uint8Array): void {
-    selectMask(W, colWeight, rule, mask);
+    selectMask(this.w, W, colWeight, rule, mask);
   }
 
   obsGreedy(W: Matrix, Hinv: Matrix, counts: Int32Array, groupSize: number, groupPrune: number, mask: Uint8Array, losses: Float64Array | null, lossStride: number): number {
-    return obsGreedy(W, Hinv, counts, groupSize, groupPrune, mask, losses, lossStride);
+    return obsGreedy(this.w, W, Hinv, counts, groupSize, groupPrune, mask, losses, lossStride);
   }
 
   solveOnSupport(H: Matrix, B: Matrix, mask: Uint8Array, X: Matrix): number {
-    return solveOnSupport(H, B, mask, X);
+    return solveOnSupport(this.w, H, B, mask, X);
   }
 
   sparsegptBlock(W1: Matrix, U1: Matrix, rule: MaskRule, Err1: Matrix, mask: Uint8Array): number {

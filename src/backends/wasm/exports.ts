@@ -55,4 +55,19 @@ export interface KernelExports {
   dpcgStart(rows: number, cols: number, x: number, ldx: number, b: number, ldb: number, r: number, ldr: number, p: number, ldp: number, mask: number, dinv: number, tol: number, state: number): number;
   spcgStep(rows: number, cols: number, x: number, ldx: number, r: number, ldr: number, p: number, ldp: number, q: number, ldq: number, mask: number, dinv: number, tol: number, state: number): number;
   dpcgStep(rows: number, cols: number, x: number, ldx: number, r: number, ldr: number, p: number, ldp: number, q: number, ldq: number, mask: number, dinv: number, tol: number, state: number): number;
+  /** Keep-mask (rows·cols bytes at mask) from f64 scores W_ij²·weight_j; rule 0 layer, 1 row, 2 n:m (a = keep or n, b = m). */
+  sselectMask(rows: number, cols: number, w: number, ldw: number, weight: number, incWeight: number, weighted: number, rule: number, a: number, b: number, mask: number, work: number): void;
+  dselectMask(rows: number, cols: number, w: number, ldw: number, weight: number, incWeight: number, weighted: number, rule: number, a: number, b: number, mask: number, work: number): void;
+  sselectMaskWorkBytes(rows: number, cols: number, rule: number): number;
+  dselectMaskWorkBytes(rows: number, cols: number, rule: number): number;
+  /** Greedy OBS removal per row; returns 0 or r + 1 for the first row with no positive pivot. */
+  sobsGreedy(rows: number, c: number, w: number, ldw: number, hinv: number, ldh: number, counts: number, groupSize: number, groupPrune: number, mask: number, losses: number, lossStride: number, withLosses: number, work: number): number;
+  dobsGreedy(rows: number, c: number, w: number, ldw: number, hinv: number, ldh: number, counts: number, groupSize: number, groupPrune: number, mask: number, losses: number, lossStride: number, withLosses: number, work: number): number;
+  sobsGreedyWorkBytes(c: number, groupSize: number): number;
+  dobsGreedyWorkBytes(c: number, groupSize: number): number;
+  /** Row-wise H[S,S] x = B[r,S] on each mask row's support; returns 0 or r + 1 for the first row without a Cholesky factor. */
+  ssolveOnSupport(rows: number, c: number, h: number, ldh: number, b: number, ldb: number, mask: number, x: number, ldx: number, work: number): number;
+  dsolveOnSupport(rows: number, c: number, h: number, ldh: number, b: number, ldb: number, mask: number, x: number, ldx: number, work: number): number;
+  ssolveOnSupportWorkBytes(c: number): number;
+  dsolveOnSupportWorkBytes(c: number): number;
 }

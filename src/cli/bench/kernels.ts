@@ -8,6 +8,7 @@ import type { Matrix } from '../../core/matrix.js';
 import { checkGemm, type KernelEntryLike, randomValues, U32, U64 } from './util.js';
 import { CHOLESKY_KERNELS } from './cholesky.js';
 import { SELECTION_KERNELS } from './selection.js';
+import { OBS_KERNELS } from './obs.js';
 
 export type KernelEntry<S = any> = KernelEntryLike<S>;
 
@@ -50,4 +51,4 @@ function gemmEntry<D extends 'float32' | 'float64'>(kernel: 'sgemm' | 'dgemm', d
 }
 
 /** Every kernel the bench knows, in the order they are timed. */
-export const KERNELS: readonly KernelEntry[] = [gemmEntry('sgemm', 'float32'), gemmEntry('dgemm', 'float64'), ...CHOLESKY_KERNELS, ...SELECTION_KERNELS];
+export const KERNELS: readonly KernelEntry[] = [gemmEntry('sgemm', 'float32'), gemmEntry('dgemm', 'float64'), ...CHOLESKY_KERNELS, ...SELECTION_KERNELS, ...OBS_KERNELS];
