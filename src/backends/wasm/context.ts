@@ -15,7 +15,7 @@ export interface Operand {
 
 /** A typed array handed to a kernel through WasmContext.callWith; null passes address 0. */
 export interface ArrayArg {
-  array: Uint8Array | Int32Array | Float64Array | null;
+  array: Uint8Array | Int32Array | Float32Array | Float64Array | null;
   /** Copy the arena's bytes back into `array` after the call. */
   written: boolean;
 }

@@ -9,26 +9,15 @@ function ruleArgs(rule: MaskRule, rows: number, b: number): [number, number, num
   return [2, rule.m - rule.n, rule.m];
 }
 
-/**
- * SparseGPT's column loop of one block through ssparsegpt / dsparsegpt. The byte mask is staged
- * in a block of the arena here (until WasmContext.call stages byte arrays itself).
- */
+/** SparseGPT's column loop of one block through ssparsegpt / dsparsegpt; the byte mask is staged. */
 export function sparsegptBlock(w: WasmContext, W1: Matrix, U1: Matrix, rule: MaskRule, Err1: Matrix, mask: Uint8Array): number {
   const single = W1.dtype === 'float32';
   const rows = W1.rows, b = W1.cols;
   const [kind, prune, m] = ruleArgs(rule, rows, b);
   const x = w.exports;
-  const bytes = rows * b;
   const work = single ? x.ssparsegptWorkBytes(rows, b, kind, m) : x.dsparsegptWorkBytes(rows, b, kind, m);
-  const maskPtr = w.arena.alloc(bytes, false);
-  try {
-    const info = w.call([W1, U1, Err1], [true, false, true], work, ([a, u, e], scratch) =>
-      (single ? x.ssparsegpt : x.dsparsegpt)(rows, b, a.ptr, a.ld, u.ptr, u.ld, kind, prune, m, e.ptr, e.ld, maskPtr, scratch),
-    );
-    if (info !== 0) return info - 1;
-    mask.set(new Uint8Array(w.arena.memory.buffer, maskPtr, bytes));
-    return -1;
-  } finally {
-    w.arena.release(maskPtr);
-  }
+  const info = w.callWith([W1, U1, Err1], [true, false, true], [{ array: mask.subarray(0, rows * b), written: true }], work,
+    ([a, u, e], [mp], scratch) => (single ? x.ssparsegpt : x.dsparsegpt)(rows, b, a.ptr, a.ld, u.ptr, u.ld, kind, prune, m, e.ptr, e.ld, mp, scratch),
+  );
+  return info === 0 ? -1 : info - 1;
 }
