@@ -4,7 +4,7 @@
 // atomically, and only after every run has finished, so an error leaves no output behind.
 import { access } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { integerFlag, parseFlags, UsageError } from './args.js';
 import { init } from '../init.js';
 import { readIdxFile } from '../io/files.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -33,8 +33,6 @@ Top-k I-OBS and I-OBS, and writes one SVG with a panel per setting (two for MNIS
 Iterations: gaussian ${FIGURE1_STEPS.gaussian}; MNIST k-IHT ${FIGURE1_STEPS.mnistKiht}, Top-k I-OBS ${FIGURE1_STEPS.mnistTopk}, I-OBS ${FIGURE1_STEPS.mnistIobs}; underdetermined ${FIGURE1_STEPS.underdetermined}.
 `;
 
-class UsageError extends Error {}
-
 interface Options {
   out: string;
   json: boolean;
@@ -46,35 +44,18 @@ interface Options {
   quick: boolean;
 }
 
-function integer(flag: string, text: string | undefined, fallback: number, min: number, max: number): number {
-  if (text === undefined) return fallback;
-  const v = Number(text);
-  if (text.trim() === '' || !Number.isInteger(v) || v < min || v > max) throw new UsageError(`${flag} ${JSON.stringify(text)}: expected an integer in ${min}..${max}`);
-  return v;
-}
-
 function parse(args: string[]): Options | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        out: { type: 'string', default: 'figure1.svg' },
-        json: { type: 'boolean', default: false },
-        trials: { type: 'string' },
-        seed: { type: 'string' },
-        digits: { type: 'string' },
-        mnist: { type: 'string', default: join('..', 'shared', 'data', 'mnist') },
-        settings: { type: 'string' },
-        quick: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
+  const values = parseFlags(args, {
+    out: { type: 'string', default: 'figure1.svg' },
+    json: { type: 'boolean', default: false },
+    trials: { type: 'string' },
+    seed: { type: 'string' },
+    digits: { type: 'string' },
+    mnist: { type: 'string', default: join('..', 'shared', 'data', 'mnist') },
+    settings: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   if (values.help) return 'help';
   if (values.out.trim() === '') throw new UsageError('--out "": expected a file path');
   let settings = SETTINGS;
@@ -89,9 +70,9 @@ function parse(args: string[]): Options | 'help' {
   return {
     out: values.out,
     json: values.json,
-    trials: integer('--trials', values.trials, 20, 1, 10000),
-    seed: integer('--seed', values.seed, 1, 0, 2 ** 32 - 1),
-    digits: integer('--digits', values.digits, 5, 1, 10000),
+    trials: integerFlag('--trials', values.trials, 20, 1, 10000),
+    seed: integerFlag('--seed', values.seed, 1, 0, 2 ** 32 - 1),
+    digits: integerFlag('--digits', values.digits, 5, 1, 10000),
     mnist: values.mnist,
     settings,
     quick: values.quick,

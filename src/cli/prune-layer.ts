@@ -4,7 +4,7 @@
 // holds the summary, with --json as its last line.
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { flagValue, numberFlag, parseFlags, UsageError } from './args.js';
 import type { DType, FloatArray } from '../core/dtype.js';
 import { init } from '../init.js';
 import type { Linalg } from '../linalg/linalg.js';
@@ -38,8 +38,6 @@ export const PRUNE_LAYER_USAGE = `usage: iobs prune-layer --weight W.npy (--hess
   --json              last stdout line: {"method","pattern","relError","sparsity","dampUsed","seconds"}
 `;
 
-class UsageError extends Error {}
-
 interface Options {
   weight: string;
   hessian?: string;
@@ -62,43 +60,24 @@ export interface PruneLayerSummary {
   seconds: number;
 }
 
-const flagValue = (flag: string, value: string) => `${flag} ${JSON.stringify(value)}`;
-
-function number(flag: string, value: string | undefined, test: (x: number) => boolean, expected: string): number | undefined {
-  if (value === undefined) return undefined;
-  const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x) || !test(x)) throw new UsageError(`${flagValue(flag, value)}: expected ${expected}`);
-  return x;
-}
-
 function parse(args: string[]): Options | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        weight: { type: 'string' },
-        hessian: { type: 'string' },
-        inputs: { type: 'string' },
-        method: { type: 'string' },
-        sparsity: { type: 'string' },
-        'per-row': { type: 'boolean', default: false },
-        pattern: { type: 'string' },
-        blocksize: { type: 'string' },
-        damp: { type: 'string' },
-        iters: { type: 'string' },
-        eta: { type: 'string' },
-        dtype: { type: 'string' },
-        out: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
+  const values = parseFlags(args, {
+    weight: { type: 'string' },
+    hessian: { type: 'string' },
+    inputs: { type: 'string' },
+    method: { type: 'string' },
+    sparsity: { type: 'string' },
+    'per-row': { type: 'boolean', default: false },
+    pattern: { type: 'string' },
+    blocksize: { type: 'string' },
+    damp: { type: 'string' },
+    iters: { type: 'string' },
+    eta: { type: 'string' },
+    dtype: { type: 'string' },
+    out: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   if (values.help) return 'help';
   const need = (flag: string, v: string | undefined): string => {
     if (v === undefined || v === '') throw new UsageError(`--${flag} is required${v === '' ? ' (got an empty value)' : ''}`);
@@ -127,20 +106,20 @@ function parse(args: string[]): Options | 'help' {
     }
     pattern = { kind: 'nm', n: Number(nm[1]), m: Number(nm[2]) };
   } else {
-    const s = number('--sparsity', values.sparsity, (x) => x >= 0 && x < 1, 'a fraction in [0, 1)')!;
+    const s = numberFlag('--sparsity', values.sparsity, (x) => x >= 0 && x < 1, 'a fraction in [0, 1)')!;
     pattern = { kind: values['per-row'] ? 'per-row' : 'unstructured', sparsity: s };
   }
   const pruner: PrunerOptions = {};
-  const blockSize = number('--blocksize', values.blocksize, (x) => Number.isInteger(x) && x >= 1, 'a positive integer');
+  const blockSize = numberFlag('--blocksize', values.blocksize, (x) => Number.isInteger(x) && x >= 1, 'a positive integer');
   if (blockSize !== undefined) {
     if (pattern.kind === 'nm' && blockSize % pattern.m !== 0) throw new UsageError(`${flagValue('--blocksize', values.blocksize!)}: expected a multiple of M = ${pattern.m} (--pattern ${values.pattern})`);
     pruner.blockSize = blockSize;
   }
-  const damp = number('--damp', values.damp, (x) => x > 0, 'a positive number');
+  const damp = numberFlag('--damp', values.damp, (x) => x > 0, 'a positive number');
   if (damp !== undefined) pruner.damp = damp;
-  const iterations = number('--iters', values.iters, (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer');
+  const iterations = numberFlag('--iters', values.iters, (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer');
   if (iterations !== undefined) pruner.iterations = iterations;
-  const eta = number('--eta', values.eta, (x) => x > 0 && x <= 1, 'a step in (0, 1]');
+  const eta = numberFlag('--eta', values.eta, (x) => x > 0 && x <= 1, 'a step in (0, 1]');
   if (eta !== undefined) pruner.eta = eta;
   if (values.dtype !== undefined && values.dtype !== 'float32' && values.dtype !== 'float64') {
     throw new UsageError(`${flagValue('--dtype', values.dtype)}: expected float32 or float64`);

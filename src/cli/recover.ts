@@ -4,7 +4,7 @@
 // input errors exit 2 / 1 with the flag named, and write nothing.
 import { realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { choiceFlag, numberFlag, parseFlags, UsageError } from './args.js';
 import { defaultRegistry, init } from '../init.js';
 import { readNpyFile, writeNpyFile } from '../io/files.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -35,8 +35,6 @@ export const RECOVER_USAGE = `usage: iobs recover --A A.npy --y y.npy --k K --me
   --backend NAME       ${defaultRegistry().names().join(', ')} (default: the best that starts)
 `;
 
-class UsageError extends Error {}
-
 interface Options {
   A: string;
   y: string;
@@ -66,35 +64,14 @@ function flagged(message: string): string {
   return FLAG_OF.reduce((m, [re, flag]) => m.replace(re, flag), message);
 }
 
-function number(flag: string, text: string | undefined, check: (v: number) => boolean, what: string): number | undefined {
-  if (text === undefined) return undefined;
-  const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v) || !check(v)) throw new UsageError(`--${flag} ${JSON.stringify(text)}: expected ${what}`);
-  return v;
-}
-
-function choice<C extends string>(flag: string, text: string | undefined, choices: readonly C[]): C | undefined {
-  if (text === undefined) return undefined;
-  if (!(choices as readonly string[]).includes(text)) throw new UsageError(`--${flag} ${JSON.stringify(text)}: expected ${choices.join(', ')}`);
-  return text as C;
-}
-
 function parse(args: string[]): Options | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args, strict: true, allowPositionals: false,
-      options: {
-        A: { type: 'string' }, y: { type: 'string' }, k: { type: 'string' }, method: { type: 'string' },
-        out: { type: 'string' }, steps: { type: 'string' }, eta: { type: 'string' }, damp: { type: 'string' },
-        tol: { type: 'string' }, selection: { type: 'string' }, 'gradient-scale': { type: 'string' },
-        trace: { type: 'string' }, json: { type: 'boolean', default: false }, backend: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
+  const values = parseFlags(args, {
+    A: { type: 'string' }, y: { type: 'string' }, k: { type: 'string' }, method: { type: 'string' },
+    out: { type: 'string' }, steps: { type: 'string' }, eta: { type: 'string' }, damp: { type: 'string' },
+    tol: { type: 'string' }, selection: { type: 'string' }, 'gradient-scale': { type: 'string' },
+    trace: { type: 'string' }, json: { type: 'boolean', default: false }, backend: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   if (values.help) return 'help';
   for (const flag of ['A', 'y', 'k', 'method', 'out'] as const) {
     if (values[flag] === undefined || values[flag] === '') throw new UsageError(`--${flag} is required`);
@@ -106,14 +83,14 @@ function parse(args: string[]): Options | 'help' {
   if (values.trace === '') throw new UsageError('--trace "": expected a path');
   return {
     A: values.A!, y: values.y!, out: values.out!, trace: values.trace, json: values.json, backend: values.backend,
-    k: number('k', values.k, (v) => Number.isInteger(v) && v >= 1, 'an integer ≥ 1')!,
-    method: choice('method', values.method, ['kiht', 'topk-iobs', 'iobs'] as const)!,
-    steps: number('steps', values.steps, (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0'),
-    eta: number('eta', values.eta, (v) => v > 0, 'a number > 0'),
-    damp: number('damp', values.damp, (v) => v >= 0, 'a number ≥ 0'),
-    tol: number('tol', values.tol, (v) => v >= 0, 'a number ≥ 0'),
-    selection: choice('selection', values.selection, ['greedy', 'oneshot'] as const),
-    gradientScale: choice('gradient-scale', values['gradient-scale'], ['exact', 'paper'] as const),
+    k: numberFlag('--k', values.k, (v) => Number.isInteger(v) && v >= 1, 'an integer ≥ 1')!,
+    method: choiceFlag('--method', values.method, ['kiht', 'topk-iobs', 'iobs'] as const)!,
+    steps: numberFlag('--steps', values.steps, (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0'),
+    eta: numberFlag('--eta', values.eta, (v) => v > 0, 'a number > 0'),
+    damp: numberFlag('--damp', values.damp, (v) => v >= 0, 'a number ≥ 0'),
+    tol: numberFlag('--tol', values.tol, (v) => v >= 0, 'a number ≥ 0'),
+    selection: choiceFlag('--selection', values.selection, ['greedy', 'oneshot'] as const),
+    gradientScale: choiceFlag('--gradient-scale', values['gradient-scale'], ['exact', 'paper'] as const),
   };
 }
 
