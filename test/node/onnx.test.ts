@@ -11,7 +11,7 @@ import { init } from '../../src/init.js';
 import type { Linalg } from '../../src/linalg/linalg.js';
 import { readIdxFile } from '../../src/io/files.js';
 import { mnistInputs, mnistLabels } from '../../src/models/mnist.js';
-import { captureLayerHessians, onnxTop1 } from '../../src/models/onnx/capture.js';
+import { captureLayerHessians, onnxTop1, type LayerStatistics } from '../../src/models/onnx/capture.js';
 import {
   decodeOnnxModel, encodeOnnxModel, layerWeight, onnxInitializers, onnxLinearLayers, readInitializer, withGraphOutputs, withLayerWeight,
   type OnnxModel,
@@ -111,6 +111,14 @@ function expectAllClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: nu
     scale = Math.max(scale, Math.abs(want[i]));
   }
   expect(worst, `max |got − want| = ${worst} (max |want| = ${scale})`).toBeLessThanOrEqual(tol * Math.max(1, scale));
+}
+
+/** The accumulated H as a plain array. */
+function hessianOf(s: LayerStatistics): Float64Array {
+  const H = s.stats.hessian('float64');
+  const a = H.toArray();
+  H.free();
+  return a;
 }
 
 let la: Linalg;
@@ -289,16 +297,16 @@ describe('capture with onnxruntime-node', () => {
       const x = randoms(n * (rank3 ? 10 : 5), rng(6));
       const got = await captureLayerHessians(la, model, { input: 'x', data: x, sampleShape: shape }, { batchSize: 8 });
       try {
-        expect(got.map((g) => [g.layer.op, g.rows])).toEqual(rank3 ? [['MatMul', 2 * n]] : [['MatMul', n], ['Gemm', n]]);
-        expectAllClose(got[0].H.toArray(), gram(x, x.length / 5, 5), 1e-12);
+        expect(got.map((g) => [g.layer.op, g.stats.samples])).toEqual(rank3 ? [['MatMul', 2 * n]] : [['MatMul', n], ['Gemm', n]]);
+        expectAllClose(hessianOf(got[0]), gram(x, x.length / 5, 5), 1e-12);
         if (!rank3) {
           const Wmt = layerWeight(model, got[0].layer);
           const r = apply(Wmt, 3, 5, x, n).map((v) => Math.max(v, 0));
-          expectAllClose(got[1].H.toArray(), gram(r, n, 3), 1e-5);
+          expectAllClose(hessianOf(got[1]), gram(r, n, 3), 1e-5);
         }
         expect(Wm.length).toBe(15);
       } finally {
-        for (const g of got) g.H.free();
+        for (const g of got) g.stats.free();
       }
     }
   });
@@ -317,8 +325,8 @@ describe('capture with onnxruntime-node', () => {
     try {
       // fc2 in full; fc1 on a random sample of entries (a full 3136² XᵀX in plain JS is slow).
       const X2 = out[layers[1].input].data as Float32Array;
-      expectAllClose(got[1].H.toArray(), gram(X2, n, 128), 1e-9);
-      const X1 = out[layers[0].input].data as Float32Array, H1 = got[0].H;
+      expectAllClose(hessianOf(got[1]), gram(X2, n, 128), 1e-9);
+      const X1 = out[layers[0].input].data as Float32Array, H1 = got[0].stats.hessian('float64');
       expect(H1.rows).toBe(3136);
       const r = rng(11);
       for (let t = 0; t < 300; t++) {
@@ -331,8 +339,9 @@ describe('capture with onnxruntime-node', () => {
         expect(Math.abs(H1.get(i, j) - s)).toBeLessThanOrEqual(1e-12 * Math.max(1, mag));
         expect(H1.get(i, j)).toBe(H1.get(j, i));
       }
+      H1.free();
     } finally {
-      for (const g of got) g.H.free();
+      for (const g of got) g.stats.free();
     }
   });
 

@@ -6,8 +6,8 @@
 import { createRequire } from 'node:module';
 import type * as Ort from 'onnxruntime-node';
 import { checkInt, rangeError, typeError } from '../../core/errors.js';
-import type { Matrix } from '../../core/matrix.js';
 import type { Linalg } from '../../linalg/linalg.js';
+import { HessianAccumulator } from '../../pruning/accumulator.js';
 import { type OnnxLinearLayer, type OnnxModel, encodeOnnxModel, onnxGraphIO, onnxLinearLayers, withGraphOutputs } from './reader.js';
 
 // onnxruntime-node is CommonJS with a native addon; load it through require so that it works the
@@ -44,12 +44,13 @@ export interface CaptureOptions extends OnnxRunOptions {
 }
 
 /** One layer's calibration statistics. */
-export interface LayerHessian {
+export interface LayerStatistics {
   layer: OnnxLinearLayer;
-  /** H = Σ XᵀX over every captured row of the layer's input, cols x cols float64 in la's memory (the caller frees it). */
-  H: Matrix<'float64'>;
-  /** Rows of X that went into H (samples, times positions for inputs of rank > 2). */
-  rows: number;
+  /**
+   * H = Σ XᵀX over every captured row X of the layer's input (float64 staging and sum), in la's
+   * memory: pass it to pruneLayer, or read it with hessian('float64'); the caller frees it.
+   */
+  stats: HessianAccumulator;
 }
 
 /** Number of samples in `samples`, after checking its fields. */
@@ -96,7 +97,7 @@ async function forEachBatch(
 }
 
 /**
- * Runs the model over the samples and returns H = Σ XᵀX (float64) for each linear layer's input X.
+ * Runs the model over the samples and accumulates H = Σ XᵀX (float64) of each linear layer's input X.
  * A layer input of shape [..., cols] is read as rows of cols (a Gemm's [batch, cols]; a MatMul's
  * [batch, positions, cols]). The model is not modified; onnxruntime runs a copy with the layer
  * inputs added to its outputs.
@@ -105,9 +106,10 @@ async function forEachBatch(
  * const model = decodeOnnxModel(await readFile('mnist-cnn.onnx'));
  * const images = mnistInputs(await readIdxFile('t10k-images-idx3-ubyte.gz'), 0, 5000);
  * const [fc1, fc2] = await captureLayerHessians(la, model, { input: 'input', data: images, sampleShape: [1, 28, 28] });
- * fc1.H.rows;   // 3136
+ * fc1.stats.samples;                               // 5000
+ * const r = pruneLayer(la, W1, fc1.stats, { method: 'wanda', pattern: parsePattern('2:4') });
  */
-export async function captureLayerHessians(la: Linalg, model: OnnxModel, samples: OnnxSamples, options: CaptureOptions = {}): Promise<LayerHessian[]> {
+export async function captureLayerHessians(la: Linalg, model: OnnxModel, samples: OnnxSamples, options: CaptureOptions = {}): Promise<LayerStatistics[]> {
   const fn = 'captureLayerHessians';
   const n = sampleCount(fn, samples);
   const { batchSize, threads } = runSettings(fn, options);
@@ -120,10 +122,9 @@ export async function captureLayerHessians(la: Linalg, model: OnnxModel, samples
   const fetched = [...new Set(layers.map((l) => l.input).filter((name) => !graphInputs.has(name)))];
   const probe = encodeOnnxModel(withGraphOutputs(model, fetched));
   const sess = await session(probe, threads);
-  const out: LayerHessian[] = [];
-  const scratch = new Map<number, Matrix<'float64'>>();
+  const out: LayerStatistics[] = [];
   try {
-    for (const layer of layers) out.push({ layer, H: la.matrix(layer.cols, layer.cols, 'float64'), rows: 0 });
+    for (const layer of layers) out.push({ layer, stats: new HessianAccumulator(la, layer.cols, { dtype: 'float64' }) });
     // onnxruntime wants something to fetch even when every layer reads the graph input.
     const fetches = fetched.length > 0 ? fetched : sess.outputNames.slice(0, 1);
     await forEachBatch(sess, samples, n, batchSize, fetches, (outputs, start, count) => {
@@ -139,38 +140,15 @@ export async function captureLayerHessians(la: Linalg, model: OnnxModel, samples
           data = t.data as Float32Array | Float64Array;
         }
         if (data.length % cols !== 0) throw rangeError(fn, `layer ${node} input ${input}`, `${data.length} values`, `a multiple of the layer's ${cols} inputs`);
-        addGram(la, entry, data, data.length / cols, scratch);
+        entry.stats.addBatch({ data, rows: data.length / cols, cols });
       }
     }, options.onProgress);
-    for (const entry of out) checkFiniteMatrix(fn, entry);
     return out;
   } catch (err) {
-    for (const entry of out) entry.H.free();
+    for (const entry of out) entry.stats.free();
     throw err;
   } finally {
-    for (const m of scratch.values()) m.free();
     await sess.release();
-  }
-}
-
-/** H += XᵀX for the rows x cols batch X (float64 dsyrk on the backend). */
-function addGram(la: Linalg, entry: LayerHessian, data: ArrayLike<number>, rows: number, scratch: Map<number, Matrix<'float64'>>): void {
-  const cols = entry.layer.cols;
-  let X = scratch.get(cols);
-  if (!X || X.rows < rows) {
-    X?.free();
-    X = la.matrix(rows, cols, 'float64');
-    scratch.set(cols, X);
-  }
-  const view = X.view(0, 0, rows, cols).assign(data);
-  la.dsyrk(view, entry.H, { beta: 1 });
-  entry.rows += rows;
-}
-
-function checkFiniteMatrix(fn: string, entry: LayerHessian): void {
-  const d = entry.H.toArray();
-  for (let i = 0; i < d.length; i++) {
-    if (!Number.isFinite(d[i])) throw rangeError(fn, `samples (layer ${entry.layer.node})`, `H[${Math.floor(i / entry.H.cols)}, ${i % entry.H.cols}] = ${d[i]}`, 'inputs that give a finite H');
   }
 }
 
