@@ -13,7 +13,7 @@ import { readIdxFile } from '../../src/io/files.js';
 import { mnistInputs, mnistLabels } from '../../src/models/mnist.js';
 import { captureLayerHessians, onnxTop1, type LayerStatistics } from '../../src/models/onnx/capture.js';
 import {
-  decodeOnnxModel, encodeOnnxModel, layerWeight, onnxInitializers, onnxLinearLayers, readInitializer, withGraphOutputs, withLayerWeight,
+  decodeOnnxModel, encodeOnnxModel, layerWeight, onnxGraphIO, onnxInitializers, onnxLinearLayers, readInitializer, withGraphOutputs, withLayerWeight,
   type OnnxModel,
 } from '../../src/models/onnx/reader.js';
 import { sharedData } from './shared-data.js';
@@ -162,7 +162,7 @@ describe('ONNX reader on mnist-cnn.onnx', () => {
   it('reads W so that W x + b reproduces onnxruntime’s output of each layer', async () => {
     const [fc1, fc2] = onnxLinearLayers(cnn);
     const probe = encodeOnnxModel(withGraphOutputs(cnn, [fc1.input, fc2.input, fc1.output]));
-    expect(cnn.graph!.output.length).toBe(1); // the original is untouched
+    expect(onnxGraphIO(cnn).outputs.length).toBe(1); // the original is untouched
     const n = 7, x = randoms(n * 784, rng(3));
     const out = await run(probe, { input: new ort.Tensor('float32', x, [n, 1, 28, 28]) });
     expect(out[fc1.input].dims).toEqual([n, 3136]);
@@ -274,7 +274,7 @@ describe('ONNX reader on small models', () => {
         expect(err).toBeInstanceOf(RangeError);
         expect((err as Error).message).toMatch(/^decodeOnnxModel: argument bytes must be an ONNX model/);
       }
-      if (model) expect(model.graph!.node.length).toBeGreaterThan(0);
+      if (model) expect(model.graph!.node!.length).toBeGreaterThan(0);
     }
   });
 
