@@ -16,6 +16,8 @@ commands:
   bench [--json] [--quick] [--backend NAME] [--kernels a,b]
                                               time every kernel and its peers (bench --help)
   bench --suite layers [--size N] [--json]    time every pruning method on a 4096x4096 layer
+  prune-layer --weight W.npy (--hessian H.npy | --inputs X.npy) --method M (--sparsity S | --pattern N:M) --out P
+                                              prune one linear layer (prune-layer --help)
   help                                        this text
 `;
 
@@ -25,6 +27,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'bench': {
       const { bench } = await import('./bench.js');
       return bench(rest);
+    }
+    case 'prune-layer': {
+      const { pruneLayerCommand } = await import('./prune-layer.js');
+      return pruneLayerCommand(rest);
     }
     case undefined:
     case 'help':

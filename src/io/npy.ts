@@ -243,20 +243,25 @@ function fortranToC(src: FloatArray, shape: number[]): FloatArray {
   return out;
 }
 
+/** What a .npy header says, and where the data starts. */
+export interface NpyHeader {
+  dtype: DType;
+  shape: number[];
+  fortranOrder: boolean;
+  littleEndian: boolean;
+  /** Byte offset of the first element. */
+  dataOffset: number;
+}
+
 /**
- * Parses the bytes of a .npy file holding float32 or float64 elements.
- *
- * Reads format versions 1.0, 2.0 and 3.0, little- and big-endian data ('<f4', '<f8', '>f4',
- * '>f8'; swapped to native order) and Fortran-order files (reordered so that `data` is always
- * row-major, C order). The elements are copied, so `data` never aliases `bytes`.
- * Errors name `name` (say, the file path) and what was wrong.
- *
+ * Parses the header of a .npy file from its first bytes (at least up to the end of the header;
+ * the data need not be there), for readers that take the data in pieces. Errors as parseNpy.
  * @example
- * const { shape, data } = parseNpy(await readFile('A.npy'), 'A.npy');
+ * const h = parseNpyHeader(firstKilobytes, 'X.npy');   // { dtype, shape, dataOffset, ... }
  */
-export function parseNpy(bytes: Uint8Array, name = 'input'): NpyArray {
-  if (!(bytes instanceof Uint8Array)) throw typeError('parseNpy', 'bytes', bytes, 'a Uint8Array');
-  if (typeof name !== 'string') throw typeError('parseNpy', 'name', name, 'a string');
+export function parseNpyHeader(bytes: Uint8Array, name = 'input'): NpyHeader {
+  if (!(bytes instanceof Uint8Array)) throw typeError('parseNpyHeader', 'bytes', bytes, 'a Uint8Array');
+  if (typeof name !== 'string') throw typeError('parseNpyHeader', 'name', name, 'a string');
   const where = `parseNpy: ${name}`;
 
   if (bytes.length < 8 || MAGIC.some((b, i) => bytes[i] !== b)) {
@@ -316,6 +321,26 @@ export function parseNpy(bytes: Uint8Array, name = 'input'): NpyArray {
   }
   const little = descr[0] === '<';
   const dtype: DType = descr[2] === '4' ? 'float32' : 'float64';
+  return { dtype, shape: shape.slice(), fortranOrder: fortran, littleEndian: little, dataOffset: dataStart };
+}
+
+/**
+ * Parses the bytes of a .npy file holding float32 or float64 elements.
+ *
+ * Reads format versions 1.0, 2.0 and 3.0, little- and big-endian data ('<f4', '<f8', '>f4',
+ * '>f8'; swapped to native order) and Fortran-order files (reordered so that `data` is always
+ * row-major, C order). The elements are copied, so `data` never aliases `bytes`.
+ * Errors name `name` (say, the file path) and what was wrong.
+ *
+ * @example
+ * const { shape, data } = parseNpy(await readFile('A.npy'), 'A.npy');
+ */
+export function parseNpy(bytes: Uint8Array, name = 'input'): NpyArray {
+  if (!(bytes instanceof Uint8Array)) throw typeError('parseNpy', 'bytes', bytes, 'a Uint8Array');
+  if (typeof name !== 'string') throw typeError('parseNpy', 'name', name, 'a string');
+  const where = `parseNpy: ${name}`;
+  const { dtype, shape, fortranOrder: fortran, littleEndian: little, dataOffset: dataStart } = parseNpyHeader(bytes, name);
+  const descr = `${little ? '<' : '>'}f${bytesPer(dtype)}`;
   const size = bytesPer(dtype);
 
   // Element count, guarding against products too large to be exact.

@@ -4,6 +4,7 @@ import { choleskyCases } from './cholesky.js';
 import { downdateCases } from './downdate.js';
 import { gemmCases } from './gemm.js';
 import { lammaxCases } from './lammax.js';
+import { pruningBasicCases } from './pruning-basic.js';
 import { syrkCases } from './syrk.js';
 import { topkCases } from './topk.js';
 import { trsmCases } from './trsm.js';
@@ -12,6 +13,7 @@ export function allCases(): Case[] {
   return [
     ...gemmCases(), ...syrkCases(), ...choleskyCases(), ...trsmCases(),
     ...lammaxCases(), ...topkCases(), ...downdateCases(),
+    ...pruningBasicCases(),
   ];
 }
 

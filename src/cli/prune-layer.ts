@@ -1,0 +1,288 @@
+// `iobs prune-layer`: prunes one linear layer from .npy files. W (outputs x inputs) and either its
+// Hessian H = Σ XᵀX or the inputs X themselves (samples x inputs, read and accumulated a block of
+// rows at a time); writes the pruned W atomically, never over an input. Progress on stderr; stdout
+// holds the summary, with --json as its last line.
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { DType, FloatArray } from '../core/dtype.js';
+import { init } from '../init.js';
+import type { Linalg } from '../linalg/linalg.js';
+import type { Matrix } from '../core/matrix.js';
+import { readNpyFile, writeNpyFile } from '../io/files.js';
+import { forEachNpyRows, readNpyHeader } from '../io/npy-rows.js';
+import { HessianAccumulator } from '../pruning/accumulator.js';
+import { formatPattern, type Pattern } from '../pruning/pattern.js';
+import { pruneLayer } from '../pruning/prune-layer.js';
+import { availableMethods, METHODS } from '../pruning/registry.js';
+import type { PruneMethod, PrunerOptions } from '../pruning/types.js';
+
+export const PRUNE_LAYER_USAGE = `usage: iobs prune-layer --weight W.npy (--hessian H.npy | --inputs X.npy)
+         --method ${METHODS.join('|')} (--sparsity S [--per-row] | --pattern N:M)
+         [--blocksize B] [--damp D] [--iters N] [--eta E] [--dtype float32|float64]
+         --out W_pruned.npy [--json]
+
+  --weight W.npy      the layer's weight, rows = outputs, columns = inputs (2-D float32/float64)
+  --hessian H.npy     its Hessian H = Σ XᵀX over calibration inputs (inputs x inputs)
+  --inputs X.npy      or the calibration inputs themselves (samples x inputs), accumulated in blocks of rows
+  --method NAME       ${METHODS.join(', ')} (available in this build: ${availableMethods().join(', ')})
+  --sparsity S        prune this fraction in [0, 1): of the whole layer, or with --per-row of every row
+                      (Wanda always compares within rows)
+  --pattern N:M       keep N of every M consecutive inputs (2:4, 4:8); M must divide the inputs
+  --blocksize B       SparseGPT's column block (default 128; a multiple of M for N:M)
+  --damp D            relative damping λ in H + λ·mean(diag H)·I (default 0.01; ×10 while H fails to factor)
+  --iters N           I-OBS iterations after the one-shot start (default 3)
+  --eta E             I-OBS step in (0, 1] (default 0.5)
+  --dtype T           float32 or float64 arithmetic (default: the dtype of W.npy); the output has this dtype
+  --out PATH          where the pruned weight goes (.npy, written atomically; never one of the inputs)
+  --json              last stdout line: {"method","pattern","relError","sparsity","dampUsed","seconds"}
+`;
+
+class UsageError extends Error {}
+
+interface Options {
+  weight: string;
+  hessian?: string;
+  inputs?: string;
+  method: PruneMethod;
+  pattern: Pattern;
+  dtype?: DType;
+  out: string;
+  json: boolean;
+  pruner: PrunerOptions;
+}
+
+/** The summary printed as the last stdout line with --json. */
+export interface PruneLayerSummary {
+  method: PruneMethod;
+  pattern: string;
+  relError: number;
+  sparsity: number;
+  dampUsed: number | null;
+  seconds: number;
+}
+
+const flagValue = (flag: string, value: string) => `${flag} ${JSON.stringify(value)}`;
+
+function number(flag: string, value: string | undefined, test: (x: number) => boolean, expected: string): number | undefined {
+  if (value === undefined) return undefined;
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x) || !test(x)) throw new UsageError(`${flagValue(flag, value)}: expected ${expected}`);
+  return x;
+}
+
+function parse(args: string[]): Options | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        weight: { type: 'string' },
+        hessian: { type: 'string' },
+        inputs: { type: 'string' },
+        method: { type: 'string' },
+        sparsity: { type: 'string' },
+        'per-row': { type: 'boolean', default: false },
+        pattern: { type: 'string' },
+        blocksize: { type: 'string' },
+        damp: { type: 'string' },
+        iters: { type: 'string' },
+        eta: { type: 'string' },
+        dtype: { type: 'string' },
+        out: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  if (values.help) return 'help';
+  const need = (flag: string, v: string | undefined): string => {
+    if (v === undefined || v === '') throw new UsageError(`--${flag} is required${v === '' ? ' (got an empty value)' : ''}`);
+    return v;
+  };
+  const weight = need('weight', values.weight);
+  if ((values.hessian === undefined) === (values.inputs === undefined)) {
+    throw new UsageError(values.hessian === undefined ? 'one of --hessian H.npy or --inputs X.npy is required' : `give --hessian ${JSON.stringify(values.hessian)} or --inputs ${JSON.stringify(values.inputs)}, not both`);
+  }
+  const method = need('method', values.method);
+  if (!(METHODS as readonly string[]).includes(method)) {
+    throw new UsageError(`${flagValue('--method', method)}: unknown method (known: ${METHODS.join(', ')})`);
+  }
+  if (!availableMethods().includes(method as PruneMethod)) {
+    throw new UsageError(`${flagValue('--method', method)}: not available in this build (available: ${availableMethods().join(', ')})`);
+  }
+  let pattern: Pattern;
+  if ((values.sparsity === undefined) === (values.pattern === undefined)) {
+    throw new UsageError(values.sparsity === undefined ? 'one of --sparsity S or --pattern N:M is required' : `give --sparsity ${JSON.stringify(values.sparsity)} or --pattern ${JSON.stringify(values.pattern)}, not both`);
+  }
+  if (values.pattern !== undefined) {
+    if (values['per-row']) throw new UsageError(`--per-row goes with --sparsity, not with ${flagValue('--pattern', values.pattern)}`);
+    const nm = /^(\d+):(\d+)$/.exec(values.pattern);
+    if (!nm || !(Number(nm[1]) >= 1 && Number(nm[1]) <= Number(nm[2]))) {
+      throw new UsageError(`${flagValue('--pattern', values.pattern)}: expected N:M with 1 <= N <= M, such as 2:4`);
+    }
+    pattern = { kind: 'nm', n: Number(nm[1]), m: Number(nm[2]) };
+  } else {
+    const s = number('--sparsity', values.sparsity, (x) => x >= 0 && x < 1, 'a fraction in [0, 1)')!;
+    pattern = { kind: values['per-row'] ? 'per-row' : 'unstructured', sparsity: s };
+  }
+  const pruner: PrunerOptions = {};
+  const blockSize = number('--blocksize', values.blocksize, (x) => Number.isInteger(x) && x >= 1, 'a positive integer');
+  if (blockSize !== undefined) {
+    if (pattern.kind === 'nm' && blockSize % pattern.m !== 0) throw new UsageError(`${flagValue('--blocksize', values.blocksize!)}: expected a multiple of M = ${pattern.m} (--pattern ${values.pattern})`);
+    pruner.blockSize = blockSize;
+  }
+  const damp = number('--damp', values.damp, (x) => x > 0, 'a positive number');
+  if (damp !== undefined) pruner.damp = damp;
+  const iterations = number('--iters', values.iters, (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer');
+  if (iterations !== undefined) pruner.iterations = iterations;
+  const eta = number('--eta', values.eta, (x) => x > 0 && x <= 1, 'a step in (0, 1]');
+  if (eta !== undefined) pruner.eta = eta;
+  if (values.dtype !== undefined && values.dtype !== 'float32' && values.dtype !== 'float64') {
+    throw new UsageError(`${flagValue('--dtype', values.dtype)}: expected float32 or float64`);
+  }
+  const out = need('out', values.out);
+  const options: Options = {
+    weight, hessian: values.hessian, inputs: values.inputs, method: method as PruneMethod, pattern,
+    dtype: values.dtype as DType | undefined, out, json: values.json, pruner,
+  };
+  for (const [flag, path] of [['--weight', weight], ['--hessian', values.hessian], ['--inputs', values.inputs]] as const) {
+    if (path !== undefined && samePath(path, out)) throw new UsageError(`${flagValue('--out', out)} is the input ${flag} ${JSON.stringify(path)}; refusing to overwrite an input`);
+  }
+  return options;
+}
+
+/** The same file by path (symlinks resolved where the files exist); writeNpyFile checks again, by inode too. */
+function samePath(a: string, b: string): boolean {
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolve(p);
+    }
+  };
+  return real(a) === real(b);
+}
+
+/** The first non-finite value of a flat array as "name[i, j] = v", or null. */
+function nonFinite(data: ArrayLike<number>, cols: number, name: string, rowBase = 0): string | null {
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) return `${name}[${rowBase + Math.floor(i / cols)}, ${i % cols}] = ${data[i]}`;
+  }
+  return null;
+}
+
+/** Reads a 2-D .npy into la as a dtype matrix, checking its shape (`want` rows/cols where given) and finiteness. */
+async function readMatrix<D extends DType>(la: Linalg, flag: string, path: string, dtype: D | undefined, name: string, want?: [number, number, string]): Promise<Matrix<D>> {
+  const a = await readNpyFile(path);
+  if (a.shape.length !== 2) throw new UsageError(`${flagValue(flag, path)}: expected a 2-D array, got shape (${a.shape.join(', ')})`);
+  const [rows, cols] = a.shape;
+  if (rows < 1 || cols < 1) throw new UsageError(`${flagValue(flag, path)}: expected a non-empty array, got shape (${rows}, ${cols})`);
+  if (want && (rows !== want[0] || cols !== want[1])) throw new UsageError(`${flagValue(flag, path)}: shape (${rows}, ${cols}) must be (${want[0]}, ${want[1]}) ${want[2]}`);
+  const bad = nonFinite(a.data, cols, name);
+  if (bad) throw new UsageError(`${flagValue(flag, path)}: ${bad}; expected finite values`);
+  return la.fromArray(a.data, rows, cols, (dtype ?? a.dtype) as D);
+}
+
+/** Accumulates H from the inputs file a block of rows at a time. */
+async function accumulate(la: Linalg, path: string, cols: number, dtype: DType, log: (s: string) => void): Promise<HessianAccumulator> {
+  const h = await readNpyHeader(path);
+  if (h.shape.length !== 2 || h.shape[1] !== cols || h.shape[0] < 1) {
+    throw new UsageError(`${flagValue('--inputs', path)}: shape (${h.shape.join(', ')}) must be (samples, ${cols}) with at least one sample (--weight has ${cols} inputs)`);
+  }
+  const acc = new HessianAccumulator(la, cols, { dtype });
+  try {
+    const blockRows = Math.max(1, Math.floor(4_194_304 / cols));
+    const total = h.shape[0];
+    let next = 0;
+    await forEachNpyRows(path, blockRows, (block, rows, start) => {
+      const bad = nonFinite(block, cols, 'X', start);
+      if (bad) throw new UsageError(`${flagValue('--inputs', path)}: ${bad}; expected finite values`);
+      acc.addBatch({ data: block, rows, cols });
+      if ((start + rows) / total >= next) {
+        log(`iobs prune-layer: inputs ${start + rows}/${total} rows`);
+        next += 0.25;
+      }
+    });
+    return acc;
+  } catch (err) {
+    acc.free();
+    throw err;
+  }
+}
+
+/** Progress lines on stderr: at most one per label and 10% step. */
+function progressLogger(log: (s: string) => void): (fraction: number, label: string) => void {
+  let lastLabel = '', lastStep = -1;
+  return (fraction, label) => {
+    const step = Math.floor(fraction * 10);
+    if (label === lastLabel && step === lastStep) return;
+    lastLabel = label;
+    lastStep = step;
+    log(`iobs prune-layer: ${label} ${(fraction * 100).toFixed(0)}%`);
+  };
+}
+
+export async function pruneLayerCommand(args: string[]): Promise<number> {
+  let o: Options | 'help';
+  try {
+    o = parse(args);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`iobs prune-layer: ${err.message}\n${PRUNE_LAYER_USAGE}`);
+    return 2;
+  }
+  if (o === 'help') {
+    process.stdout.write(PRUNE_LAYER_USAGE);
+    return 0;
+  }
+  const log = (line: string) => process.stderr.write(line + '\n');
+  try {
+    return await run(o, log);
+  } catch (err) {
+    process.stderr.write(`iobs prune-layer: ${err instanceof Error ? err.message : String(err)}\n`);
+    return err instanceof UsageError ? 2 : 1;
+  }
+}
+
+async function run(o: Options, log: (s: string) => void): Promise<number> {
+  const la = await init({ warn: log });
+  try {
+    const W = await readMatrix(la, '--weight', o.weight, o.dtype, 'W');
+    const dtype = W.dtype;
+    if (o.pattern.kind === 'nm' && W.cols % o.pattern.m !== 0) {
+      throw new UsageError(`--pattern ${formatPattern(o.pattern)}: M = ${o.pattern.m} must divide the ${W.cols} inputs of --weight ${JSON.stringify(o.weight)}`);
+    }
+    log(`iobs prune-layer: W ${W.rows}x${W.cols} ${dtype}, backend ${la.backendName}, ${o.method} ${formatPattern(o.pattern)}`);
+    const stats = o.hessian !== undefined
+      ? await readMatrix(la, '--hessian', o.hessian, dtype, 'H', [W.cols, W.cols, `(--weight has ${W.cols} inputs)`])
+      : await accumulate(la, o.inputs!, W.cols, dtype, log);
+    const result = pruneLayer(la, W, stats, { method: o.method, pattern: o.pattern, ...o.pruner, onProgress: progressLogger(log) });
+    const data: FloatArray = result.weight.toArray();
+    const protect = [o.weight, o.hessian ?? o.inputs!];
+    await writeNpyFile(o.out, data, [W.rows, W.cols], { protect });
+    const summary: PruneLayerSummary = {
+      method: result.method,
+      pattern: formatPattern(result.pattern),
+      relError: result.relError,
+      sparsity: result.sparsity,
+      dampUsed: result.dampUsed,
+      seconds: result.seconds,
+    };
+    log(`iobs prune-layer: wrote ${o.out}`);
+    if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
+    else {
+      process.stdout.write(
+        `${summary.method} ${summary.pattern}: relative error ${summary.relError.toPrecision(4)}, sparsity ${(summary.sparsity * 100).toFixed(2)}%, ` +
+          `damp ${summary.dampUsed ?? 'n/a'}, ${summary.seconds.toPrecision(3)} s -> ${o.out}\n`,
+      );
+    }
+    return 0;
+  } finally {
+    la.dispose();
+  }
+}
