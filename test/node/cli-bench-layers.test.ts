@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { init } from '../../src/init.js';
-import { syntheticHessian } from '../../src/cli/bench/layers.js';
+import { layersTable, parseLayersArgs, runLayersBench, syntheticHessian } from '../../src/cli/bench/layers.js';
 import { availableMethods } from '../../src/pruning/registry.js';
 
 const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
@@ -17,7 +17,7 @@ function iobs(...args: string[]) {
 
 describe('iobs bench --suite layers', () => {
   it('--json: one result per method x pattern, last stdout line', () => {
-    const r = iobs('bench', '--suite', 'layers', '--size', '48', '--rows', '20', '--samples', '96', '--obc-rows', '8', '--json');
+    const r = iobs('bench', '--suite', 'layers', '--size', '48', '--rows', '20', '--samples', '96', '--obc-rows', '8', '--iobs-rows', '10', '--json');
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     const out = JSON.parse(lines[lines.length - 1]);
@@ -33,10 +33,11 @@ describe('iobs bench --suite layers', () => {
       expect(row.relError > 0 && row.relError < 1).toBe(true);
       expect(row.sparsity).toBeCloseTo(0.5, 2);
       expect([row.rows, row.cols]).toEqual([20, 48]);
-      if (row.method === 'obc') {
-        // 8 of 20 rows measured, the time scaled by 20/8 and labelled.
-        expect([row.extrapolated, row.measuredRows]).toEqual([true, 8]);
-        expect(row.seconds).toBeCloseTo((row.measuredSeconds * 20) / 8, 10);
+      const subset = row.method === 'obc' ? 8 : row.method === 'iobs' ? 10 : 0;
+      if (subset) {
+        // Measured on the first rows only, the time scaled to 20 rows and labelled.
+        expect([row.extrapolated, row.measuredRows]).toEqual([true, subset]);
+        expect(row.seconds).toBeCloseTo((row.measuredSeconds * 20) / subset, 10);
       } else {
         expect([row.extrapolated, row.measuredRows, row.seconds]).toEqual([false, 20, row.measuredSeconds]);
       }
@@ -59,6 +60,7 @@ describe('iobs bench --suite layers', () => {
     [['--patterns', '1.5'], /"1.5" is not a pattern/],
     [['--backend', 'webgpu9'], /--backend "webgpu9"/],
     [['--bogus'], /--bogus/],
+    [['--iobs-rows', 'x'], /--iobs-rows "x"/],
   ])('bad flag %j: exit 2, named on stderr, nothing on stdout', (args, message) => {
     const r = iobs('bench', '--suite', 'layers', ...args);
     expect(r.code).toBe(2);
@@ -86,5 +88,19 @@ describe('iobs bench --suite layers', () => {
     expect(la.backend.potrf(L)).toBe(0);
     L.free();
     H.free();
+  });
+});
+
+describe('runLayersBench', () => {
+  it('runs a method on a row subset and extrapolates its time, labelled', async () => {
+    const la = await init({ wasmPaths: new URL('../../dist/', import.meta.url) });
+    const o = parseLayersArgs(['--size', '24', '--rows', '12', '--samples', '30', '--methods', 'magnitude,wanda', '--patterns', '0.5/row']);
+    if (o === 'help') throw new Error('unexpected help');
+    o.subsetRows = { wanda: 5 };
+    const { results } = runLayersBench(la, o, () => undefined);
+    expect(results.map((r) => [r.method, r.measuredRows, r.extrapolated])).toEqual([['magnitude', 12, false], ['wanda', 5, true]]);
+    expect(results[1].seconds).toBeCloseTo((results[1].measuredSeconds * 12) / 5, 12);
+    expect(results[0].seconds).toBe(results[0].measuredSeconds);
+    expect(layersTable(results)).toMatch(/wanda\s+50%\/row\s+12x24\s+.*extrapolated: .* s on 5 rows x 2\.4/);
   });
 });

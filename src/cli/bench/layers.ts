@@ -3,7 +3,8 @@
 // calibration inputs imitate a transformer's hidden states: per-feature scales with a few outlier
 // channels, a low-rank shared component and correlation between neighbouring features; H = XᵀX is
 // accumulated batch by batch (X is never held whole). OBC costs O(rows·k·cols²), days at full size,
-// so it runs on the first --obc-rows rows and its time is extrapolated to all rows (labelled so).
+// so it runs on the first --obc-rows rows and its time is extrapolated to all rows (labelled so);
+// --iobs-rows does the same for I-OBS when its re-solve is too slow to run whole.
 import { parseArgs } from 'node:util';
 import { defaultRegistry } from '../../init.js';
 import type { Linalg } from '../../linalg/linalg.js';
@@ -16,7 +17,7 @@ import type { PruneMethod } from '../../pruning/types.js';
 import { rng } from './util.js';
 
 export const LAYERS_USAGE = `usage: iobs bench --suite layers [--json] [--size N] [--rows R] [--samples S] [--methods a,b]
-                                [--patterns p,q] [--obc-rows K] [--backend NAME]
+                                [--patterns p,q] [--obc-rows K] [--iobs-rows K] [--backend NAME]
 
   --size N          layer inputs (columns of W, size of H); default 4096 (Llama-7B attention)
   --rows R          layer outputs (rows of W); default N
@@ -25,6 +26,7 @@ export const LAYERS_USAGE = `usage: iobs bench --suite layers [--json] [--size N
   --patterns p,q    default 0.5,2:4 (unstructured 50% and 2:4; '0.7', '0.5/row', '4:8' also work)
   --obc-rows K      OBC runs on the first K rows and its time is extrapolated to R rows (default 16;
                     all rows when R <= K)
+  --iobs-rows K     the same for I-OBS (default: all rows)
   --json            last stdout line: {"suite":"layers","rows","cols","samples","backend","hessianSeconds","results":[...]}
 `;
 
@@ -57,7 +59,8 @@ export interface LayersOptions {
   samples: number;
   methods: PruneMethod[];
   patterns: Pattern[];
-  obcRows: number;
+  /** Methods that run on their first K rows only, their time extrapolated to all rows (--obc-rows, --iobs-rows). */
+  subsetRows: Partial<Record<PruneMethod, number>>;
   backend?: string;
 }
 
@@ -92,6 +95,7 @@ export function parseLayersArgs(args: string[]): LayersOptions | 'help' {
         methods: { type: 'string' },
         patterns: { type: 'string' },
         'obc-rows': { type: 'string' },
+        'iobs-rows': { type: 'string' },
         backend: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -119,7 +123,10 @@ export function parseLayersArgs(args: string[]): LayersOptions | 'help' {
   if (values.backend !== undefined && !backends.includes(values.backend)) {
     throw new LayersUsageError(`--backend ${JSON.stringify(values.backend)}: unknown backend (known: ${backends.join(', ')})`);
   }
-  return { json: values.json, cols, rows, samples, methods, patterns, obcRows: positive('--obc-rows', values['obc-rows'], 16, 65536), backend: values.backend };
+  return {
+    json: values.json, cols, rows, samples, methods, patterns, backend: values.backend,
+    subsetRows: { obc: positive('--obc-rows', values['obc-rows'], 16, 65536), iobs: positive('--iobs-rows', values['iobs-rows'], rows, 65536) },
+  };
 }
 
 /** A standard normal sample (Box–Muller) from a uniform generator. */
@@ -205,7 +212,7 @@ export function runLayersBench(la: Linalg, o: LayersOptions, log: (line: string)
   try {
     for (const pattern of o.patterns) {
       for (const method of o.methods) {
-        const subset = method === 'obc' && o.rows > o.obcRows ? o.obcRows : o.rows;
+        const subset = Math.min(o.subsetRows[method] ?? o.rows, o.rows);
         const Wrun = subset === o.rows ? W : la.fromArray(W.view(0, 0, subset, o.cols).toArray(), subset, o.cols, 'float32');
         log(`iobs bench: layers: ${method} ${formatPattern(pattern)} on ${subset} x ${o.cols}${subset < o.rows ? ` (of ${o.rows} rows; time extrapolated)` : ''} …`);
         try {
