@@ -311,6 +311,35 @@ describe('capture with onnxruntime-node', () => {
     }
   });
 
+  it('float64 models: DOUBLE weights and inputs, H from float64 inputs', async () => {
+    const r = rng(21);
+    const Wd = Float64Array.from({ length: 12 }, () => 2 * r() - 1);
+    const DOUBLE = onnx.TensorProto.DataType.DOUBLE;
+    const m = onnx.ModelProto.create({
+      irVersion: 7,
+      opsetImport: [{ domain: '', version: 13 }],
+      graph: {
+        name: 'double',
+        node: [
+          { opType: 'Relu', input: ['x'], output: ['r'] },
+          { opType: 'MatMul', input: ['r', 'w'], output: ['y'] },
+        ],
+        initializer: [{ name: 'w', dims: [4, 3], dataType: DOUBLE, rawData: new Uint8Array(Wd.buffer) }],
+        input: [{ name: 'x', type: { tensorType: { elemType: DOUBLE, shape: { dim: [{ dimParam: 'N' }, { dimValue: 4 }] } } } }],
+        output: [{ name: 'y', type: { tensorType: { elemType: DOUBLE, shape: { dim: [{ dimParam: 'N' }, { dimValue: 3 }] } } } }],
+      },
+    });
+    const model = decodeOnnxModel(onnx.ModelProto.encode(m).finish());
+    const n = 23, x = Float64Array.from({ length: n * 4 }, () => 2 * r() - 1);
+    const [got] = await captureLayerHessians(la, model, { input: 'x', data: x, sampleShape: [4] }, { batchSize: 5 });
+    try {
+      expect([got.layer.dtype, got.layer.rows, got.layer.cols, got.stats.samples]).toEqual(['float64', 3, 4, n]);
+      expectAllClose(hessianOf(got), gram(x.map((v) => Math.max(v, 0)), n, 4), 1e-14);
+    } finally {
+      got.stats.free();
+    }
+  });
+
   it('on mnist-cnn: 97.35% top-1 on the first 2,000 test digits, and H as plain XᵀX', async () => {
     const images = await readIdxFile(sharedData('mnist/t10k-images-idx3-ubyte.gz'));
     const labels = await readIdxFile(sharedData('mnist/t10k-labels-idx1-ubyte.gz'));

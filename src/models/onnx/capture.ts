@@ -8,7 +8,7 @@ import type * as Ort from 'onnxruntime-node';
 import { checkInt, rangeError, typeError } from '../../core/errors.js';
 import type { Linalg } from '../../linalg/linalg.js';
 import { HessianAccumulator } from '../../pruning/accumulator.js';
-import { type OnnxLinearLayer, type OnnxModel, encodeOnnxModel, onnxGraphIO, onnxLinearLayers, withGraphOutputs } from './reader.js';
+import { type OnnxLinearLayer, type OnnxModel, encodeOnnxModel, onnxElemType, onnxGraphIO, onnxLinearLayers, withGraphOutputs } from './reader.js';
 
 // onnxruntime-node is CommonJS with a native addon; load it through require so that it works the
 // same from a bundle, from vitest and from plain Node ESM.
@@ -22,7 +22,8 @@ function ort(): typeof Ort {
 export interface OnnxSamples {
   /** The graph input they feed. */
   input: string;
-  data: Float32Array;
+  /** float32 for a FLOAT input, float64 for a DOUBLE one. */
+  data: Float32Array | Float64Array;
   /** Shape of one sample (the input's shape without the batch dimension), e.g. [1, 28, 28]. */
   sampleShape: number[];
 }
@@ -57,7 +58,9 @@ export interface LayerStatistics {
 function sampleCount(fn: string, samples: OnnxSamples): number {
   if (!samples || typeof samples !== 'object') throw typeError(fn, 'samples', samples, 'an object { input, data, sampleShape }');
   if (typeof samples.input !== 'string' || samples.input === '') throw typeError(fn, 'samples.input', samples.input, 'the name of a graph input');
-  if (!(samples.data instanceof Float32Array)) throw typeError(fn, 'samples.data', samples.data, 'a Float32Array');
+  if (!(samples.data instanceof Float32Array) && !(samples.data instanceof Float64Array)) {
+    throw typeError(fn, 'samples.data', samples.data, 'a Float32Array or Float64Array');
+  }
   if (!Array.isArray(samples.sampleShape) || samples.sampleShape.some((d) => !Number.isInteger(d) || d < 1)) {
     throw typeError(fn, 'samples.sampleShape', samples.sampleShape, 'an array of positive integers');
   }
@@ -88,7 +91,8 @@ async function forEachBatch(
   const { Tensor } = ort();
   for (let start = 0; start < n; start += batchSize) {
     const count = Math.min(batchSize, n - start);
-    const x = new Tensor('float32', samples.data.subarray(start * size, (start + count) * size), [count, ...samples.sampleShape]);
+    const data = samples.data.subarray(start * size, (start + count) * size);
+    const x = data instanceof Float64Array ? new Tensor('float64', data, [count, ...samples.sampleShape]) : new Tensor('float32', data, [count, ...samples.sampleShape]);
     const outputs = await sess.run({ [samples.input]: x }, fetches);
     each(outputs, start, count);
     for (const t of Object.values(outputs)) t.dispose?.();
@@ -120,7 +124,13 @@ export async function captureLayerHessians(la: Linalg, model: OnnxModel, samples
 
   // A layer fed straight by the graph input reads the samples themselves.
   const fetched = [...new Set(layers.map((l) => l.input).filter((name) => !graphInputs.has(name)))];
-  const probe = encodeOnnxModel(withGraphOutputs(model, fetched));
+  // Gemm and MatMul take inputs of their weight's type, so each new output is declared as that.
+  let probeModel = model;
+  for (const dtype of ['float32', 'float64'] as const) {
+    const names = fetched.filter((name) => layers.some((l) => l.input === name && l.dtype === dtype));
+    if (names.length > 0) probeModel = withGraphOutputs(probeModel, names, onnxElemType(dtype));
+  }
+  const probe = encodeOnnxModel(probeModel);
   const sess = await session(probe, threads);
   const out: LayerStatistics[] = [];
   try {
@@ -173,8 +183,8 @@ export async function onnxTop1(modelBytes: Uint8Array, samples: OnnxSamples, lab
     let correct = 0;
     await forEachBatch(sess, samples, n, batchSize, [output], (outputs, start, count) => {
       const t = outputs[output];
-      const classes = (t.data as Float32Array).length / count;
-      const y = t.data as Float32Array;
+      const y = t.data as Float32Array | Float64Array;
+      const classes = y.length / count;
       for (let s = 0; s < count; s++) {
         let best = 0;
         for (let c = 1; c < classes; c++) if (y[s * classes + c] > y[s * classes + best]) best = c;

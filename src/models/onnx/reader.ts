@@ -57,6 +57,11 @@ export interface OnnxLinearLayer {
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const DOUBLE = onnx.TensorProto.DataType.DOUBLE;
 
+/** The ONNX element type code of a dtype (FLOAT = 1, DOUBLE = 11), for withGraphOutputs. */
+export function onnxElemType(dtype: DType): number {
+  return dtype === 'float32' ? FLOAT : DOUBLE;
+}
+
 /** Element type code → its ONNX name ('FLOAT', 'INT64', ...). */
 function elemTypeName(code: number | null | undefined): string {
   const name = (onnx.TensorProto.DataType as unknown as Record<number, string>)[code ?? 0];
