@@ -243,12 +243,16 @@ describe('ONNX reader on small models', () => {
           { name: 'half', dims: [2], dataType: DT.FLOAT16, rawData: new Uint8Array(4) },
           { name: 'short', dims: [3], dataType: DT.FLOAT, rawData: new Uint8Array(8) },
           { name: 'few', dims: [3], dataType: DT.FLOAT, floatData: [1, 2] },
+          { name: 'huge', dims: [1e6, 1e6, 1e6], dataType: DT.FLOAT, rawData: new Uint8Array(4) },
+          { name: 'negative', dims: [-1, 4], dataType: DT.FLOAT, floatData: [1, 2, 3, 4] },
           { name: 'outside', dims: [2], dataType: DT.FLOAT, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, externalData: [{ key: 'location', value: 'w.bin' }] },
         ],
       },
     });
     const model = decodeOnnxModel(onnx.ModelProto.encode(m).finish());
-    expect(onnxInitializers(model).map((t) => t.elemType)).toEqual(['INT64', 'FLOAT16', 'FLOAT', 'FLOAT', 'FLOAT']);
+    expect(onnxInitializers(model).map((t) => t.elemType)).toEqual(['INT64', 'FLOAT16', 'FLOAT', 'FLOAT', 'FLOAT', 'FLOAT', 'FLOAT']);
+    expect(() => readInitializer(model, 'huge')).toThrow(/initializer "huge" must be 4000000000000000000 bytes .*got "4 bytes of raw_data"/);
+    expect(() => readInitializer(model, 'negative')).toThrow(/initializer "negative" must be a tensor with non-negative integer dims; got "dims \[-1, 4\]"/);
     expect(() => readInitializer(model, 'shape')).toThrow(/readInitializer: argument initializer "shape" must be a FLOAT or DOUBLE tensor; got "INT64"/);
     expect(() => readInitializer(model, 'half')).toThrow(/initializer "half" .*FLOAT16/);
     expect(() => readInitializer(model, 'short')).toThrow(/initializer "short" must be 12 bytes .*got "8 bytes of raw_data"/);

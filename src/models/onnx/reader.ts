@@ -179,14 +179,24 @@ function tensorOf(fn: string, t: onnx.ITensorProto): OnnxTensor {
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL || (t.externalData?.length ?? 0) > 0) {
     throw rangeError(fn, what, 'external data', 'a tensor stored inside the model (external data files are not read)');
   }
+  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
+    throw rangeError(fn, what, `dims [${shape.join(', ')}]`, 'a tensor with non-negative integer dims');
+  }
   const dtype: DType = t.dataType === FLOAT ? 'float32' : 'float64';
   const width = dtype === 'float32' ? 4 : 8;
-  const data = dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
   const raw = t.rawData;
+  const values = dtype === 'float32' ? t.floatData : t.doubleData;
+  // Sizes are checked against the stored data before anything is allocated.
   if (raw && raw.length > 0) {
     if (raw.length !== size * width) {
       throw rangeError(fn, what, `${raw.length} bytes of raw_data`, `${size * width} bytes for shape [${shape.join(', ')}] of ${elemTypeName(t.dataType)}`);
     }
+  } else if ((values?.length ?? 0) !== size) {
+    const field = dtype === 'float32' ? 'float_data' : 'double_data';
+    throw rangeError(fn, what, `${values?.length ?? 0} values in ${field}`, `${size} values for shape [${shape.join(', ')}]`);
+  }
+  const data = dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
+  if (raw && raw.length > 0) {
     if (littleEndian) {
       new Uint8Array(data.buffer).set(raw);
     } else {
@@ -194,11 +204,6 @@ function tensorOf(fn: string, t: onnx.ITensorProto): OnnxTensor {
       for (let i = 0; i < size; i++) data[i] = width === 4 ? view.getFloat32(4 * i, true) : view.getFloat64(8 * i, true);
     }
   } else {
-    const values = dtype === 'float32' ? t.floatData : t.doubleData;
-    const field = dtype === 'float32' ? 'float_data' : 'double_data';
-    if ((values?.length ?? 0) !== size) {
-      throw rangeError(fn, what, `${values?.length ?? 0} values in ${field}`, `${size} values for shape [${shape.join(', ')}]`);
-    }
     data.set(values!);
   }
   return { name, dtype, shape, data };
