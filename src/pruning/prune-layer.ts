@@ -130,6 +130,11 @@ function hessianOf<D extends Matrix['dtype']>(la: Linalg, W: Matrix<D>, stats: u
     if (stats.cols !== c) throw rangeError(FN, 'stats', `an accumulator of ${stats.cols} inputs`, `one of ${c} inputs (the columns of W)`);
     if (stats.samples === 0) throw rangeError(FN, 'stats', 'an accumulator of 0 samples', 'an accumulator with at least one batch added');
     const own = stats.hessian(W.dtype);
+    const bad = firstNonFinite(own);
+    if (bad) {
+      own.free();
+      throw rangeError(FN, 'stats', `an accumulator whose H[${bad[0]}, ${bad[1]}] = ${bad[2]}`, `inputs whose Σ XᵀX is finite in ${W.dtype}`);
+    }
     if (stats.la === la) return own;
     const H = la.copy(own);
     own.free();

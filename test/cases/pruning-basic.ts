@@ -417,6 +417,10 @@ const validationCase: Case = {
     expectThrow(prune(W, new lib.HessianAccumulator(la, 3), ok), /argument stats must be one of 4 inputs \(the columns of W\); got "an accumulator of 3 inputs"/);
     expectThrow(prune(W, new lib.HessianAccumulator(la, 4), ok), /argument stats must be an accumulator with at least one batch added; got "an accumulator of 0 samples"/);
     expectThrow(() => lib.pruneLayer({} as never, W, H, ok as never), /argument la must be a Linalg/);
+    const huge = new lib.HessianAccumulator(la, 4);
+    huge.addBatch({ data: [1e20, 1, 1, 1], rows: 1, cols: 4 });
+    expectThrow(prune(W, huge, ok), /argument stats must be inputs whose Σ XᵀX is finite in float32; got "an accumulator whose H\[0, 0\] = Infinity"/);
+    huge.free();
     expectThrow(() => lib.parsePattern('2-4'), /parsePattern: argument text must be 'N:M'.*got "2-4"/);
     check(lib.formatPattern(lib.parsePattern('0.7/row')) === '70%/row' && lib.formatPattern(lib.parsePattern('4:8')) === '4:8', () => 'formatPattern');
     // Nothing above touched W or H.
