@@ -51,6 +51,17 @@ interface Row {
 
 const log = (line: string) => process.stderr.write(line + '\n');
 
+/** A pruner progress callback that logs at most every 10 seconds (the slow methods take minutes). */
+function progress(what: string): (fraction: number, label: string) => void {
+  let last = performance.now();
+  return (fraction, label) => {
+    const now = performance.now();
+    if (now - last < 10_000) return;
+    last = now;
+    log(`    ${what}: ${(100 * fraction).toFixed(0)}% (${label})`);
+  };
+}
+
 /** shared/data: the folder given, or the first shared/data/README.md above the project root. */
 function sharedData(given?: string): string {
   if (given) return resolve(given);
@@ -142,7 +153,7 @@ async function main(): Promise<void> {
       for (const pattern of PATTERNS) {
         for (const method of o.methods) {
           log(`  ${name} ${method} ${formatPattern(pattern)} …`);
-          const r = pruneLayer(la, W, H, { method, pattern });
+          const r = pruneLayer(la, W, H, { method, pattern, onProgress: progress(`${name} ${method} ${formatPattern(pattern)}`) });
           const pruned = r.weight.toArray();
           r.weight.free();
           const top1 = o.accuracy ? await onnxTop1(encodeOnnxModel(withLayerWeight(model, layer, pruned)), heldSamples, heldLabels, run) : null;

@@ -216,7 +216,13 @@ export function runLayersBench(la: Linalg, o: LayersOptions, log: (line: string)
         const Wrun = subset === o.rows ? W : la.fromArray(W.view(0, 0, subset, o.cols).toArray(), subset, o.cols, 'float32');
         log(`iobs bench: layers: ${method} ${formatPattern(pattern)} on ${subset} x ${o.cols}${subset < o.rows ? ` (of ${o.rows} rows; time extrapolated)` : ''} …`);
         try {
-          const r = pruneLayer(la, Wrun, H, { method, pattern });
+          let last = performance.now();
+          const onProgress = (fraction: number, label: string) => {
+            if (performance.now() - last < 10_000) return;
+            last = performance.now();
+            log(`  ${method} ${formatPattern(pattern)}: ${(100 * fraction).toFixed(0)}% (${label})`);
+          };
+          const r = pruneLayer(la, Wrun, H, { method, pattern, onProgress });
           r.weight.free();
           const extrapolated = subset < o.rows;
           const row: LayerBenchRow = {
