@@ -207,8 +207,9 @@ function render(rows: Row[], c: Context): string {
   out.push(`  run through onnxruntime-node; H of each Gemm's input accumulated in float64 (capture: ${secs(c.captureSeconds)} s).`);
   out.push(`- Check of the preprocessing: the unmodified model scores ${pct(c.base)} on the first ${BASELINE_COUNT} digits (expected 97.35%).`);
   if (c.denseTop1 !== null) out.push(`- Held-out: digits ${c.held.start}–${c.held.start + c.held.count - 1} (${c.held.count}); the unmodified model scores **${pct(c.denseTop1)}** there.`);
-  out.push('- Pruning: `pruneLayer` with float32 W and H and the default options (damping λ = 0.01·mean(diag H), ×10 on a failed');
-  out.push('  factorisation; SparseGPT blocks of 128; I-OBS 3 iterations, η = 0.5); seconds are the pruner\'s own wall time.');
+  out.push('- Pruning: `pruneLayer` with float32 W and H and each method\'s defaults (damping λ = 0.01·mean(diag H), ×10 on a');
+  out.push('  failed factorisation; SparseGPT blocks of 128; I-OBS 3 iterations of η = 0.5 from its default one-shot start);');
+  out.push('  seconds are the pruner\'s own wall time on this machine, one run each.');
   out.push(`- Methods in this run: ${c.methods.join(', ')}${c.methods.length < METHODS.length ? ` (not yet in this build: ${METHODS.filter((m) => !c.methods.includes(m)).join(', ')})` : ''}.`);
   out.push(`- Machine: ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version},`);
   out.push(`  backend ${c.backend}, one thread; ${new Date().toISOString().slice(0, 10)}.`);
