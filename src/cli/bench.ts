@@ -9,6 +9,7 @@ import { PEERS, type Peer } from './bench/peers.js';
 import { bestTime, rng, type TimingOptions } from './bench/util.js';
 
 export const BENCH_USAGE = `usage: iobs bench [--json] [--quick] [--backend NAME] [--kernels a,b] [--peers a,b|none]
+       iobs bench --suite layers [options]   (pruning methods on a 4096x4096 layer; --suite layers --help)
 
   --json            last stdout line: {"results":[{kernel,n,threads,backend,gflops,seconds}...],"ratios":[...]}
   --quick           sizes 256, 512, 1024 (default adds 2048)
@@ -143,7 +144,31 @@ function table(rows: BenchRow[], ratios: BenchRatio[], notes: Map<string, string
   return [line(head), line(width.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
 }
 
+/** `--suite NAME` (or `--suite=NAME`) taken out of args: the suite and the remaining arguments. */
+function splitSuite(args: string[]): { suite: string; rest: string[] } {
+  const rest = [...args];
+  let suite = 'kernels';
+  for (let i = 0; i < rest.length; i++) {
+    if (rest[i] === '--suite' && i + 1 < rest.length) {
+      suite = rest.splice(i, 2)[1];
+      break;
+    }
+    if (rest[i].startsWith('--suite=')) {
+      suite = rest.splice(i, 1)[0].slice('--suite='.length);
+      break;
+    }
+  }
+  return { suite, rest };
+}
+
 export async function bench(args: string[]): Promise<number> {
+  const { suite, rest } = splitSuite(args);
+  if (suite === 'layers') return (await import('./bench/layers-command.js')).benchLayers(rest);
+  if (suite !== 'kernels') {
+    process.stderr.write(`iobs bench: --suite ${JSON.stringify(suite)}: unknown suite (known: kernels, layers)\n${BENCH_USAGE}`);
+    return 2;
+  }
+  args = rest;
   let o: Options | 'help';
   try {
     o = parse(args);

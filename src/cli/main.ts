@@ -15,6 +15,7 @@ const USAGE = `usage: iobs <command> [options]
 commands:
   bench [--json] [--quick] [--backend NAME] [--kernels a,b]
                                               time every kernel and its peers (bench --help)
+  bench --suite layers [--size N] [--json]    time every pruning method on a 4096x4096 layer
   prune-layer --weight W.npy (--hessian H.npy | --inputs X.npy) --method M (--sparsity S | --pattern N:M) --out P
                                               prune one linear layer (prune-layer --help)
   figure1 [--out fig1.svg] [--json] [--trials N] [--seed S]

@@ -1,0 +1,388 @@
+// The ONNX reader (src/models/onnx/reader.ts) and the onnxruntime capture (capture.ts): the shipped
+// MNIST CNN (layer shapes, weights against onnxruntime's own output, the 97.35% baseline, H against
+// a plain float64 XᵀX), small models built here (MatMul, Gemm with transB = 0, float_data, float64,
+// rank-3 inputs), and malformed bytes.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { onnx } from 'onnx-proto';
+import type * as Ort from 'onnxruntime-node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { init } from '../../src/init.js';
+import type { Linalg } from '../../src/linalg/linalg.js';
+import { readIdxFile } from '../../src/io/files.js';
+import { mnistInputs, mnistLabels } from '../../src/models/mnist.js';
+import { captureLayerHessians, onnxTop1, type LayerStatistics } from '../../src/models/onnx/capture.js';
+import {
+  decodeOnnxModel, encodeOnnxModel, layerWeight, onnxGraphIO, onnxInitializers, onnxLinearLayers, readInitializer, withGraphOutputs, withLayerWeight,
+  type OnnxModel,
+} from '../../src/models/onnx/reader.js';
+import { sharedData } from './shared-data.js';
+
+const ort = createRequire(import.meta.url)('onnxruntime-node') as typeof Ort;
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const randoms = (n: number, r: () => number) => Float32Array.from({ length: n }, () => 2 * r() - 1);
+
+/** Plain float64 XᵀX of a rows x cols row-major X. */
+function gram(X: ArrayLike<number>, rows: number, cols: number): Float64Array {
+  const H = new Float64Array(cols * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let i = 0; i < cols; i++) {
+      const xi = X[r * cols + i];
+      if (xi === 0) continue;
+      for (let j = 0; j < cols; j++) H[i * cols + j] += xi * X[r * cols + j];
+    }
+  }
+  return H;
+}
+
+function floatInit(name: string, dims: number[], data: Float32Array, asRaw = true): onnx.ITensorProto {
+  return asRaw
+    ? { name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(data.buffer.slice(0)) }
+    : { name, dims, dataType: onnx.TensorProto.DataType.FLOAT, floatData: Array.from(data) };
+}
+
+const tensorType = (dims: (number | string)[]) => ({
+  tensorType: { elemType: 1, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } },
+});
+
+/**
+ * x [N, 5] → MatMul(Wm [5, 3]) → h → Relu → r → Gemm(r, Wg [3, 4] with transB = 0, bias b [4]) → y [N, 4].
+ * Wm is stored as float_data, Wg as raw_data. With `rank3`, x is [N, 2, 5] and the graph ends at MatMul.
+ */
+function tinyModel(seed: number, rank3 = false): { bytes: Uint8Array; Wm: Float32Array; Wg: Float32Array; b: Float32Array } {
+  const r = rng(seed);
+  const Wm = randoms(15, r), Wg = randoms(12, r), b = randoms(4, r);
+  const nodes: onnx.INodeProto[] = [{ opType: 'MatMul', input: ['x', 'wm'], output: rank3 ? ['y'] : ['h'], name: 'mm' }];
+  if (!rank3) {
+    nodes.push({ opType: 'Relu', input: ['h'], output: ['r'] });
+    nodes.push({ opType: 'Gemm', input: ['r', 'wg', 'b'], output: ['y'], attribute: [{ name: 'transB', type: onnx.AttributeProto.AttributeType.INT, i: 0 }] });
+  }
+  const model = onnx.ModelProto.create({
+    irVersion: 7,
+    opsetImport: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'tiny',
+      node: nodes,
+      initializer: [floatInit('wm', [5, 3], Wm, false), ...(rank3 ? [] : [floatInit('wg', [3, 4], Wg), floatInit('b', [4], b)])],
+      input: [{ name: 'x', type: tensorType(rank3 ? ['N', 2, 5] : ['N', 5]) }],
+      output: [{ name: 'y', type: tensorType(rank3 ? ['N', 2, 3] : ['N', 4]) }],
+    },
+  });
+  return { bytes: onnx.ModelProto.encode(model).finish(), Wm, Wg, b };
+}
+
+async function run(bytes: Uint8Array, feeds: Record<string, Ort.Tensor>): Promise<Record<string, Ort.Tensor>> {
+  const s = await ort.InferenceSession.create(bytes);
+  try {
+    return await s.run(feeds);
+  } finally {
+    await s.release();
+  }
+}
+
+/** y = W x (+ b) for each of the n rows x of X (W rows x cols row-major). */
+function apply(W: ArrayLike<number>, rows: number, cols: number, X: ArrayLike<number>, n: number, b?: ArrayLike<number>): Float64Array {
+  const y = new Float64Array(n * rows);
+  for (let s = 0; s < n; s++) {
+    for (let i = 0; i < rows; i++) {
+      let acc = b ? b[i] : 0;
+      for (let j = 0; j < cols; j++) acc += W[i * cols + j] * X[s * cols + j];
+      y[s * rows + i] = acc;
+    }
+  }
+  return y;
+}
+
+function expectAllClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: number) {
+  expect(got.length).toBe(want.length);
+  let worst = 0, scale = 0;
+  for (let i = 0; i < want.length; i++) {
+    worst = Math.max(worst, Math.abs(got[i] - want[i]));
+    scale = Math.max(scale, Math.abs(want[i]));
+  }
+  expect(worst, `max |got − want| = ${worst} (max |want| = ${scale})`).toBeLessThanOrEqual(tol * Math.max(1, scale));
+}
+
+/** The accumulated H as a plain array. */
+function hessianOf(s: LayerStatistics): Float64Array {
+  const H = s.stats.hessian('float64');
+  const a = H.toArray();
+  H.free();
+  return a;
+}
+
+let la: Linalg;
+let cnnBytes: Uint8Array;
+let cnn: OnnxModel;
+
+beforeAll(async () => {
+  la = await init({ wasmPaths: new URL('../../dist/', import.meta.url) });
+  cnnBytes = new Uint8Array(await readFile(sharedData('onnx/mnist-cnn.onnx')));
+  cnn = decodeOnnxModel(cnnBytes, 'mnist-cnn.onnx');
+});
+
+describe('ONNX reader on mnist-cnn.onnx', () => {
+  it('finds the two Gemm layers as 128x3136 and 10x128', () => {
+    const layers = onnxLinearLayers(cnn);
+    expect(layers.map((l) => [l.op, l.weight, l.rows, l.cols, l.transB, l.dtype])).toEqual([
+      ['Gemm', 'fc1.weight', 128, 3136, true, 'float32'],
+      ['Gemm', 'fc2.weight', 10, 128, true, 'float32'],
+    ]);
+    expect(layers.map((l) => l.input)).toEqual(['/Reshape_output_0', '/relu_2/Relu_output_0']);
+    expect(layers[1].output).toBe('output');
+  });
+
+  it('lists every initializer with its shape', () => {
+    expect(onnxInitializers(cnn).map((t) => [t.name, t.elemType, t.shape])).toEqual([
+      ['conv1.weight', 'FLOAT', [32, 1, 3, 3]],
+      ['conv1.bias', 'FLOAT', [32]],
+      ['conv2.weight', 'FLOAT', [64, 32, 3, 3]],
+      ['conv2.bias', 'FLOAT', [64]],
+      ['fc1.weight', 'FLOAT', [128, 3136]],
+      ['fc1.bias', 'FLOAT', [128]],
+      ['fc2.weight', 'FLOAT', [10, 128]],
+      ['fc2.bias', 'FLOAT', [10]],
+    ]);
+    const t = readInitializer(cnn, 'fc1.weight');
+    expect(t.dtype).toBe('float32');
+    expect(t.data.length).toBe(128 * 3136);
+    expect(t.data.every(Number.isFinite)).toBe(true);
+  });
+
+  it('reads W so that W x + b reproduces onnxruntime’s output of each layer', async () => {
+    const [fc1, fc2] = onnxLinearLayers(cnn);
+    const probe = encodeOnnxModel(withGraphOutputs(cnn, [fc1.input, fc2.input, fc1.output]));
+    expect(onnxGraphIO(cnn).outputs.length).toBe(1); // the original is untouched
+    const n = 7, x = randoms(n * 784, rng(3));
+    const out = await run(probe, { input: new ort.Tensor('float32', x, [n, 1, 28, 28]) });
+    expect(out[fc1.input].dims).toEqual([n, 3136]);
+    const y1 = apply(layerWeight(cnn, fc1), 128, 3136, out[fc1.input].data as Float32Array, n, readInitializer(cnn, 'fc1.bias').data);
+    expectAllClose(y1, out[fc1.output].data as Float32Array, 1e-4);
+    const y2 = apply(layerWeight(cnn, fc2), 10, 128, out[fc2.input].data as Float32Array, n, readInitializer(cnn, 'fc2.bias').data);
+    expectAllClose(y2, out.output.data as Float32Array, 1e-4);
+  });
+
+  it('writes a replaced weight that onnxruntime uses', async () => {
+    const [, fc2] = onnxLinearLayers(cnn);
+    const W = layerWeight(cnn, fc2).map((v, i) => (i % 3 === 0 ? 0 : v * 2));
+    const edited = withLayerWeight(cnn, fc2, W);
+    expect(layerWeight(edited, fc2)).toEqual(W);
+    expect(layerWeight(cnn, fc2)).not.toEqual(W); // the original is untouched
+    const probe = encodeOnnxModel(withGraphOutputs(edited, [fc2.input]));
+    const x = randoms(3 * 784, rng(4));
+    const out = await run(probe, { input: new ort.Tensor('float32', x, [3, 1, 28, 28]) });
+    const want = apply(W, 10, 128, out[fc2.input].data as Float32Array, 3, readInitializer(cnn, 'fc2.bias').data);
+    expectAllClose(out.output.data as Float32Array, want, 1e-4);
+  });
+});
+
+describe('ONNX reader on small models', () => {
+  it('reads MatMul and Gemm transB = 0 weights as outputs x inputs, from float_data and raw_data', async () => {
+    for (const seed of [1, 2, 3]) {
+      const { bytes, Wm, Wg, b } = tinyModel(seed);
+      const model = decodeOnnxModel(bytes);
+      const [mm, gemm] = onnxLinearLayers(model);
+      expect([mm.op, mm.rows, mm.cols, mm.transB, mm.input, mm.node]).toEqual(['MatMul', 3, 5, false, 'x', 'mm']);
+      expect([gemm.op, gemm.rows, gemm.cols, gemm.transB, gemm.input, gemm.node]).toEqual(['Gemm', 4, 3, false, 'r', 'Gemm#2']);
+      // Stored [inputs, outputs]: W[i, j] = stored[j, i].
+      const Wmt = layerWeight(model, mm);
+      for (let i = 0; i < 3; i++) for (let j = 0; j < 5; j++) expect(Wmt[i * 5 + j]).toBe(Wm[j * 3 + i]);
+      const n = 6, x = randoms(n * 5, rng(seed + 10));
+      const y = await run(bytes, { x: new ort.Tensor('float32', x, [n, 5]) });
+      const h = apply(Wmt, 3, 5, x, n).map((v) => Math.max(v, 0));
+      expectAllClose(y.y.data as Float32Array, apply(layerWeight(model, gemm), 4, 3, h, n, b), 1e-5);
+      // A replaced weight goes back transposed.
+      const W2 = Float32Array.from({ length: 12 }, (_, i) => i - 5);
+      const edited = withLayerWeight(model, gemm, W2);
+      expect(Array.from(layerWeight(edited, gemm))).toEqual(Array.from(W2));
+      expect(Array.from(readInitializer(edited, 'wg').data)).toEqual(Array.from({ length: 12 }, (_, k) => W2[(k % 4) * 3 + Math.floor(k / 4)]));
+      expect(Wg.length).toBe(12);
+    }
+  });
+
+  it('reads float64 initializers from raw_data and double_data', () => {
+    const vals = [1.5, -2.25, 1e-300, 3];
+    const raw = new Uint8Array(new Float64Array(vals).buffer);
+    const m = onnx.ModelProto.create({
+      irVersion: 7,
+      graph: {
+        node: [{ opType: 'MatMul', input: ['x', 'a'], output: ['y'] }],
+        initializer: [
+          { name: 'a', dims: [2, 2], dataType: onnx.TensorProto.DataType.DOUBLE, rawData: raw },
+          { name: 'd', dims: [4], dataType: onnx.TensorProto.DataType.DOUBLE, doubleData: vals },
+        ],
+      },
+    });
+    const model = decodeOnnxModel(onnx.ModelProto.encode(m).finish());
+    for (const name of ['a', 'd']) {
+      const t = readInitializer(model, name);
+      expect(t.dtype).toBe('float64');
+      expect(Array.from(t.data)).toEqual(vals);
+    }
+    expect(onnxLinearLayers(model).map((l) => [l.dtype, l.rows, l.cols])).toEqual([['float64', 2, 2]]);
+  });
+
+  it('names the tensor for other element types, external data and wrong sizes', () => {
+    const DT = onnx.TensorProto.DataType;
+    const m = onnx.ModelProto.create({
+      irVersion: 7,
+      graph: {
+        node: [{ opType: 'Reshape', input: ['x', 'shape'], output: ['y'] }],
+        initializer: [
+          { name: 'shape', dims: [2], dataType: DT.INT64, int64Data: [1, -1] },
+          { name: 'half', dims: [2], dataType: DT.FLOAT16, rawData: new Uint8Array(4) },
+          { name: 'short', dims: [3], dataType: DT.FLOAT, rawData: new Uint8Array(8) },
+          { name: 'few', dims: [3], dataType: DT.FLOAT, floatData: [1, 2] },
+          { name: 'huge', dims: [1e6, 1e6, 1e6], dataType: DT.FLOAT, rawData: new Uint8Array(4) },
+          { name: 'negative', dims: [-1, 4], dataType: DT.FLOAT, floatData: [1, 2, 3, 4] },
+          { name: 'outside', dims: [2], dataType: DT.FLOAT, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, externalData: [{ key: 'location', value: 'w.bin' }] },
+        ],
+      },
+    });
+    const model = decodeOnnxModel(onnx.ModelProto.encode(m).finish());
+    expect(onnxInitializers(model).map((t) => t.elemType)).toEqual(['INT64', 'FLOAT16', 'FLOAT', 'FLOAT', 'FLOAT', 'FLOAT', 'FLOAT']);
+    expect(() => readInitializer(model, 'huge')).toThrow(/initializer "huge" must be 4000000000000000000 bytes .*got "4 bytes of raw_data"/);
+    expect(() => readInitializer(model, 'negative')).toThrow(/initializer "negative" must be a tensor with non-negative integer dims; got "dims \[-1, 4\]"/);
+    expect(() => readInitializer(model, 'shape')).toThrow(/readInitializer: argument initializer "shape" must be a FLOAT or DOUBLE tensor; got "INT64"/);
+    expect(() => readInitializer(model, 'half')).toThrow(/initializer "half" .*FLOAT16/);
+    expect(() => readInitializer(model, 'short')).toThrow(/initializer "short" must be 12 bytes .*got "8 bytes of raw_data"/);
+    expect(() => readInitializer(model, 'few')).toThrow(/initializer "few" must be 3 values .*got "2 values in float_data"/);
+    expect(() => readInitializer(model, 'outside')).toThrow(/initializer "outside" .*external data/);
+    expect(() => readInitializer(model, 'nope')).toThrow(/readInitializer: argument name must be an initializer of the graph .*got "nope"/);
+  });
+
+  it('refuses malformed bytes with a clear error', () => {
+    const r = rng(9);
+    const noise = Uint8Array.from({ length: 64 }, () => Math.floor(r() * 256));
+    expect(() => decodeOnnxModel(noise, 'noise.onnx')).toThrow(/decodeOnnxModel: argument noise.onnx must be an ONNX model/);
+    expect(() => decodeOnnxModel(new Uint8Array(0))).toThrow(/decodeOnnxModel: argument bytes must be an ONNX model .*with a graph of nodes; decoded none; got "0 bytes"/);
+    expect(() => decodeOnnxModel(cnnBytes.subarray(0, cnnBytes.length - 1000), 'cut.onnx')).toThrow(/decodeOnnxModel: argument cut.onnx must be an ONNX model \(ModelProto\); protobuf decoding failed/);
+    expect(() => decodeOnnxModel(new TextEncoder().encode('{"not": "onnx"}'))).toThrow(/decodeOnnxModel/);
+    expect(() => decodeOnnxModel([1, 2, 3] as unknown as Uint8Array)).toThrow(TypeError);
+    for (let i = 0; i < 200; i++) {
+      const junk = Uint8Array.from({ length: 1 + Math.floor(r() * 300) }, () => Math.floor(r() * 256));
+      let model: OnnxModel | undefined;
+      try {
+        model = decodeOnnxModel(junk);
+      } catch (err) {
+        expect(err).toBeInstanceOf(RangeError);
+        expect((err as Error).message).toMatch(/^decodeOnnxModel: argument bytes must be an ONNX model/);
+      }
+      if (model) expect(model.graph!.node!.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('refuses bad arguments to withGraphOutputs and withLayerWeight', () => {
+    const [, fc2] = onnxLinearLayers(cnn);
+    expect(() => withGraphOutputs(cnn, ['no-such-tensor'])).toThrow(/withGraphOutputs: argument names must be a tensor that a node of the graph produces; got "no-such-tensor"/);
+    expect(() => withLayerWeight(cnn, fc2, new Float32Array(5))).toThrow(/withLayerWeight: argument W must be 1280 values \(10x128\) for "fc2.weight"; got "5 values"/);
+    const bad = layerWeight(cnn, fc2).slice();
+    bad[17] = NaN;
+    expect(() => withLayerWeight(cnn, fc2, bad)).toThrow(/withLayerWeight: argument W\[17\] must be a finite number; got NaN/);
+  });
+});
+
+describe('capture with onnxruntime-node', () => {
+  it('H of every layer equals a plain float64 XᵀX of the layer inputs (uneven batches, graph-input layer, rank 3)', async () => {
+    for (const rank3 of [false, true]) {
+      const { bytes, Wm } = tinyModel(5, rank3);
+      const model = decodeOnnxModel(bytes);
+      const n = 37, shape = rank3 ? [2, 5] : [5];
+      const x = randoms(n * (rank3 ? 10 : 5), rng(6));
+      const got = await captureLayerHessians(la, model, { input: 'x', data: x, sampleShape: shape }, { batchSize: 8 });
+      try {
+        expect(got.map((g) => [g.layer.op, g.stats.samples])).toEqual(rank3 ? [['MatMul', 2 * n]] : [['MatMul', n], ['Gemm', n]]);
+        expectAllClose(hessianOf(got[0]), gram(x, x.length / 5, 5), 1e-12);
+        if (!rank3) {
+          const Wmt = layerWeight(model, got[0].layer);
+          const r = apply(Wmt, 3, 5, x, n).map((v) => Math.max(v, 0));
+          expectAllClose(hessianOf(got[1]), gram(r, n, 3), 1e-5);
+        }
+        expect(Wm.length).toBe(15);
+      } finally {
+        for (const g of got) g.stats.free();
+      }
+    }
+  });
+
+  it('float64 models: DOUBLE weights and inputs, H from float64 inputs', async () => {
+    const r = rng(21);
+    const Wd = Float64Array.from({ length: 12 }, () => 2 * r() - 1);
+    const DOUBLE = onnx.TensorProto.DataType.DOUBLE;
+    const m = onnx.ModelProto.create({
+      irVersion: 7,
+      opsetImport: [{ domain: '', version: 13 }],
+      graph: {
+        name: 'double',
+        node: [
+          { opType: 'Relu', input: ['x'], output: ['r'] },
+          { opType: 'MatMul', input: ['r', 'w'], output: ['y'] },
+        ],
+        initializer: [{ name: 'w', dims: [4, 3], dataType: DOUBLE, rawData: new Uint8Array(Wd.buffer) }],
+        input: [{ name: 'x', type: { tensorType: { elemType: DOUBLE, shape: { dim: [{ dimParam: 'N' }, { dimValue: 4 }] } } } }],
+        output: [{ name: 'y', type: { tensorType: { elemType: DOUBLE, shape: { dim: [{ dimParam: 'N' }, { dimValue: 3 }] } } } }],
+      },
+    });
+    const model = decodeOnnxModel(onnx.ModelProto.encode(m).finish());
+    const n = 23, x = Float64Array.from({ length: n * 4 }, () => 2 * r() - 1);
+    const [got] = await captureLayerHessians(la, model, { input: 'x', data: x, sampleShape: [4] }, { batchSize: 5 });
+    try {
+      expect([got.layer.dtype, got.layer.rows, got.layer.cols, got.stats.samples]).toEqual(['float64', 3, 4, n]);
+      expectAllClose(hessianOf(got), gram(x.map((v) => Math.max(v, 0)), n, 4), 1e-14);
+    } finally {
+      got.stats.free();
+    }
+  });
+
+  it('on mnist-cnn: 97.35% top-1 on the first 2,000 test digits, and H as plain XᵀX', async () => {
+    const images = await readIdxFile(sharedData('mnist/t10k-images-idx3-ubyte.gz'));
+    const labels = await readIdxFile(sharedData('mnist/t10k-labels-idx1-ubyte.gz'));
+    const acc = await onnxTop1(cnnBytes, { input: 'input', data: mnistInputs(images, 0, 2000), sampleShape: [1, 28, 28] }, mnistLabels(labels, 0, 2000));
+    expect(acc).toBe(1947 / 2000);
+
+    const n = 150;
+    const data = mnistInputs(images, 0, n);
+    const layers = onnxLinearLayers(cnn);
+    const got = await captureLayerHessians(la, cnn, { input: 'input', data, sampleShape: [1, 28, 28] }, { batchSize: 64 });
+    const out = await run(encodeOnnxModel(withGraphOutputs(cnn, layers.map((l) => l.input))), { input: new ort.Tensor('float32', data, [n, 1, 28, 28]) });
+    try {
+      // fc2 in full; fc1 on a random sample of entries (a full 3136² XᵀX in plain JS is slow).
+      const X2 = out[layers[1].input].data as Float32Array;
+      expectAllClose(hessianOf(got[1]), gram(X2, n, 128), 1e-9);
+      const X1 = out[layers[0].input].data as Float32Array, H1 = got[0].stats.hessian('float64');
+      expect(H1.rows).toBe(3136);
+      const r = rng(11);
+      for (let t = 0; t < 300; t++) {
+        const i = Math.floor(r() * 3136), j = Math.floor(r() * 3136);
+        let s = 0, mag = 0;
+        for (let k = 0; k < n; k++) {
+          s += X1[k * 3136 + i] * X1[k * 3136 + j];
+          mag += Math.abs(X1[k * 3136 + i] * X1[k * 3136 + j]);
+        }
+        expect(Math.abs(H1.get(i, j) - s)).toBeLessThanOrEqual(1e-12 * Math.max(1, mag));
+        expect(H1.get(i, j)).toBe(H1.get(j, i));
+      }
+      H1.free();
+    } finally {
+      for (const g of got) g.stats.free();
+    }
+  });
+
+  it('refuses samples that do not fit the model', async () => {
+    const data = new Float32Array(784 * 2);
+    await expect(captureLayerHessians(la, cnn, { input: 'image', data, sampleShape: [1, 28, 28] })).rejects.toThrow(/captureLayerHessians: argument samples.input must be a graph input \(input\); got "image"/);
+    await expect(captureLayerHessians(la, cnn, { input: 'input', data: data.subarray(1), sampleShape: [1, 28, 28] })).rejects.toThrow(/captureLayerHessians: argument samples.data must be a multiple of the sample size 784/);
+    await expect(captureLayerHessians(la, cnn, { input: 'input', data, sampleShape: [1, 28, 28] }, { batchSize: 0 })).rejects.toThrow(/options.batchSize/);
+    await expect(onnxTop1(cnnBytes, { input: 'input', data, sampleShape: [1, 28, 28] }, [1])).rejects.toThrow(/onnxTop1: argument labels must be one label per sample \(2\)/);
+  });
+});
