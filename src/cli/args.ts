@@ -50,3 +50,9 @@ export function choiceFlag<C extends string>(flag: string, text: string | undefi
   if (!(choices as readonly string[]).includes(text)) throw new UsageError(`${flagValue(flag, text)}: expected ${choices.join(', ')}`);
   return text as C;
 }
+
+/** A registered backend name, or undefined when --backend is absent. */
+export function backendFlag(text: string | undefined, known: readonly string[]): string | undefined {
+  if (text !== undefined && !known.includes(text)) throw new UsageError(`${flagValue('--backend', text)}: unknown backend (known: ${known.join(', ')})`);
+  return text;
+}

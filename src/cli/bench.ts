@@ -1,9 +1,9 @@
 // `iobs bench`: times each kernel of bench/kernels.ts at a few sizes on one backend, and the
 // peers of bench/peers.ts on the same work, and prints GFLOP/s and our ratio to each peer.
 // Progress goes to stderr; stdout holds the table, or with --json one JSON line.
-import { parseArgs } from 'node:util';
 import { defaultRegistry, init } from '../init.js';
 import { probeFeatures } from '../backends/wasm/loader.js';
+import { backendFlag, parseFlags, UsageError } from './args.js';
 import { KERNELS, type KernelEntry } from './bench/kernels.js';
 import { PEERS, type Peer } from './bench/peers.js';
 import { bestTime, rng, type TimingOptions } from './bench/util.js';
@@ -36,8 +36,6 @@ export interface BenchRatio {
   ratio: number;
 }
 
-class UsageError extends Error {}
-
 function list(flag: string, value: string, known: readonly string[], extra: readonly string[] = []): string[] {
   const names = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (names.length === 0) throw new UsageError(`${flag} ${JSON.stringify(value)}: expected a comma-separated list`);
@@ -59,38 +57,19 @@ interface Options {
 }
 
 function parse(args: string[]): Options | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        json: { type: 'boolean', default: false },
-        quick: { type: 'boolean', default: false },
-        backend: { type: 'string' },
-        kernels: { type: 'string' },
-        peers: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-        // Not in the usage text: for tests and quick experiments.
-        sizes: { type: 'string' },
-        'min-time': { type: 'string' },
-      },
-    }));
-  } catch (err) {
-    // parseArgs names the flag ('--x'); add the argument as typed, value included.
-    const message = err instanceof Error ? err.message : String(err);
-    const flag = /'(-{1,2}[^' ]+)/.exec(message)?.[1];
-    const typed = flag === undefined ? undefined : args.find((a) => a === flag || a.startsWith(flag + '='));
-    const at = typed === undefined ? -1 : args.indexOf(typed);
-    const shown = typed === undefined ? '' : typed.includes('=') || at + 1 >= args.length || args[at + 1].startsWith('-') ? typed : `${typed} ${args[at + 1]}`;
-    throw new UsageError(shown ? `${message} (argument: ${JSON.stringify(shown)})` : message);
-  }
+  const values = parseFlags(args, {
+    json: { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: false },
+    backend: { type: 'string' },
+    kernels: { type: 'string' },
+    peers: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+    // Not in the usage text: for tests and quick experiments.
+    sizes: { type: 'string' },
+    'min-time': { type: 'string' },
+  });
   if (values.help) return 'help';
-  const backends = defaultRegistry().names();
-  if (values.backend !== undefined && !backends.includes(values.backend)) {
-    throw new UsageError(`--backend ${JSON.stringify(values.backend)}: unknown backend (known: ${backends.join(', ')})`);
-  }
+  backendFlag(values.backend, defaultRegistry().names());
   const kernelNames = values.kernels === undefined ? KERNELS.map((k) => k.kernel) : list('--kernels', values.kernels, KERNELS.map((k) => k.kernel));
   const peerNames = values.peers === undefined ? PEERS.map((p) => p.backend) : list('--peers', values.peers, PEERS.map((p) => p.backend), ['none']);
   let sizes = values.quick ? [256, 512, 1024] : [256, 512, 1024, 2048];

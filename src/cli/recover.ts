@@ -4,7 +4,7 @@
 // input errors exit 2 / 1 with the flag named, and write nothing.
 import { realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { choiceFlag, numberFlag, parseFlags, UsageError } from './args.js';
+import { backendFlag, choiceFlag, numberFlag, parseFlags, UsageError } from './args.js';
 import { defaultRegistry, init } from '../init.js';
 import { readNpyFile, writeNpyFile } from '../io/files.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -76,10 +76,7 @@ function parse(args: string[]): Options | 'help' {
   for (const flag of ['A', 'y', 'k', 'method', 'out'] as const) {
     if (values[flag] === undefined || values[flag] === '') throw new UsageError(`--${flag} is required`);
   }
-  const backends = defaultRegistry().names();
-  if (values.backend !== undefined && !backends.includes(values.backend)) {
-    throw new UsageError(`--backend ${JSON.stringify(values.backend)}: unknown backend (known: ${backends.join(', ')})`);
-  }
+  backendFlag(values.backend, defaultRegistry().names());
   if (values.trace === '') throw new UsageError('--trace "": expected a path');
   return {
     A: values.A!, y: values.y!, out: values.out!, trace: values.trace, json: values.json, backend: values.backend,

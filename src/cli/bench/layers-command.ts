@@ -1,7 +1,8 @@
 // The command side of `iobs bench --suite layers`: flags, backend, progress on stderr, and the
 // table (or with --json one JSON line) on stdout. The suite itself is in layers.ts.
 import { init } from '../../init.js';
-import { LAYERS_USAGE, LayersUsageError, layersTable, parseLayersArgs, runLayersBench, type LayersOptions } from './layers.js';
+import { UsageError } from '../args.js';
+import { LAYERS_USAGE, layersTable, parseLayersArgs, runLayersBench, type LayersOptions } from './layers.js';
 
 /** Runs `iobs bench --suite layers` with these arguments (without --suite); returns the exit code. */
 export async function benchLayers(args: string[]): Promise<number> {
@@ -9,7 +10,7 @@ export async function benchLayers(args: string[]): Promise<number> {
   try {
     o = parseLayersArgs(args);
   } catch (err) {
-    if (!(err instanceof LayersUsageError)) throw err;
+    if (!(err instanceof UsageError)) throw err;
     process.stderr.write(`iobs bench: ${err.message}\n${LAYERS_USAGE}`);
     return 2;
   }

@@ -5,7 +5,6 @@
 // accumulated batch by batch (X is never held whole). OBC costs O(rows·k·cols²), days at full size,
 // so it runs on the first --obc-rows rows and its time is extrapolated to all rows (labelled so);
 // --iobs-rows does the same for I-OBS when its re-solve is too slow to run whole.
-import { parseArgs } from 'node:util';
 import { defaultRegistry } from '../../init.js';
 import type { Linalg } from '../../linalg/linalg.js';
 import type { Matrix } from '../../core/matrix.js';
@@ -15,6 +14,7 @@ import { pruneLayer } from '../../pruning/prune-layer.js';
 import { availableMethods, METHODS } from '../../pruning/registry.js';
 import type { PruneMethod } from '../../pruning/types.js';
 import { rng } from './util.js';
+import { backendFlag, integerFlag, parseFlags, UsageError } from '../args.js';
 
 export const LAYERS_USAGE = `usage: iobs bench --suite layers [--json] [--size N] [--rows R] [--samples S] [--methods a,b]
                                 [--patterns p,q] [--obc-rows K] [--iobs-rows K] [--backend NAME]
@@ -50,8 +50,6 @@ export interface LayerBenchRow {
   sparsity: number;
 }
 
-export class LayersUsageError extends Error {}
-
 export interface LayersOptions {
   json: boolean;
   cols: number;
@@ -64,68 +62,48 @@ export interface LayersOptions {
   backend?: string;
 }
 
-function positive(flag: string, value: string | undefined, fallback: number, max = 1 << 20): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < 1 || n > max) throw new LayersUsageError(`${flag} ${JSON.stringify(value)}: expected an integer in 1..${max}`);
-  return n;
-}
-
 function parsePatternFlag(text: string): Pattern {
   const nm = /^(\d+):(\d+)$/.exec(text);
   if (nm && Number(nm[1]) >= 1 && Number(nm[1]) < Number(nm[2])) return { kind: 'nm', n: Number(nm[1]), m: Number(nm[2]) };
   const s = /^(0?\.\d+)(\/row)?$/.exec(text);
   if (s && Number(s[1]) > 0 && Number(s[1]) < 1) return { kind: s[2] ? 'per-row' : 'unstructured', sparsity: Number(s[1]) };
-  throw new LayersUsageError(`--patterns: ${JSON.stringify(text)} is not a pattern (expected N:M with N < M, a sparsity such as 0.5, or 0.5/row)`);
+  throw new UsageError(`--patterns: ${JSON.stringify(text)} is not a pattern (expected N:M with N < M, a sparsity such as 0.5, or 0.5/row)`);
 }
 
 /** Reads the flags of `iobs bench --suite layers` (without --suite). */
 export function parseLayersArgs(args: string[]): LayersOptions | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        json: { type: 'boolean', default: false },
-        size: { type: 'string' },
-        rows: { type: 'string' },
-        samples: { type: 'string' },
-        methods: { type: 'string' },
-        patterns: { type: 'string' },
-        'obc-rows': { type: 'string' },
-        'iobs-rows': { type: 'string' },
-        backend: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    throw new LayersUsageError(`${err instanceof Error ? err.message : String(err)} (arguments: ${JSON.stringify(args.join(' '))})`);
-  }
+  const values = parseFlags(args, {
+    json: { type: 'boolean', default: false },
+    size: { type: 'string' },
+    rows: { type: 'string' },
+    samples: { type: 'string' },
+    methods: { type: 'string' },
+    patterns: { type: 'string' },
+    'obc-rows': { type: 'string' },
+    'iobs-rows': { type: 'string' },
+    backend: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   if (values.help) return 'help';
-  const cols = positive('--size', values.size, 4096, 65536);
-  const rows = positive('--rows', values.rows, cols, 65536);
-  const samples = positive('--samples', values.samples, 2 * cols, 1 << 24);
-  if (samples < cols) throw new LayersUsageError(`--samples ${samples}: expected at least --size (${cols}) rows, so that H = XᵀX has full rank`);
+  const cols = integerFlag('--size', values.size, 4096, 1, 65536);
+  const rows = integerFlag('--rows', values.rows, cols, 1, 65536);
+  const samples = integerFlag('--samples', values.samples, 2 * cols, 1, 1 << 24);
+  if (samples < cols) throw new UsageError(`--samples ${samples}: expected at least --size (${cols}) rows, so that H = XᵀX has full rank`);
   const available = availableMethods();
   const methods = (values.methods === undefined ? available : values.methods.split(',').map((s) => s.trim())) as PruneMethod[];
   for (const m of methods) {
-    if (!(METHODS as readonly string[]).includes(m)) throw new LayersUsageError(`--methods: unknown method ${JSON.stringify(m)} (known: ${METHODS.join(', ')})`);
-    if (!available.includes(m)) throw new LayersUsageError(`--methods: method ${JSON.stringify(m)} is not in this build (available: ${available.join(', ')})`);
+    if (!(METHODS as readonly string[]).includes(m)) throw new UsageError(`--methods: unknown method ${JSON.stringify(m)} (known: ${METHODS.join(', ')})`);
+    if (!available.includes(m)) throw new UsageError(`--methods: method ${JSON.stringify(m)} is not in this build (available: ${available.join(', ')})`);
   }
-  if (methods.length === 0) throw new LayersUsageError('--methods: expected at least one method');
+  if (methods.length === 0) throw new UsageError('--methods: expected at least one method');
   const patterns = (values.patterns ?? '0.5,2:4').split(',').map((s) => parsePatternFlag(s.trim()));
   for (const p of patterns) {
-    if (p.kind === 'nm' && cols % p.m !== 0) throw new LayersUsageError(`--patterns ${formatPattern(p)}: --size ${cols} is not a multiple of ${p.m}`);
+    if (p.kind === 'nm' && cols % p.m !== 0) throw new UsageError(`--patterns ${formatPattern(p)}: --size ${cols} is not a multiple of ${p.m}`);
   }
-  const backends = defaultRegistry().names();
-  if (values.backend !== undefined && !backends.includes(values.backend)) {
-    throw new LayersUsageError(`--backend ${JSON.stringify(values.backend)}: unknown backend (known: ${backends.join(', ')})`);
-  }
+  backendFlag(values.backend, defaultRegistry().names());
   return {
     json: values.json, cols, rows, samples, methods, patterns, backend: values.backend,
-    subsetRows: { obc: positive('--obc-rows', values['obc-rows'], 16, 65536), iobs: positive('--iobs-rows', values['iobs-rows'], rows, 65536) },
+    subsetRows: { obc: integerFlag('--obc-rows', values['obc-rows'], 16, 1, 65536), iobs: integerFlag('--iobs-rows', values['iobs-rows'], rows, 1, 65536) },
   };
 }
 
