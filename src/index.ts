@@ -16,6 +16,9 @@ export { probeFeatures, type WasmVariant, type WasmSource } from './backends/was
 export { ReferenceBackend } from './backends/reference/backend.js';
 export { parseNpy, formatNpy, type NpyArray } from './io/npy.js';
 export { obc } from './pruning/obc.js';
+export { sparseGPT, blockRule, DEFAULT_BLOCK_SIZE } from './pruning/sparsegpt.js';
+export { magnitude } from './pruning/magnitude.js';
+export { wanda } from './pruning/wanda.js';
 export { iterativeOBS, iobs, autoSolver, AUTO_CG_ITERATIONS, type IterativeOBSOptions, type SupportSolver } from './pruning/iobs.js';
 export { solveOnSupportCG, DEFAULT_CG_TOLERANCE, type SupportCGOptions, type SupportCGResult } from './pruning/pcg.js';
 export { pruneLayer, type PruneLayerOptions } from './pruning/prune-layer.js';

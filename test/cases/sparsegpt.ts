@@ -5,9 +5,8 @@
 // reference backend's (masks exactly, ties included); pattern validity; a sanity comparison with
 // magnitude pruning; and bad options.
 import { type Case, type CaseContext, check, expectClose, expectThrow, type Matrix } from './harness.js';
+import type { Pattern } from '../../src/pruning/pattern.js';
 import { Rng } from './random.js';
-import { sparseGPT } from '../../src/pruning/sparsegpt.js';
-import { maskFits, type Pattern } from '../../src/pruning/pattern.js';
 
 type DT = 'float32' | 'float64';
 type La = CaseContext['la'];
@@ -193,7 +192,8 @@ function prunerCase(rows: number, cols: number, pattern: Pattern, blockSize: num
   const name = `sparseGPT ${dtype} ${rows}x${cols} ${patternName(pattern)} blockSize ${blockSize}${few ? ' samples < cols' : ''}${withDead ? ' dead inputs' : ''} seed ${seed}`;
   return {
     name,
-    run({ la }) {
+    run({ lib, la }) {
+      const { sparseGPT, maskFits } = lib;
       const { W, H, dead } = problem(seed, rows, cols, few, withDead);
       const Wm = la.fromArray(W, rows, cols, dtype), Hm = la.fromArray(H, cols, cols, dtype);
       const progress: number[] = [];
@@ -314,7 +314,8 @@ function blockCases(): Case[] {
   }
   cases.push({
     name: 'sparsegptBlock: a 1x2 example by hand; a bad diagonal of U1 is reported',
-    run({ la }) {
+    run({ lib, la }) {
+      const { sparseGPT, maskFits } = lib;
       // Scores 1²/2² = 0.25 and 3²/1² = 9: column 0 goes, e = 1/2, w_1 = 3 − 0.5·1 = 2.5.
       const W1 = la.fromArray([1, 3], 1, 2), U1 = la.fromArray([2, 1, 0, 1], 2, 2), E = la.matrix(1, 2), mask = new Uint8Array(2);
       check(la.backend.sparsegptBlock(W1, U1, { kind: 'layer', keep: 1 }, E, mask) === -1, () => 'info');
@@ -345,7 +346,8 @@ function prunerCases(): Case[] {
   }
   cases.push({
     name: 'sparseGPT: below magnitude pruning on the same H (independent inputs of varied scale)',
-    run({ la }) {
+    run({ lib, la }) {
+      const { sparseGPT, maskFits } = lib;
       // A sanity check, not a theorem: with strongly correlated inputs a tiny layer can go either way.
       for (let seed = 5200; seed < 5212; seed++) {
         const pattern = [{ kind: 'unstructured', sparsity: 0.5 }, { kind: 'per-row', sparsity: 0.7 }, { kind: 'nm', n: 2, m: 4 }][seed % 3] as Pattern;
@@ -358,7 +360,8 @@ function prunerCases(): Case[] {
   });
   cases.push({
     name: 'sparseGPT: sparsity 0 leaves W as it is; 1x1, 3x1 and 1xN layers',
-    run({ la }) {
+    run({ lib, la }) {
+      const { sparseGPT, maskFits } = lib;
       const { W, H } = problem(5300, 3, 20, false, false);
       for (const dtype of ['float32', 'float64'] as DT[]) {
         const Wm = la.fromArray(W, 3, 20, dtype), Hm = la.fromArray(H, 20, 20, dtype);
@@ -382,7 +385,8 @@ function prunerCases(): Case[] {
   });
   cases.push({
     name: 'sparseGPT: bad options are errors naming them; a Hessian that needs more damping',
-    run({ la }) {
+    run({ lib, la }) {
+      const { sparseGPT, maskFits } = lib;
       const W = la.fromArray(new Rng(3).normals(2 * 8), 2, 8), H = la.fromArray(gram(inputs(new Rng(4), 12, 8, []), 12, 8), 8, 8);
       const nm: Pattern = { kind: 'nm', n: 2, m: 4 }, half: Pattern = { kind: 'unstructured', sparsity: 0.5 };
       expectThrow(() => sparseGPT(la, W, H, nm, { blockSize: 6 }), /sparseGPT: argument options\.blockSize must be a multiple of m = 4.*got 6/);
