@@ -68,37 +68,52 @@ function finite(M: Matrix): boolean {
   return true;
 }
 
+/** The layer objective X ↦ tr((W − X) H (W − X)ᵀ); free() releases its float64 copies. */
+export interface LayerObjective {
+  /** tr((W − X) H (W − X)ᵀ) for X rows x cols; null gives tr(W H Wᵀ). */
+  value(X: Matrix | null): number;
+  free(): void;
+}
+
 /**
- * tr((W−Ŵ) H (W−Ŵ)ᵀ) / tr(W H Wᵀ), accumulated in float64 from a float64 product Δ·H. Pass the
- * undamped H. Returns 0 when W H Wᵀ has zero trace and Ŵ = W.
+ * The objective every pruner is judged by, evaluated in float64: W and H are copied to float64
+ * once, and each value is one dgemm (W − X)·H and a float64 sum of (W − X) ∘ ((W − X)·H), so two
+ * weights are ranked the same way whatever their dtype. Pass the undamped H.
+ */
+export function layerObjective(la: Linalg, W: Matrix, H: Matrix): LayerObjective {
+  const rows = W.rows, c = W.cols, w = W.toArray();
+  const Hd = la.matrix(c, c, 'float64').assign(H.toArray());
+  const D = la.matrix(rows, c, 'float64'), P = la.matrix(rows, c, 'float64');
+  const delta = new Float64Array(rows * c);
+  return {
+    value(X) {
+      const x = X?.toArray();
+      for (let i = 0; i < delta.length; i++) delta[i] = x ? w[i] - x[i] : w[i];
+      D.assign(delta);
+      la.dgemm(D, Hd, P);
+      const p = P.toArray();
+      let s = 0;
+      for (let i = 0; i < delta.length; i++) s += delta[i] * p[i];
+      return s;
+    },
+    free() {
+      Hd.free();
+      D.free();
+      P.free();
+    },
+  };
+}
+
+/**
+ * tr((W−Ŵ) H (W−Ŵ)ᵀ) / tr(W H Wᵀ) in float64 (layerObjective). Pass the undamped H. Returns 0
+ * when W H Wᵀ has zero trace and Ŵ = W.
  */
 export function relativeError(la: Linalg, W: Matrix, What: Matrix, H: Matrix): number {
-  const rows = W.rows, c = W.cols;
-  const D = la.matrix(rows, c, 'float64'), Wd = la.matrix(rows, c, 'float64'), Hd = la.matrix(c, c, 'float64');
+  const objective = layerObjective(la, W, H);
   try {
-    const w = W.toArray(), wh = What.toArray();
-    const delta = new Float64Array(rows * c);
-    for (let i = 0; i < delta.length; i++) delta[i] = w[i] - wh[i];
-    D.assign(delta);
-    Wd.assign(w);
-    Hd.assign(H.toArray());
-    const P = la.matrix(rows, c, 'float64');
-    try {
-      const quad = (X: Matrix<'float64'>): number => {
-        la.dgemm(X, Hd, P);
-        const x = X.toArray(), p = P.toArray();
-        let s = 0;
-        for (let i = 0; i < x.length; i++) s += x[i] * p[i];
-        return s;
-      };
-      const num = quad(D), den = quad(Wd);
-      return den > 0 ? num / den : num === 0 ? 0 : Infinity;
-    } finally {
-      P.free();
-    }
+    const num = objective.value(What), den = objective.value(null);
+    return den > 0 ? num / den : num === 0 ? 0 : Infinity;
   } finally {
-    D.free();
-    Wd.free();
-    Hd.free();
+    objective.free();
   }
 }

@@ -8,7 +8,7 @@ import { checkFinite, checkInt, rangeError, typeError } from '../core/errors.js'
 import { Matrix } from '../core/matrix.js';
 import type { Linalg } from '../linalg/linalg.js';
 import { checkChoice, checkOptions } from '../linalg/checks.js';
-import { DEFAULT_DAMP, deadInputs, factorDamped, withDeadInputs } from './hessian.js';
+import { DEFAULT_DAMP, deadInputs, factorDamped, layerObjective, withDeadInputs, type LayerObjective } from './hessian.js';
 import { sparseGPT } from './sparsegpt.js';
 import { checkPattern, maskFits, maskRule, type Pattern } from './pattern.js';
 import { solveOnSupportCG, zeroOffMask, type SupportCGResult } from './pcg.js';
@@ -88,6 +88,7 @@ export function iterativeOBS<D extends Matrix['dtype']>(
   const progress = (f: number, label: string): void => options.onProgress?.(f, label);
   const owned: Matrix[] = [];
   const keep = <M extends Matrix>(M: M): M => (owned.push(M), M);
+  let layer: LayerObjective | null = null;
   try {
     // Damped Hessian, OBS column weights 1/[H⁻¹]_jj and right-hand sides B = W H_damped.
     const dead = deadInputs(H);
@@ -102,7 +103,8 @@ export function iterativeOBS<D extends Matrix['dtype']>(
     for (let j = 0; j < cols; j++) Hd.set(j, j, Hd.get(j, j) + dampUsed * fixed.meanDiag);
     const B = keep(la.matrix(rows, cols, W.dtype));
     be.gemm(false, false, 1, W0, Hd, 0, B);
-    const objective = objectiveOf(la, W, H);
+    const exact = (layer = layerObjective(la, W, H));
+    const objective = (X: Matrix | null): number => exact.value(X);
     const scale = objective(null);
 
     progress(0, 'start');
@@ -182,6 +184,7 @@ export function iterativeOBS<D extends Matrix['dtype']>(
     };
   } finally {
     for (const M of owned) M.free();
+    layer?.free();
   }
 }
 
@@ -215,32 +218,6 @@ function newtonStep(U: Matrix, X: Matrix, W: Matrix, eta: number): void {
   const x = X.toArray(), w = W.toArray(), u = new Float64Array(x.length);
   for (let i = 0; i < u.length; i++) u[i] = x[i] + eta * (w[i] - x[i]);
   U.assign(u);
-}
-
-/**
- * The objective tr((W − X) H (W − X)ᵀ) as a function of X (null: tr(W H Wᵀ)); one GEMM in the
- * layer's dtype, the trace summed in float64.
- */
-function objectiveOf(la: Linalg, W: Matrix, H: Matrix): (X: Matrix | null) => number {
-  const w = W.toArray();
-  return (X) => {
-    const D = la.matrix(W.rows, W.cols, W.dtype), P = la.matrix(W.rows, W.cols, W.dtype);
-    try {
-      if (X) {
-        const x = X.toArray(), d = new Float64Array(w.length);
-        for (let i = 0; i < d.length; i++) d[i] = w[i] - x[i];
-        D.assign(d);
-      } else D.assign(w);
-      la.backend.gemm(false, false, 1, D, H, 0, P);
-      const a = D.toArray(), b = P.toArray();
-      let s = 0;
-      for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-      return s;
-    } finally {
-      D.free();
-      P.free();
-    }
-  };
 }
 
 function equal(a: Uint8Array, b: Uint8Array): boolean {

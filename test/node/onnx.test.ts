@@ -17,19 +17,10 @@ import {
   type OnnxModel,
 } from '../../src/models/onnx/reader.js';
 import { sharedData } from './shared-data.js';
+import { rng } from '../../src/cli/bench/util.js';
 
 const ort = createRequire(import.meta.url)('onnxruntime-node') as typeof Ort;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const randoms = (n: number, r: () => number) => Float32Array.from({ length: n }, () => 2 * r() - 1);
 
 /** Plain float64 XᵀX of a rows x cols row-major X. */
