@@ -1,6 +1,6 @@
 // Figure 1: the measured MNIST claim on one real digit, the instances and curves the experiment
 // builds, and `iobs figure1` end to end (dist/cli.js, from `npm run build`). The MNIST tests
-// need ../shared/data/mnist (or IOBS_MNIST) and say so when it is missing.
+// need shared/data/mnist (see shared-data.ts) and say so when it is missing.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,19 +11,18 @@ import * as lib from '../../dist/index.js';
 import { readIdxFile } from '../../src/io/files.js';
 import { relativeError } from '../../src/experiments/figure1.js';
 import { allElements, parseXml, textOf } from './helpers/xml.js';
+import { NO_SHARED_DATA, SHARED_DATA } from './shared-data.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const cli = join(root, 'dist/cli.js');
-const MNIST = [process.env.IOBS_MNIST, join(root, '../shared/data/mnist'), '/work/shared/data/mnist'].find(
-  (d) => d !== undefined && existsSync(join(d, 't10k-images-idx3-ubyte.gz')),
-);
+const MNIST = SHARED_DATA && existsSync(join(SHARED_DATA, 'mnist', 't10k-images-idx3-ubyte.gz')) ? join(SHARED_DATA, 'mnist') : undefined;
 
 function iobs(...args: string[]) {
   const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 300_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe.skipIf(MNIST === undefined)('the MNIST claim, on the first test digit', () => {
+describe.skipIf(MNIST === undefined)(`the MNIST claim, on the first test digit${NO_SHARED_DATA}`, () => {
   let la: lib.Linalg;
   let inst: lib.Instance;
   beforeAll(async () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readNpyFile } from '../../src/io/files.js';
-import { sharedData } from './shared-data.js';
+import { NO_SHARED_DATA, SHARED_DATA, sharedData } from './shared-data.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 let dir = '';
@@ -17,7 +17,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe('bench/layer-table.ts', () => {
+describe.skipIf(!SHARED_DATA)(`bench/layer-table.ts${NO_SHARED_DATA}`, () => {
   it('writes the document and each layer’s W.npy / H.npy', async () => {
     dir = await mkdtemp(join(tmpdir(), 'iobs-layer-table-'));
     const out = join(dir, 'table.md'), layers = join(dir, 'layers');

@@ -16,7 +16,7 @@ import {
   decodeOnnxModel, encodeOnnxModel, layerWeight, onnxGraphIO, onnxInitializers, onnxLinearLayers, readInitializer, withGraphOutputs, withLayerWeight,
   type OnnxModel,
 } from '../../src/models/onnx/reader.js';
-import { sharedData } from './shared-data.js';
+import { NO_SHARED_DATA, SHARED_DATA, sharedData } from './shared-data.js';
 import { rng } from '../../src/cli/bench/util.js';
 
 const ort = createRequire(import.meta.url)('onnxruntime-node') as typeof Ort;
@@ -118,11 +118,12 @@ let cnn: OnnxModel;
 
 beforeAll(async () => {
   la = await init({ wasmPaths: new URL('../../dist/', import.meta.url) });
+  if (!SHARED_DATA) return;
   cnnBytes = new Uint8Array(await readFile(sharedData('onnx/mnist-cnn.onnx')));
   cnn = decodeOnnxModel(cnnBytes, 'mnist-cnn.onnx');
 });
 
-describe('ONNX reader on mnist-cnn.onnx', () => {
+describe.skipIf(!SHARED_DATA)(`ONNX reader on mnist-cnn.onnx${NO_SHARED_DATA}`, () => {
   it('finds the two Gemm layers as 128x3136 and 10x128', () => {
     const layers = onnxLinearLayers(cnn);
     expect(layers.map((l) => [l.op, l.weight, l.rows, l.cols, l.transB, l.dtype])).toEqual([
@@ -252,7 +253,7 @@ describe('ONNX reader on small models', () => {
     expect(() => readInitializer(model, 'nope')).toThrow(/readInitializer: argument name must be an initializer of the graph .*got "nope"/);
   });
 
-  it('refuses malformed bytes with a clear error', () => {
+  it.skipIf(!SHARED_DATA)('refuses malformed bytes with a clear error', () => {
     const r = rng(9);
     const noise = Uint8Array.from({ length: 64 }, () => Math.floor(r() * 256));
     expect(() => decodeOnnxModel(noise, 'noise.onnx')).toThrow(/decodeOnnxModel: argument noise.onnx must be an ONNX model/);
@@ -273,7 +274,7 @@ describe('ONNX reader on small models', () => {
     }
   });
 
-  it('refuses bad arguments to withGraphOutputs and withLayerWeight', () => {
+  it.skipIf(!SHARED_DATA)('refuses bad arguments to withGraphOutputs and withLayerWeight', () => {
     const [, fc2] = onnxLinearLayers(cnn);
     expect(() => withGraphOutputs(cnn, ['no-such-tensor'])).toThrow(/withGraphOutputs: argument names must be a tensor that a node of the graph produces; got "no-such-tensor"/);
     expect(() => withLayerWeight(cnn, fc2, new Float32Array(5))).toThrow(/withLayerWeight: argument W must be 1280 values \(10x128\) for "fc2.weight"; got "5 values"/);
@@ -335,7 +336,7 @@ describe('capture with onnxruntime-node', () => {
     }
   });
 
-  it('on mnist-cnn: 97.35% top-1 on the first 2,000 test digits, and H as plain XᵀX', async () => {
+  it.skipIf(!SHARED_DATA)('on mnist-cnn: 97.35% top-1 on the first 2,000 test digits, and H as plain XᵀX', async () => {
     const images = await readIdxFile(sharedData('mnist/t10k-images-idx3-ubyte.gz'));
     const labels = await readIdxFile(sharedData('mnist/t10k-labels-idx1-ubyte.gz'));
     const acc = await onnxTop1(cnnBytes, { input: 'input', data: mnistInputs(images, 0, 2000), sampleShape: [1, 28, 28] }, mnistLabels(labels, 0, 2000));
@@ -369,7 +370,7 @@ describe('capture with onnxruntime-node', () => {
     }
   });
 
-  it('refuses samples that do not fit the model', async () => {
+  it.skipIf(!SHARED_DATA)('refuses samples that do not fit the model', async () => {
     const data = new Float32Array(784 * 2);
     await expect(captureLayerHessians(la, cnn, { input: 'image', data, sampleShape: [1, 28, 28] })).rejects.toThrow(/captureLayerHessians: argument samples.input must be a graph input \(input\); got "image"/);
     await expect(captureLayerHessians(la, cnn, { input: 'input', data: data.subarray(1), sampleShape: [1, 28, 28] })).rejects.toThrow(/captureLayerHessians: argument samples.data must be a multiple of the sample size 784/);
