@@ -7,6 +7,7 @@ export type { TrsvOptions } from './linalg/trsv.js';
 export type { SyrkOptions } from './linalg/syrk.js';
 export type { LammaxOptions } from './linalg/lammax.js';
 export type { TopkOptions } from './linalg/topk.js';
+export { ArgumentTypeError, ArgumentRangeError, ComputationError, isIobsError, closest, didYouMean, type IobsError, type ErrorFields, type ErrorKind } from './core/errors.js';
 export { Matrix, HeapStorage, type Storage } from './core/matrix.js';
 export type { DType, FloatArray } from './core/dtype.js';
 export { BackendRegistry, type Resolution } from './backends/registry.js';
