@@ -1,14 +1,14 @@
 // .npy files on disk (Node only). The CLI imports these directly; src/index.ts exports only the
 // platform-neutral parseNpy/formatNpy.
 
-import { readFile, realpath, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import type { FloatArray } from '../core/dtype.js';
+import { type FileHandle, open, readFile } from 'node:fs/promises';
+import { bytesPer, type FloatArray } from '../core/dtype.js';
 import { show, typeError } from '../core/errors.js';
 import { gunzipSync } from 'node:zlib';
 import { writeFileAtomic } from './atomic.js';
 import { type IdxArray, parseIdx } from './idx.js';
-import { type NpyArray, formatNpy, parseNpy } from './npy.js';
+import { type NpyArray, type NpyHeader, NpyFormatError, formatNpy, parseNpy, parseNpyHeader } from './npy.js';
+import { fileId, whereTo } from './outputs.js';
 
 /** Options for writeNpyFile. */
 export interface WriteNpyOptions {
@@ -17,37 +17,80 @@ export interface WriteNpyOptions {
 }
 
 /**
- * Reads a float32 or float64 .npy file; the data comes back in C order. Errors name the path.
+ * An input opened for reading: a regular file (its size known, so a short file is caught before
+ * any reading) or a stream (a pipe, a FIFO, /dev/stdin, a process substitution: read once, in order).
+ */
+export interface OpenInput {
+  readonly handle: FileHandle;
+  readonly regular: boolean;
+  /** The size of a regular file in bytes (0 for a stream). */
+  readonly size: number;
+}
+
+/**
+ * Opens `path` for reading. A directory is an error with code EISDIR (as reading it would give);
+ * a missing file and the like are the system's errors, with their `code`. Close `handle` when done.
+ */
+export async function openInput(path: string): Promise<OpenInput> {
+  const handle = await open(path, 'r');
+  try {
+    const s = await handle.stat();
+    if (s.isDirectory()) {
+      throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read '${path}'`), { code: 'EISDIR', syscall: 'read', path });
+    }
+    return { handle, regular: s.isFile(), size: s.isFile() ? s.size : 0 };
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}
+
+/** Bytes of data a .npy header describes (a float, so that absurd shapes compare correctly). */
+export function npyDataBytes(h: NpyHeader): number {
+  return h.shape.reduce((a, b) => a * b, 1) * bytesPer(h.dtype);
+}
+
+/** A shape as `64x32` (`scalar` for none). */
+function shapeText(shape: number[]): string {
+  return shape.length === 0 ? 'scalar' : shape.join('x');
+}
+
+/**
+ * Throws an NpyFormatError when `available` bytes (the file's size, or what a stream held) do not
+ * match what the header describes: `truncated: header says 64x32 float32 (8192 bytes of data),
+ * file has 100`, or `trailing data: ...`.
+ */
+export function checkNpyLength(h: NpyHeader, available: number, source: string): void {
+  const want = npyDataBytes(h), have = available - h.dataOffset;
+  if (have < want) throw new NpyFormatError(source, `truncated: header says ${shapeText(h.shape)} ${h.dtype} (${want} bytes of data), file has ${have}`);
+  if (have > want) throw new NpyFormatError(source, `trailing data: ${have - want} bytes after the ${want} bytes of data the header describes`);
+}
+
+/** The whole .npy file in `bytes` (read from `source`), its length checked against its header first. */
+function parseWhole(bytes: Uint8Array, source: string): NpyArray {
+  if (bytes.length === 0) throw new NpyFormatError(source, 'empty: no bytes to read (not a .npy file)');
+  checkNpyLength(parseNpyHeader(bytes, source), bytes.length, source);
+  return parseNpy(bytes, source);
+}
+
+/**
+ * Reads a float32 or float64 .npy file; the data comes back in C order. Errors name the path:
+ * an NpyFormatError (with `reason`) for content that is not a readable .npy file of the length its
+ * header says, or the system's error (with `code`: ENOENT, EACCES, EISDIR, ...). `path` may be a
+ * pipe (a FIFO, /dev/stdin): a stream is read whole, in order, since .npy data of any order needs
+ * all of it here.
  *
  * @example
  * const { shape, data } = await readNpyFile('A.npy');
  */
 export async function readNpyFile(path: string): Promise<NpyArray> {
   if (typeof path !== 'string' || path === '') throw typeError('readNpyFile', 'path', path, 'a non-empty string');
-  const bytes = await readFile(path);
-  return parseNpy(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
-}
-
-/** Where `path` leads: its realpath when it exists, else its directory's realpath plus its name. */
-async function whereTo(path: string): Promise<string> {
+  const input = await openInput(path);
   try {
-    return await realpath(path);
-  } catch {
-    try {
-      return join(await realpath(dirname(resolve(path))), basename(path));
-    } catch {
-      return resolve(path);
-    }
-  }
-}
-
-/** Device and inode of an existing file, to catch hard links; undefined when it is missing. */
-async function identity(path: string): Promise<string | undefined> {
-  try {
-    const s = await stat(path);
-    return `${s.dev}:${s.ino}`;
-  } catch {
-    return undefined;
+    const bytes = await input.handle.readFile();
+    return parseWhole(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+  } finally {
+    await input.handle.close();
   }
 }
 
@@ -70,9 +113,9 @@ export async function writeNpyFile(path: string, data: FloatArray, shape: number
 
   if (protect.length > 0) {
     const target = await whereTo(path);
-    const targetId = await identity(target);
+    const targetId = await fileId(target);
     for (const p of protect) {
-      const same = (await whereTo(p)) === target || (targetId !== undefined && (await identity(p)) === targetId);
+      const same = (await whereTo(p)) === target || (targetId !== null && (await fileId(p)) === targetId);
       if (same) {
         throw new RangeError(
           `writeNpyFile: argument path ${show(path)} is the input ${show(p)}; refusing to overwrite an input (choose another output path)`,
