@@ -37,7 +37,9 @@ function tokenProblem(t: Token, args: readonly string[], options: FlagOptions): 
   const isShort = !t.rawName.startsWith('--');
   if (spec === undefined || (isShort && spec.short !== t.rawName.slice(1))) {
     const flags = known.map((k) => `--${k}`);
-    return `unknown flag ${JSON.stringify(isShort ? t.rawName : args[t.index])}${didYouMean(isShort ? `--${t.name}` : t.rawName, flags)}`;
+    // `-k` for `--k`: the long flag exists, only the dashes are wrong.
+    const guess = isShort && spec !== undefined ? `; did you mean '--${t.name}'?` : didYouMean(t.rawName, flags);
+    return `unknown flag ${JSON.stringify(isShort ? t.rawName : args[t.index])}${guess}`;
   }
   if (spec.type === 'boolean') return t.value === undefined ? null : `${t.rawName} takes no value (got ${JSON.stringify(t.value)})`;
   if (t.value === undefined) return `${t.rawName} needs a value`;

@@ -17,28 +17,105 @@ export interface WriteNpyOptions {
 }
 
 /**
- * An input opened for reading: a regular file (its size known, so a short file is caught before
- * any reading) or a stream (a pipe, a FIFO, /dev/stdin, a process substitution: read once, in order).
+ * An input opened for reading, once and in order: a regular file (its size known, so a short file
+ * is caught before any reading) or a stream (a pipe, a FIFO, /dev/stdin, a process substitution).
  */
 export interface OpenInput {
-  readonly handle: FileHandle;
   readonly regular: boolean;
   /** The size of a regular file in bytes (0 for a stream). */
   readonly size: number;
+  /** The next `n` bytes; fewer only at the end of the input. */
+  read(n: number): Promise<Uint8Array>;
+  /** Everything still to come. */
+  readAll(): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+/** The input on a file handle (regular file or pipe: both read in order). */
+function handleInput(handle: FileHandle, regular: boolean, size: number): OpenInput {
+  return {
+    regular, size,
+    async read(n) {
+      const bytes = new Uint8Array(n);
+      let got = 0;
+      while (got < n) {
+        const { bytesRead } = await handle.read(bytes, got, n - got, null);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return got === n ? bytes : bytes.subarray(0, got);
+    },
+    async readAll() {
+      const b = await handle.readFile();
+      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    },
+    close: () => handle.close(),
+  };
+}
+
+/** The input on a readable stream (stdin when it is a socket, which cannot be opened by name). */
+function streamInput(stream: NodeJS.ReadableStream & { destroy?: () => void }): OpenInput {
+  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+  let pending: Uint8Array = new Uint8Array(0), ended = false;
+  const more = async (): Promise<boolean> => {
+    if (ended) return false;
+    const next = await chunks.next();
+    if (next.done) {
+      ended = true;
+      return false;
+    }
+    const c = typeof next.value === 'string' ? Buffer.from(next.value, 'latin1') : next.value;
+    const joined = new Uint8Array(pending.length + c.length);
+    joined.set(pending);
+    joined.set(c, pending.length);
+    pending = joined;
+    return true;
+  };
+  return {
+    regular: false, size: 0,
+    async read(n) {
+      while (pending.length < n && (await more()));
+      const out = pending.slice(0, Math.min(n, pending.length));
+      pending = pending.subarray(out.length);
+      return out;
+    },
+    async readAll() {
+      while (await more());
+      const out = pending;
+      pending = new Uint8Array(0);
+      return out;
+    },
+    async close() {
+      stream.destroy?.();
+    },
+  };
+}
+
+/** True for the names of this process's standard input. */
+function isStdinPath(path: string): boolean {
+  return path === '/dev/stdin' || path === '/dev/fd/0' || path === '/proc/self/fd/0';
 }
 
 /**
  * Opens `path` for reading. A directory is an error with code EISDIR (as reading it would give);
- * a missing file and the like are the system's errors, with their `code`. Close `handle` when done.
+ * a missing file and the like are the system's errors, with their `code`. /dev/stdin works when
+ * standard input is a file, a pipe, or a socket (as Node's child processes get; such a stdin
+ * cannot be opened by name, so it is read from the process's own stream). Close it when done.
  */
 export async function openInput(path: string): Promise<OpenInput> {
-  const handle = await open(path, 'r');
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    if (isStdinPath(path) && typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'ENXIO') return streamInput(process.stdin);
+    throw err;
+  }
   try {
     const s = await handle.stat();
     if (s.isDirectory()) {
       throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read '${path}'`), { code: 'EISDIR', syscall: 'read', path });
     }
-    return { handle, regular: s.isFile(), size: s.isFile() ? s.size : 0 };
+    return handleInput(handle, s.isFile(), s.isFile() ? s.size : 0);
   } catch (err) {
     await handle.close();
     throw err;
@@ -87,10 +164,9 @@ export async function readNpyFile(path: string): Promise<NpyArray> {
   if (typeof path !== 'string' || path === '') throw typeError('readNpyFile', 'path', path, 'a non-empty string');
   const input = await openInput(path);
   try {
-    const bytes = await input.handle.readFile();
-    return parseWhole(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+    return parseWhole(await input.readAll(), path);
   } finally {
-    await input.handle.close();
+    await input.close();
   }
 }
 

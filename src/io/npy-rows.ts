@@ -11,15 +11,8 @@ import { checkNpyLength, npyDataBytes, openInput, type OpenInput } from './files
 const NATIVE_LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** The next `n` bytes of the input, in order; fewer only at its end. */
-async function take(input: OpenInput, n: number): Promise<Uint8Array> {
-  const bytes = new Uint8Array(n);
-  let got = 0;
-  while (got < n) {
-    const { bytesRead } = await input.handle.read(bytes, got, n - got, null);
-    if (bytesRead === 0) break;
-    got += bytesRead;
-  }
-  return got === n ? bytes : bytes.subarray(0, got);
+function take(input: OpenInput, n: number): Promise<Uint8Array> {
+  return input.read(n);
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -61,7 +54,7 @@ export async function readNpyHeader(path: string): Promise<NpyHeader> {
   try {
     return (await headerOf(input, path)).header;
   } finally {
-    await input.handle.close();
+    await input.close();
   }
 }
 
@@ -122,7 +115,7 @@ export async function forEachNpyRows(
     await checkEnd(input, h, path);
     return h;
   } finally {
-    await input.handle.close();
+    await input.close();
   }
 }
 
