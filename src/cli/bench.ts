@@ -132,6 +132,7 @@ function splitSuite(args: string[]): { suite: string; rest: string[] } {
 /** Runs `iobs bench` (or with --suite layers the layer suite); returns the exit code. */
 export async function bench(args: string[]): Promise<number> {
   return runCommand('bench', BENCH_USAGE, args, async (rest, ctx) => {
+    ctx.argFlags = { 'options.backend': '--backend', backend: '--backend' };
     const { suite, rest: suiteArgs } = splitSuite(rest);
     if (suite === 'layers') {
       const { benchLayers, LAYERS_USAGE } = await import('./bench/layers-command.js');
@@ -146,6 +147,7 @@ export async function bench(args: string[]): Promise<number> {
       process.stdout.write(BENCH_USAGE);
       return 0;
     }
+    ctx.typed = o.backend === undefined ? {} : { '--backend': o.backend };
     return benchKernels(o);
   });
 }

@@ -9,6 +9,8 @@ import { integerFlag, listFlag, parseFlags, UsageError } from './args.js';
 import { InputError, readingInput, runCommand, typedFlags } from './errors.js';
 import { init } from '../init.js';
 import { readIdxFile } from '../io/files.js';
+import type { IdxArray } from '../io/idx.js';
+import { isIobsError } from '../core/errors.js';
 import { OutputTransaction } from '../io/outputs.js';
 import { FIGURE1_QUICK_STEPS, FIGURE1_STEPS, figure1Figure, runFigure1, summarizeFigure1, type Setting } from '../experiments/figure1.js';
 import { renderFigure } from '../figures/svg.js';
@@ -91,6 +93,21 @@ function parse(args: string[]): Options | 'help' {
   };
 }
 
+/**
+ * The IDX images at `path`; a file that is not gzip or IDX data is bad input naming --mnist (a
+ * file the system cannot read is left to readingInput).
+ */
+async function readImages(path: string, dir: string): Promise<IdxArray> {
+  try {
+    return await readIdxFile(path);
+  } catch (err) {
+    const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
+    if (code.startsWith('Z_')) throw new InputError(`--mnist ${JSON.stringify(dir)}: ${IMAGES} is not valid gzip data`, { cause: err });
+    if (isIobsError(err) && err.kind === 'argument') throw new InputError(`--mnist ${JSON.stringify(dir)}: ${IMAGES}: expected ${err.reason}`, { cause: err });
+    throw err;
+  }
+}
+
 /** The first `count` test digits, 784 pixels each. */
 async function loadDigits(dir: string, count: number): Promise<Uint8Array[]> {
   const path = join(dir, IMAGES);
@@ -99,7 +116,7 @@ async function loadDigits(dir: string, count: number): Promise<Uint8Array[]> {
   } catch {
     throw new InputError(`--mnist ${JSON.stringify(dir)}: no ${IMAGES} there (give the MNIST directory, or --settings without mnist)`);
   }
-  const { shape, data } = await readingInput('--mnist', path, () => readIdxFile(path));
+  const { shape, data } = await readingInput('--mnist', path, () => readImages(path, dir));
   if (shape.length !== 3 || shape[1] * shape[2] !== 784) throw new InputError(`--mnist ${JSON.stringify(dir)}: ${IMAGES} has shape [${shape.join(', ')}], expected [N, 28, 28]`);
   if (count > shape[0]) throw new InputError(`--digits ${count}: ${IMAGES} holds only ${shape[0]} images`);
   return Array.from({ length: count }, (_, i) => data.subarray(i * 784, (i + 1) * 784));

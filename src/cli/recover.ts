@@ -68,7 +68,7 @@ const ARG_FLAGS: ArgFlags = {
   A: '--A', y: '--y', problem: '--A',
   'options.k': '--k', 'options.method': '--method', 'options.damp': '--damp', 'options.eta': '--eta',
   'options.steps': '--steps', 'options.tol': '--tol', 'options.selection': '--selection',
-  'options.gradientScale': '--gradient-scale',
+  'options.gradientScale': '--gradient-scale', 'options.backend': '--backend', backend: '--backend',
 };
 
 function parse(args: string[]): Options | 'help' {

@@ -270,6 +270,21 @@ describe('inputs: pipes, and file errors that name the flag', () => {
     expect(lib.parseNpy(new Uint8Array(readFileSync(at('stdin-A.npy')))).shape).toEqual([d]);
   });
 
+  it('figure1 --mnist with images that are not gzip or not IDX: exit 2, naming --mnist; no --out', () => {
+    mkdirSync(at('mnist'));
+    const images = at('mnist', 't10k-images-idx3-ubyte.gz');
+    writeFileSync(images, 'plain text');
+    const a = iobs(['figure1', '--settings', 'mnist', '--mnist', 'mnist', '--out', 'never9.svg']);
+    expect(a.code).toBe(2);
+    expect(lastLine(a.stderr)).toBe('iobs figure1: --mnist "mnist": t10k-images-idx3-ubyte.gz is not valid gzip data');
+    writeFileSync(images, execFileSync('gzip', ['-c'], { input: 'not idx' }));
+    const b = iobs(['figure1', '--settings', 'mnist', '--mnist', 'mnist', '--out', 'never9.svg']);
+    expect(b.code).toBe(2);
+    expect(lastLine(b.stderr)).toBe('iobs figure1: --mnist "mnist": t10k-images-idx3-ubyte.gz: expected IDX data (magic 0x0000)');
+    expect(existsSync(at('never9.svg'))).toBe(false);
+    expect(temps(dir)).toEqual([]);
+  });
+
   it('garbage on /dev/stdin as --inputs: exit 2, naming --inputs and the cause', () => {
     const r = iobs(['prune-layer', '--weight', 'W.npy', '--inputs', '/dev/stdin', '--method', 'wanda', '--sparsity', '0.5', '--out', 'never4.npy'], new TextEncoder().encode('not numpy at all'));
     expect(r.code).toBe(2);
