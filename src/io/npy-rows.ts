@@ -69,7 +69,8 @@ export interface NpyRowsOptions {
 
 /**
  * Calls `each(block, rows, start)` for consecutive blocks of at most `blockRows` rows of a 2-D
- * .npy file, with `block` holding rows x cols values in row-major order in the file's dtype.
+ * .npy file, with `block` holding rows x cols values in row-major order in the file's dtype
+ * (`each` may be async: the next block is read once it has finished).
  * C order is read a block at a time, from a regular file or a stream alike; Fortran order needs
  * every row before the first is complete, so it is read whole and then handed out in blocks.
  * Returns the header. Errors: NpyFormatError for bad content (naming the path), or the system's
@@ -78,7 +79,7 @@ export interface NpyRowsOptions {
  * await forEachNpyRows('X.npy', 4096, (x, rows) => acc.addBatch({ data: x, rows, cols }));
  */
 export async function forEachNpyRows(
-  path: string, blockRows: number, each: (block: FloatArray, rows: number, start: number) => void, options: NpyRowsOptions = {},
+  path: string, blockRows: number, each: (block: FloatArray, rows: number, start: number) => void | Promise<void>, options: NpyRowsOptions = {},
 ): Promise<NpyHeader> {
   checkInt('forEachNpyRows', 'blockRows', blockRows, 1);
   if (typeof path !== 'string' || path === '') throw typeError('forEachNpyRows', 'path', path, 'a non-empty string');
@@ -95,7 +96,7 @@ export async function forEachNpyRows(
       if (data.length < npyDataBytes(h)) short(data.length);
       await checkEnd(input, h, path);
       const whole = parseNpy(concat(head, data), path).data;
-      for (let r = 0; r < rows; r += blockRows) each(whole.subarray(r * cols, Math.min(rows, r + blockRows) * cols), Math.min(blockRows, rows - r), r);
+      for (let r = 0; r < rows; r += blockRows) await each(whole.subarray(r * cols, Math.min(rows, r + blockRows) * cols), Math.min(blockRows, rows - r), r);
       return h;
     }
     const size = bytesPer(h.dtype), T = arrayType(h.dtype);
@@ -110,7 +111,7 @@ export async function forEachNpyRows(
         block = new T(n * cols);
         for (let i = 0; i < block.length; i++) block[i] = size === 4 ? view.getFloat32(i * 4, h.littleEndian) : view.getFloat64(i * 8, h.littleEndian);
       }
-      each(block, n, r);
+      await each(block, n, r);
     }
     await checkEnd(input, h, path);
     return h;
