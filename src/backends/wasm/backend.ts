@@ -1,7 +1,13 @@
 // The Wasm backends: one class over the kernel module, registered twice (relaxed-SIMD and
 // plain-SIMD builds). The memory is created here and imported by the module, so a later
 // worker pool can share it; the arena hands out blocks of it as matrix storage.
-import type { Matrix, Storage } from '../../core/matrix.js';
+import type { StorageArray } from '../../core/dtype.js';
+import type { Mask, Matrix, Storage } from '../../core/matrix.js';
+import { copy as refCopy, fill as refFill } from '../reference/copy.js';
+import { addDiagonal as refAddDiagonal, deadInputs as refDeadInputs, diagonal as refDiagonal } from '../reference/diagonal.js';
+import { applyMask as refApplyMask, axpby as refAxpby, zeroColumns as refZeroColumns } from '../reference/elementwise.js';
+import { dot as refDot, firstNonFinite as refFirstNonFinite, objective as refObjective, symmetryViolation as refSymmetryViolation } from '../reference/reduce.js';
+import { maskCounts as refMaskCounts, maskDifference as refMaskDifference, maskViolation as refMaskViolation, obcAllocate as refObcAllocate } from '../reference/masks.js';
 import type { KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
 import { Arena, MemoryStorage } from './arena.js';
 import { WasmContext } from './context.js';
@@ -66,6 +72,106 @@ export class WasmBackend implements KernelBackend {
     return new MemoryStorage(this.name, this.w.arena, this.w.arena.alloc(byteLength), byteLength);
   }
 
+  liveBytes(): number {
+    return this.w.arena.allocatedBytes;
+  }
+
+  read(M: Matrix<any>): StorageArray {
+    this.open();
+    return M.toArray();
+  }
+
+  write(M: Matrix<any>, values: ArrayLike<number>): void {
+    this.open();
+    M.assign(values);
+  }
+
+  // Elementwise kernels: TODO(wasm) — these run the reference loops on views of the Wasm memory
+  // until their Wasm versions land (none of them allocates, so the views stay valid).
+  copy(A: Matrix<any>, B: Matrix<any>): void {
+    this.open();
+    refCopy(A, B);
+  }
+
+  fill(A: Matrix<any>, value: number): void {
+    this.open();
+    refFill(A, value);
+  }
+
+  addDiagonal(A: Matrix, alpha: number): void {
+    this.open();
+    refAddDiagonal(A, alpha);
+  }
+
+  diagonal(A: Matrix, x: Matrix, op: 'copy' | 'reciprocal'): void {
+    this.open();
+    refDiagonal(A, x, op);
+  }
+
+  deadInputs(H: Matrix, dead: Mask): number {
+    this.open();
+    return refDeadInputs(H, dead);
+  }
+
+  zeroColumns(A: Matrix, cols: Mask): void {
+    this.open();
+    refZeroColumns(A, cols);
+  }
+
+  axpby(alpha: number, X: Matrix, beta: number, Y: Matrix): void {
+    this.open();
+    refAxpby(alpha, X, beta, Y);
+  }
+
+  applyMask(A: Matrix, mask: Mask): void {
+    this.open();
+    refApplyMask(A, mask);
+  }
+
+  firstNonFinite(A: Matrix): number {
+    this.open();
+    return refFirstNonFinite(A);
+  }
+
+  dot(A: Matrix, B: Matrix): number {
+    this.open();
+    return refDot(A, B);
+  }
+
+  objective(W: Matrix, X: Matrix | null, H: Matrix<'float64'>): number {
+    this.open();
+    return refObjective(W, X, H);
+  }
+
+  symmetryViolation(H: Matrix, tolerance: number): number {
+    this.open();
+    return refSymmetryViolation(H, tolerance);
+  }
+
+  maskCounts(mask: Mask, groupSize: number, rowCounts: Matrix<'int32'>): number {
+    this.open();
+    return refMaskCounts(mask, groupSize, rowCounts);
+  }
+
+  maskDifference(a: Mask, b: Mask): number {
+    this.open();
+    return refMaskDifference(a, b);
+  }
+
+  maskViolation(W: Matrix, mask: Mask): number {
+    this.open();
+    return refMaskViolation(W, mask);
+  }
+
+  obcAllocate(losses: Matrix<'float64'>, total: number, rowCounts: Matrix<'int32'>): number {
+    this.open();
+    return refObcAllocate(losses, total, rowCounts);
+  }
+
+  private open(): void {
+    if (this.w.closed) throw new Error(`iobs: backend ${this.name} was disposed`);
+  }
+
   gemm(transA: boolean, transB: boolean, alpha: number, A: Matrix, B: Matrix, beta: number, C: Matrix): void {
     gemm(this.w, transA, transB, alpha, A, B, beta, C);
   }
@@ -98,7 +204,7 @@ export class WasmBackend implements KernelBackend {
     return lammax(this.w, A, maxIterations, tolerance, seed);
   }
 
-  topk(x: Matrix, k: number, byValue: boolean, out: Int32Array): number {
+  topk(x: Matrix, k: number, byValue: boolean, out: Matrix<'int32'>): number {
     return topk(this.w, x, k, byValue, out);
   }
 
@@ -106,27 +212,27 @@ export class WasmBackend implements KernelBackend {
     downdate(this.w, Hinv, p);
   }
 
-  selectMask(W: Matrix, colWeight: Matrix | null, rule: MaskRule, mask: Uint8Array): void {
+  selectMask(W: Matrix, colWeight: Matrix | null, rule: MaskRule, mask: Mask): void {
     selectMask(this.w, W, colWeight, rule, mask);
   }
 
-  obsGreedy(W: Matrix, Hinv: Matrix, counts: Int32Array, groupSize: number, groupPrune: number, mask: Uint8Array, losses: Float64Array | null, lossStride: number): number {
-    return obsGreedy(this.w, W, Hinv, counts, groupSize, groupPrune, mask, losses, lossStride);
+  obsGreedy(W: Matrix, Hinv: Matrix, counts: Matrix<'int32'>, groupSize: number, groupPrune: number, mask: Mask, losses: Matrix<'float64'> | null): number {
+    return obsGreedy(this.w, W, Hinv, counts, groupSize, groupPrune, mask, losses);
   }
 
-  solveOnSupport(H: Matrix, B: Matrix, mask: Uint8Array, X: Matrix): number {
+  solveOnSupport(H: Matrix, B: Matrix, mask: Mask, X: Matrix): number {
     return solveOnSupport(this.w, H, B, mask, X);
   }
 
-  sparsegptBlock(W1: Matrix, U1: Matrix, rule: MaskRule, Err1: Matrix, mask: Uint8Array): number {
+  sparsegptBlock(W1: Matrix, U1: Matrix, rule: MaskRule, Err1: Matrix, mask: Mask): number {
     return sparsegptBlock(this.w, W1, U1, rule, Err1, mask);
   }
 
-  pcgStart(X: Matrix, B: Matrix, R: Matrix, P: Matrix, mask: Uint8Array, dinv: Matrix, tolerance: number, state: Float64Array): number {
+  pcgStart(X: Matrix, B: Matrix, R: Matrix, P: Matrix, mask: Mask, dinv: Matrix, tolerance: number, state: Matrix<'float64'>): number {
     return pcgStart(this.w, X, B, R, P, mask, dinv, tolerance, state);
   }
 
-  pcgStep(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Uint8Array, dinv: Matrix, tolerance: number, state: Float64Array): number {
+  pcgStep(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Mask, dinv: Matrix, tolerance: number, state: Matrix<'float64'>): number {
     return pcgStep(this.w, X, R, P, Q, mask, dinv, tolerance, state);
   }
 
