@@ -14,8 +14,9 @@ import { forEachNpyRows, readNpyHeader } from '../io/npy-rows.js';
 import { HessianAccumulator } from '../pruning/accumulator.js';
 import { formatPattern, type Pattern } from '../pruning/pattern.js';
 import { pruneLayer } from '../pruning/prune-layer.js';
-import { availableMethods, METHODS } from '../pruning/registry.js';
-import type { PruneMethod, PrunerOptions } from '../pruning/types.js';
+import { availableMethods, makePruner, METHODS } from '../pruning/registry.js';
+import { sparseGPT } from '../pruning/sparsegpt.js';
+import type { PruneMethod, Pruner } from '../pruning/types.js';
 
 export const PRUNE_LAYER_USAGE = `usage: iobs prune-layer --weight W.npy (--hessian H.npy | --inputs X.npy)
          --method ${METHODS.join('|')} (--sparsity S [--per-row] | --pattern N:M)
@@ -47,7 +48,7 @@ interface Options {
   dtype?: DType;
   out: string;
   json: boolean;
-  pruner: PrunerOptions;
+  pruner: Pruner;
 }
 
 /** The summary printed as the last stdout line with --json. */
@@ -109,18 +110,14 @@ function parse(args: string[]): Options | 'help' {
     const s = numberFlag('--sparsity', values.sparsity, (x) => x >= 0 && x < 1, 'a fraction in [0, 1)')!;
     pattern = { kind: values['per-row'] ? 'per-row' : 'unstructured', sparsity: s };
   }
-  const pruner: PrunerOptions = {};
   const blockSize = numberFlag('--blocksize', values.blocksize, (x) => Number.isInteger(x) && x >= 1, 'a positive integer');
-  if (blockSize !== undefined) {
-    if (pattern.kind === 'nm' && blockSize % pattern.m !== 0) throw new UsageError(`${flagValue('--blocksize', values.blocksize!)}: expected a multiple of M = ${pattern.m} (--pattern ${values.pattern})`);
-    pruner.blockSize = blockSize;
+  if (blockSize !== undefined && pattern.kind === 'nm' && blockSize % pattern.m !== 0) {
+    throw new UsageError(`${flagValue('--blocksize', values.blocksize!)}: expected a multiple of M = ${pattern.m} (--pattern ${values.pattern})`);
   }
-  const damp = numberFlag('--damp', values.damp, (x) => x > 0, 'a positive number');
-  if (damp !== undefined) pruner.damp = damp;
+  const damp = numberFlag('--damp', values.damp, (x) => x >= 0, 'a number >= 0');
   const iterations = numberFlag('--iters', values.iters, (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer');
-  if (iterations !== undefined) pruner.iterations = iterations;
   const eta = numberFlag('--eta', values.eta, (x) => x > 0 && x <= 1, 'a step in (0, 1]');
-  if (eta !== undefined) pruner.eta = eta;
+  const pruner = prunerFor(method as PruneMethod, { damp, blockSize, iterations, eta });
   if (values.dtype !== undefined && values.dtype !== 'float32' && values.dtype !== 'float64') {
     throw new UsageError(`${flagValue('--dtype', values.dtype)}: expected float32 or float64`);
   }
@@ -133,6 +130,27 @@ function parse(args: string[]): Options | 'help' {
     if (path !== undefined && samePath(path, out)) throw new UsageError(`${flagValue('--out', out)} is the input ${flag} ${JSON.stringify(path)}; refusing to overwrite an input`);
   }
   return options;
+}
+
+/** The flags each method reads; a flag given to a method that ignores it is a usage error. */
+const METHOD_FLAGS: Record<PruneMethod, readonly string[]> = {
+  magnitude: [], wanda: [], sparsegpt: ['damp', 'blockSize'], obc: ['damp'], iobs: ['damp', 'blockSize', 'iterations', 'eta'],
+};
+const FLAG_NAMES: Record<string, string> = { damp: '--damp', blockSize: '--blocksize', iterations: '--iters', eta: '--eta' };
+
+/** The pruner the flags ask for (I-OBS's --blocksize goes to its SparseGPT start). */
+function prunerFor(method: PruneMethod, flags: Record<string, number | undefined>): Pruner {
+  for (const [key, value] of Object.entries(flags)) {
+    if (value !== undefined && !METHOD_FLAGS[method].includes(key)) {
+      throw new UsageError(`${FLAG_NAMES[key]} does not apply to --method ${method} (it applies to ${availableMethods().filter((m) => METHOD_FLAGS[m].includes(key)).join(', ')})`);
+    }
+  }
+  const given = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
+  if (method === 'iobs') {
+    const { blockSize, ...rest } = given;
+    return makePruner('iobs', blockSize === undefined ? rest : { ...rest, start: sparseGPT({ damp: rest.damp, blockSize }) });
+  }
+  return makePruner(method, given);
 }
 
 /** The same file by path (symlinks resolved where the files exist); writeNpyFile checks again, by inode too. */
@@ -164,7 +182,14 @@ async function readMatrix<D extends DType>(la: Linalg, flag: string, path: strin
   if (want && (rows !== want[0] || cols !== want[1])) throw new UsageError(`${flagValue(flag, path)}: shape (${rows}, ${cols}) must be (${want[0]}, ${want[1]}) ${want[2]}`);
   const bad = nonFinite(a.data, cols, name);
   if (bad) throw new UsageError(`${flagValue(flag, path)}: ${bad}; expected finite values`);
-  return la.fromArray(a.data, rows, cols, (dtype ?? a.dtype) as D);
+  // The values arrive in the file's dtype; the matrix has the working dtype (converted on the backend).
+  const M = la.fromArray(a.data, rows, cols, a.dtype);
+  if ((dtype ?? a.dtype) === a.dtype) return M as unknown as Matrix<D>;
+  try {
+    return await la.convert(M, dtype as D);
+  } finally {
+    M.free();
+  }
 }
 
 /** Accumulates H from the inputs file a block of rows at a time. */
@@ -178,10 +203,10 @@ async function accumulate(la: Linalg, path: string, cols: number, dtype: DType, 
     const blockRows = Math.max(1, Math.floor(4_194_304 / cols));
     const total = h.shape[0];
     let next = 0;
-    await forEachNpyRows(path, blockRows, (block, rows, start) => {
+    await forEachNpyRows(path, blockRows, async (block, rows, start) => {
       const bad = nonFinite(block, cols, 'X', start);
       if (bad) throw new UsageError(`${flagValue('--inputs', path)}: ${bad}; expected finite values`);
-      acc.addBatch({ data: block, rows, cols });
+      await acc.addBatch({ data: block, rows, cols });
       if ((start + rows) / total >= next) {
         log(`iobs prune-layer: inputs ${start + rows}/${total} rows`);
         next += 0.25;
@@ -240,8 +265,9 @@ async function run(o: Options, log: (s: string) => void): Promise<number> {
     const stats = o.hessian !== undefined
       ? await readMatrix(la, '--hessian', o.hessian, dtype, 'H', [W.cols, W.cols, `(--weight has ${W.cols} inputs)`])
       : await accumulate(la, o.inputs!, W.cols, dtype, log);
-    const result = pruneLayer(la, W, stats, { method: o.method, pattern: o.pattern, ...o.pruner, onProgress: progressLogger(log) });
-    const data: FloatArray = result.weight.toArray();
+    const result = await pruneLayer(la, W, stats, { pruner: o.pruner, pattern: o.pattern, onProgress: progressLogger(log) });
+    for (const w of result.warnings) log(`iobs prune-layer: warning: ${w}`);
+    const data: FloatArray = await la.read(result.weight);
     const protect = [o.weight, o.hessian ?? o.inputs!];
     await writeNpyFile(o.out, data, [W.rows, W.cols], { protect });
     const summary: PruneLayerSummary = {

@@ -53,7 +53,7 @@ async function headerOf(fh: Handle, path: string): Promise<NpyHeader> {
  * await forEachNpyRows('X.npy', 4096, (x, rows) => acc.addBatch({ data: x, rows, cols }));
  */
 export async function forEachNpyRows(
-  path: string, blockRows: number, each: (block: FloatArray, rows: number, start: number) => void,
+  path: string, blockRows: number, each: (block: FloatArray, rows: number, start: number) => void | Promise<void>,
 ): Promise<NpyHeader> {
   checkInt('forEachNpyRows', 'blockRows', blockRows, 1);
   const fh = await open(path, 'r');
@@ -63,7 +63,7 @@ export async function forEachNpyRows(
     const [rows, cols] = h.shape;
     if (h.fortranOrder) {
       const { data } = await readNpyFile(path);
-      for (let r = 0; r < rows; r += blockRows) each(data.subarray(r * cols, Math.min(rows, r + blockRows) * cols), Math.min(blockRows, rows - r), r);
+      for (let r = 0; r < rows; r += blockRows) await each(data.subarray(r * cols, Math.min(rows, r + blockRows) * cols), Math.min(blockRows, rows - r), r);
       return h;
     }
     const size = bytesPer(h.dtype), T = arrayType(h.dtype);
@@ -83,7 +83,7 @@ export async function forEachNpyRows(
         block = new T(n * cols);
         for (let i = 0; i < block.length; i++) block[i] = size === 4 ? view.getFloat32(i * 4, h.littleEndian) : view.getFloat64(i * 8, h.littleEndian);
       }
-      each(block, n, r);
+      await each(block, n, r);
     }
     return h;
   } finally {

@@ -11,7 +11,7 @@
 // (check: 'psd', the default); Hessians this library forms itself (Σ XᵀX from the accumulator,
 // AᵀA, GᵀG) are PSD by construction and pass check: 'trusted'.
 import { type DType, unitRoundoff } from '../core/dtype.js';
-import { checkInt, computationError, rangeError, show } from '../core/errors.js';
+import { checkFinite, checkInt, computationError, rangeError, show } from '../core/errors.js';
 import type { Mask, Matrix } from '../core/matrix.js';
 import type { Linalg } from './linalg.js';
 import { Scope } from './scope.js';
@@ -190,6 +190,42 @@ function result<D extends DType>(
 }
 
 /**
+ * Symmetry tolerance of a Hessian by dtype, relative to √|H_ii H_jj| + |H_ij| + |H_ji| (see
+ * la.symmetryViolation): loose enough for an H summed in another order, tight enough to catch a
+ * matrix that is not a Hessian.
+ */
+export const SYMMETRY_TOLERANCE = { float32: 1e-5, float64: 1e-10 } as const;
+
+/**
+ * Throws (naming `arg`) unless the square H is finite, symmetric within SYMMETRY_TOLERANCE, has a
+ * non-negative diagonal and is positive semidefinite beyond rounding (psdTolerance). Reads the
+ * diagonal (n numbers) and a few codes; one Cholesky factorisation of a copy.
+ * @example
+ * await checkHessian(la, H, { fn: 'pruneLayer', arg: 'stats' });
+ */
+export async function checkHessian<D extends DType>(la: Linalg, H: Matrix<D>, where: { fn: string; arg: string }): Promise<void> {
+  const { fn, arg } = where;
+  const bad = await la.firstNonFinite(H);
+  if (bad) throw rangeError(fn, arg, H, `a Hessian of finite values (H[${bad[0]}, ${bad[1]}] is not finite)`);
+  const asym = await la.symmetryViolation(H, SYMMETRY_TOLERANCE[H.dtype]);
+  if (asym) throw rangeError(fn, arg, H, `a symmetric Hessian (H[${asym[0]}, ${asym[1]}] and H[${asym[1]}, ${asym[0]}] differ by more than ${SYMMETRY_TOLERANCE[H.dtype]} relative)`);
+  const scope = new Scope();
+  try {
+    const diag = scope.track(la.matrix(1, H.rows, 'float64'));
+    await la.diagonal(H, diag);
+    const d = await la.read(diag);
+    let maxDiag = 0;
+    for (let j = 0; j < d.length; j++) {
+      if (d[j] < 0) throw rangeError(fn, arg, H, `a positive semidefinite Hessian (H[${j}, ${j}] = ${d[j]} < 0)`);
+      maxDiag = Math.max(maxDiag, d[j]);
+    }
+    if (maxDiag > 0) await checkPsd(la, H, maxDiag, fn, arg, scope);
+  } finally {
+    scope.free();
+  }
+}
+
+/**
  * Refuses H when H + τ·max(diag H)·I has no Cholesky factor (τ = psdTolerance): then H has an
  * eigenvalue below −τ·max(diag H), which no rounding explains.
  */
@@ -246,4 +282,15 @@ async function wellConditioned<D extends DType>(la: Linalg, L: Matrix<D> | null,
   scope.release(dh);
   for (let j = 0; j < n; j++) if (!Number.isFinite(l[j]) || l[j] * l[j] < 100 * n * eps * h[j]) return false;
   return true;
+}
+
+/**
+ * The one rule for a damping option everywhere (pruners, problems, CLI): a finite λ ≥ 0. λ = 0
+ * asks for no damping; where H then does not factor, λ is raised (to DEFAULT_DAMP, then ×10) and
+ * the result says so.
+ */
+export function checkDamp(fn: string, arg: string, value: unknown): number {
+  const v = checkFinite(fn, arg, value);
+  if (!(v >= 0)) throw rangeError(fn, arg, v, 'a finite number >= 0 (λ in H + λ·mean(diag H)·I)');
+  return v;
 }
