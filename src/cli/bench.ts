@@ -3,12 +3,14 @@
 // Progress goes to stderr; stdout holds the table, or with --json one JSON line.
 import { defaultRegistry, init } from '../init.js';
 import { probeFeatures } from '../backends/wasm/loader.js';
-import { backendFlag, parseFlags, UsageError } from './args.js';
+import { backendFlag, isDecimalInteger, listFlag, numberFlag, parseFlags, UsageError } from './args.js';
+import { runCommand } from './errors.js';
+import { didYouMean } from '../core/errors.js';
 import { KERNELS, type KernelEntry } from './bench/kernels.js';
 import { PEERS, type Peer } from './bench/peers.js';
 import { bestTime, rng, type TimingOptions } from './bench/util.js';
 
-export const BENCH_USAGE = `usage: iobs bench [--json] [--quick] [--backend NAME] [--kernels a,b] [--peers a,b|none]
+export const BENCH_USAGE = `usage: iobs bench [--json] [--quick] [--backend NAME] [--kernels a,b] [--peers a,b|none] [--verbose]
        iobs bench --suite layers [options]   (pruning methods on a 4096x4096 layer; --suite layers --help)
 
   --json            last stdout line: {"results":[{kernel,n,threads,backend,gflops,seconds}...],"ratios":[...]}
@@ -16,6 +18,9 @@ export const BENCH_USAGE = `usage: iobs bench [--json] [--quick] [--backend NAME
   --backend NAME    ${defaultRegistry().names().join(', ')} (default: the best that starts)
   --kernels a,b     kernels to time: ${KERNELS.map((k) => k.kernel).join(', ')} (default: all)
   --peers a,b|none  peers to time: ${PEERS.map((p) => p.backend).join(', ')} (default: all)
+  --verbose         on an error, print the stack too
+
+Exit status: 0 done, 2 bad flags, 1 a kernel failed its check or another error.
 `;
 
 /** One line of the results. */
@@ -34,17 +39,6 @@ export interface BenchRatio {
   peer: string;
   /** Our GFLOP/s over the peer's (above 1: we are faster). */
   ratio: number;
-}
-
-function list(flag: string, value: string, known: readonly string[], extra: readonly string[] = []): string[] {
-  const names = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (names.length === 0) throw new UsageError(`${flag} ${JSON.stringify(value)}: expected a comma-separated list`);
-  for (const name of names) {
-    if (!known.includes(name) && !extra.includes(name)) {
-      throw new UsageError(`${flag} ${JSON.stringify(value)}: unknown name ${JSON.stringify(name)} (known: ${[...known, ...extra].join(', ')})`);
-    }
-  }
-  return names;
 }
 
 interface Options {
@@ -70,22 +64,17 @@ function parse(args: string[]): Options | 'help' {
   });
   if (values.help) return 'help';
   backendFlag(values.backend, defaultRegistry().names());
-  const kernelNames = values.kernels === undefined ? KERNELS.map((k) => k.kernel) : list('--kernels', values.kernels, KERNELS.map((k) => k.kernel));
-  const peerNames = values.peers === undefined ? PEERS.map((p) => p.backend) : list('--peers', values.peers, PEERS.map((p) => p.backend), ['none']);
+  const kernelNames = values.kernels === undefined ? KERNELS.map((k) => k.kernel) : listFlag('--kernels', values.kernels, KERNELS.map((k) => k.kernel), 'kernel');
+  const peerNames = values.peers === undefined ? PEERS.map((p) => p.backend) : listFlag('--peers', values.peers, PEERS.map((p) => p.backend), 'peer', ['none']);
   let sizes = values.quick ? [256, 512, 1024] : [256, 512, 1024, 2048];
   if (values.sizes !== undefined) {
-    sizes = values.sizes.split(',').map((s) => Number(s.trim()));
-    if (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 8192)) {
+    const parts = values.sizes.split(',').map((s) => s.trim());
+    sizes = parts.map(Number);
+    if (parts.some((p) => !isDecimalInteger(p)) || sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 8192)) {
       throw new UsageError(`--sizes ${JSON.stringify(values.sizes)}: expected comma-separated integers in 1..8192`);
     }
   }
-  let minTime = 0.3;
-  if (values['min-time'] !== undefined) {
-    minTime = Number(values['min-time']);
-    if (!(minTime >= 0 && minTime <= 60) || values['min-time'].trim() === '') {
-      throw new UsageError(`--min-time ${JSON.stringify(values['min-time'])}: expected seconds in 0..60`);
-    }
-  }
+  const minTime = numberFlag('--min-time', values['min-time'], (x) => x >= 0 && x <= 60, 'seconds in 0..60') ?? 0.3;
   const kernels = KERNELS.filter((k) => kernelNames.includes(k.kernel));
   return {
     json: values.json,
@@ -140,27 +129,31 @@ function splitSuite(args: string[]): { suite: string; rest: string[] } {
   return { suite, rest };
 }
 
+/** Runs `iobs bench` (or with --suite layers the layer suite); returns the exit code. */
 export async function bench(args: string[]): Promise<number> {
-  const { suite, rest } = splitSuite(args);
-  if (suite === 'layers') return (await import('./bench/layers-command.js')).benchLayers(rest);
-  if (suite !== 'kernels') {
-    process.stderr.write(`iobs bench: --suite ${JSON.stringify(suite)}: unknown suite (known: kernels, layers)\n${BENCH_USAGE}`);
-    return 2;
-  }
-  args = rest;
-  let o: Options | 'help';
-  try {
-    o = parse(args);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`iobs bench: ${err.message}\n${BENCH_USAGE}`);
-    return 2;
-  }
-  if (o === 'help') {
-    process.stdout.write(BENCH_USAGE);
-    return 0;
-  }
-  const opts = o;
+  return runCommand('bench', BENCH_USAGE, args, async (rest, ctx) => {
+    ctx.argFlags = { 'options.backend': '--backend', backend: '--backend' };
+    const { suite, rest: suiteArgs } = splitSuite(rest);
+    if (suite === 'layers') {
+      const { benchLayers, LAYERS_USAGE } = await import('./bench/layers-command.js');
+      ctx.usage = LAYERS_USAGE;
+      return benchLayers(suiteArgs);
+    }
+    if (suite !== 'kernels') {
+      throw new UsageError(`--suite ${JSON.stringify(suite)}: unknown suite (known: kernels, layers)${didYouMean(suite, ['kernels', 'layers'])}`);
+    }
+    const o = parse(suiteArgs);
+    if (o === 'help') {
+      process.stdout.write(BENCH_USAGE);
+      return 0;
+    }
+    ctx.typed = o.backend === undefined ? {} : { '--backend': o.backend };
+    return benchKernels(o);
+  });
+}
+
+/** Times the kernels and their peers and prints the table. */
+async function benchKernels(opts: Options): Promise<number> {
   const log = (line: string) => process.stderr.write(line + '\n');
   // Libraries loaded for the peers may console.log (tfjs does in Node); stdout is ours.
   console.log = console.info = console.debug = (...a: unknown[]) => console.error(...a);

@@ -1,6 +1,11 @@
-// The iobs command line. Subcommands live in their own files.
+// The iobs command line. Subcommands live in their own files; every one reports errors the same
+// way (src/cli/errors.ts): one line on stderr, the usage only for usage mistakes, the stack only
+// with --verbose, exit 2 for bad input and 1 for a failed computation.
 import { setFlagsFromString } from 'node:v8';
 import { probeFeatures } from '../backends/wasm/loader.js';
+import { didYouMean } from '../core/errors.js';
+import { UsageError } from './args.js';
+import { runCommand } from './errors.js';
 
 // Node 20 (V8 11.3) validates and compiles relaxed-SIMD Wasm only behind
 // --experimental-wasm-relaxed-simd, so without this init() would fall back to the plain-SIMD
@@ -23,37 +28,50 @@ commands:
   recover --A A.npy --y y.npy --k K --method kiht|topk-iobs|iobs --out x.npy [...]
                                               sparse least squares (recover --help)
   help                                        this text
+
+every command:
+  --force      replace output files that exist (without it an existing output is an error)
+  --verbose    on an error, print the stack too (anywhere on the line)
+
+Errors print one line on stderr naming the flag. Exit status: 0 done, 2 bad flags or input,
+1 a failed computation. Outputs are checked before any work and written only on success.
 `;
 
+const COMMANDS = ['bench', 'prune-layer', 'figure1', 'recover', 'help'];
+
+/** Runs `iobs` with these arguments (without node and the script); returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'bench': {
-      const { bench } = await import('./bench.js');
-      return bench(rest);
+  return runCommand('', USAGE, argv, async (args, _ctx, global) => {
+    const [command, ...rest] = args;
+    // The command reports its own errors; --verbose goes along, wherever it was typed.
+    const sub = global.verbose ? [...rest, '--verbose'] : rest;
+    switch (command) {
+      case 'bench': {
+        const { bench } = await import('./bench.js');
+        return bench(sub);
+      }
+      case 'prune-layer': {
+        const { pruneLayerCommand } = await import('./prune-layer.js');
+        return pruneLayerCommand(sub);
+      }
+      case 'figure1': {
+        const { figure1 } = await import('./figure1.js');
+        return figure1(sub);
+      }
+      case 'recover': {
+        const { recoverCommand } = await import('./recover.js');
+        return recoverCommand(sub);
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return 0;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}${didYouMean(command, COMMANDS)}`);
     }
-    case 'prune-layer': {
-      const { pruneLayerCommand } = await import('./prune-layer.js');
-      return pruneLayerCommand(rest);
-    }
-    case 'figure1': {
-      const { figure1 } = await import('./figure1.js');
-      return figure1(rest);
-    }
-    case 'recover': {
-      const { recoverCommand } = await import('./recover.js');
-      return recoverCommand(rest);
-    }
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(USAGE);
-      return 0;
-    default:
-      process.stderr.write(`iobs: unknown command ${JSON.stringify(command)}\n${USAGE}`);
-      return 2;
-  }
+  });
 }
 
 main(process.argv.slice(2)).then(
@@ -61,6 +79,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err) => {
+    // runCommand reports every error; this is the last resort.
     process.stderr.write(`iobs: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;
   },

@@ -1,31 +1,36 @@
 // `iobs prune-layer`: prunes one linear layer from .npy files. W (outputs x inputs) and either its
 // Hessian H = Σ XᵀX or the inputs X themselves (samples x inputs, read and accumulated a block of
-// rows at a time); writes the pruned W atomically, never over an input. Progress on stderr; stdout
-// holds the summary, with --json as its last line.
-import { realpathSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { flagValue, numberFlag, parseFlags, UsageError } from './args.js';
+// rows at a time; a pipe works too). The output is checked before any work and written as a
+// transaction (src/io/outputs.ts): never over an input, over an existing file only with --force,
+// nothing at all when the command fails. Progress on stderr; stdout holds the summary, with --json
+// as its last line. Errors: one line naming the flag (src/cli/errors.ts), exit 2 for bad input, 1
+// for a failed computation.
+import { choiceFlag, flagValue, intFlag, numberFlag, parseFlags, UsageError } from './args.js';
+import { type ArgFlags, InputError, readingInput, runCommand, typedFlags } from './errors.js';
 import type { DType, FloatArray } from '../core/dtype.js';
 import { init } from '../init.js';
 import type { Linalg } from '../linalg/linalg.js';
 import type { Matrix } from '../core/matrix.js';
-import { readNpyFile, writeNpyFile } from '../io/files.js';
-import { forEachNpyRows, readNpyHeader } from '../io/npy-rows.js';
+import { readNpyFile } from '../io/files.js';
+import { formatNpy } from '../io/npy.js';
+import { forEachNpyRows } from '../io/npy-rows.js';
+import { type InputSpec, OutputTransaction } from '../io/outputs.js';
 import { HessianAccumulator } from '../pruning/accumulator.js';
 import { formatPattern, type Pattern } from '../pruning/pattern.js';
 import { pruneLayer } from '../pruning/prune-layer.js';
 import { availableMethods, makePruner, METHODS } from '../pruning/registry.js';
 import { sparseGPT } from '../pruning/sparsegpt.js';
-import type { PruneMethod, Pruner } from '../pruning/types.js';
+import type { PruneMethod, Pruner, PruneResult } from '../pruning/types.js';
 
 export const PRUNE_LAYER_USAGE = `usage: iobs prune-layer --weight W.npy (--hessian H.npy | --inputs X.npy)
          --method ${METHODS.join('|')} (--sparsity S [--per-row] | --pattern N:M)
          [--blocksize B] [--damp D] [--iters N] [--eta E] [--dtype float32|float64]
-         --out W_pruned.npy [--json]
+         --out W_pruned.npy [--force] [--json] [--verbose]
 
   --weight W.npy      the layer's weight, rows = outputs, columns = inputs (2-D float32/float64)
   --hessian H.npy     its Hessian H = Σ XᵀX over calibration inputs (inputs x inputs)
   --inputs X.npy      or the calibration inputs themselves (samples x inputs), accumulated in blocks of rows
+                      (any of the three may be a pipe: a FIFO, /dev/stdin, <(...))
   --method NAME       ${METHODS.join(', ')} (available in this build: ${availableMethods().join(', ')})
   --sparsity S        prune this fraction in [0, 1): of the whole layer, or with --per-row of every row
                       (Wanda always compares within rows)
@@ -35,8 +40,14 @@ export const PRUNE_LAYER_USAGE = `usage: iobs prune-layer --weight W.npy (--hess
   --iters N           I-OBS iterations after the one-shot start (default 3)
   --eta E             I-OBS step in (0, 1] (default 0.5)
   --dtype T           float32 or float64 arithmetic (default: the dtype of W.npy); the output has this dtype
-  --out PATH          where the pruned weight goes (.npy, written atomically; never one of the inputs)
+  --out PATH          where the pruned weight goes (.npy); checked before any work, written only when
+                      the pruning succeeded, never over an input
+  --force             replace --out if it exists (without it an existing --out is an error)
   --json              last stdout line: {"method","pattern","relError","sparsity","dampUsed","seconds"}
+  --verbose           on an error, print the stack too
+
+Numbers are plain decimal (1e-3 is fine for a real value; 0x10 is not). Exit status: 0 done, 2 bad
+flags or input (the flag is named), 1 the pruning failed.
 `;
 
 interface Options {
@@ -47,8 +58,11 @@ interface Options {
   pattern: Pattern;
   dtype?: DType;
   out: string;
+  force: boolean;
   json: boolean;
   pruner: Pruner;
+  /** Every string flag as typed ('--damp' → '1e-3'), for error messages. */
+  typed: Record<string, string>;
 }
 
 /** The summary printed as the last stdout line with --json. */
@@ -76,6 +90,7 @@ function parse(args: string[]): Options | 'help' {
     eta: { type: 'string' },
     dtype: { type: 'string' },
     out: { type: 'string' },
+    force: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   });
@@ -88,11 +103,9 @@ function parse(args: string[]): Options | 'help' {
   if ((values.hessian === undefined) === (values.inputs === undefined)) {
     throw new UsageError(values.hessian === undefined ? 'one of --hessian H.npy or --inputs X.npy is required' : `give --hessian ${JSON.stringify(values.hessian)} or --inputs ${JSON.stringify(values.inputs)}, not both`);
   }
-  const method = need('method', values.method);
-  if (!(METHODS as readonly string[]).includes(method)) {
-    throw new UsageError(`${flagValue('--method', method)}: unknown method (known: ${METHODS.join(', ')})`);
-  }
-  if (!availableMethods().includes(method as PruneMethod)) {
+  if (values.hessian === '' || values.inputs === '') throw new UsageError(`--${values.hessian === '' ? 'hessian' : 'inputs'} "": expected a path`);
+  const method = choiceFlag('--method', need('method', values.method), METHODS, 'method')!;
+  if (!availableMethods().includes(method)) {
     throw new UsageError(`${flagValue('--method', method)}: not available in this build (available: ${availableMethods().join(', ')})`);
   }
   let pattern: Pattern;
@@ -110,26 +123,20 @@ function parse(args: string[]): Options | 'help' {
     const s = numberFlag('--sparsity', values.sparsity, (x) => x >= 0 && x < 1, 'a fraction in [0, 1)')!;
     pattern = { kind: values['per-row'] ? 'per-row' : 'unstructured', sparsity: s };
   }
-  const blockSize = numberFlag('--blocksize', values.blocksize, (x) => Number.isInteger(x) && x >= 1, 'a positive integer');
+  const blockSize = intFlag('--blocksize', values.blocksize, (x) => x >= 1, 'a positive integer');
   if (blockSize !== undefined && pattern.kind === 'nm' && blockSize % pattern.m !== 0) {
     throw new UsageError(`${flagValue('--blocksize', values.blocksize!)}: expected a multiple of M = ${pattern.m} (--pattern ${values.pattern})`);
   }
   const damp = numberFlag('--damp', values.damp, (x) => x >= 0, 'a number >= 0');
-  const iterations = numberFlag('--iters', values.iters, (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer');
+  const iterations = intFlag('--iters', values.iters, (x) => x >= 0, 'a non-negative integer');
   const eta = numberFlag('--eta', values.eta, (x) => x > 0 && x <= 1, 'a step in (0, 1]');
-  const pruner = prunerFor(method as PruneMethod, { damp, blockSize, iterations, eta });
-  if (values.dtype !== undefined && values.dtype !== 'float32' && values.dtype !== 'float64') {
-    throw new UsageError(`${flagValue('--dtype', values.dtype)}: expected float32 or float64`);
-  }
+  const pruner = prunerFor(method, { damp, blockSize, iterations, eta });
+  const dtype = choiceFlag('--dtype', values.dtype, ['float32', 'float64'] as const);
   const out = need('out', values.out);
-  const options: Options = {
-    weight, hessian: values.hessian, inputs: values.inputs, method: method as PruneMethod, pattern,
-    dtype: values.dtype as DType | undefined, out, json: values.json, pruner,
+  return {
+    weight, hessian: values.hessian, inputs: values.inputs, method, pattern,
+    dtype, out, force: values.force, json: values.json, pruner, typed: typedFlags(values),
   };
-  for (const [flag, path] of [['--weight', weight], ['--hessian', values.hessian], ['--inputs', values.inputs]] as const) {
-    if (path !== undefined && samePath(path, out)) throw new UsageError(`${flagValue('--out', out)} is the input ${flag} ${JSON.stringify(path)}; refusing to overwrite an input`);
-  }
-  return options;
 }
 
 /** The flags each method reads; a flag given to a method that ignores it is a usage error. */
@@ -153,16 +160,21 @@ function prunerFor(method: PruneMethod, flags: Record<string, number | undefined
   return makePruner(method, given);
 }
 
-/** The same file by path (symlinks resolved where the files exist); writeNpyFile checks again, by inode too. */
-function samePath(a: string, b: string): boolean {
-  const real = (p: string) => {
-    try {
-      return realpathSync(p);
-    } catch {
-      return resolve(p);
-    }
+/** The flag behind each argument of the library calls, for error messages. */
+function argFlags(o: Options): ArgFlags {
+  const stats = o.hessian !== undefined ? '--hessian' : '--inputs';
+  return {
+    W: '--weight', stats, H: stats, X: '--inputs',
+    'options.method': '--method', 'options.pattern': o.pattern.kind === 'nm' ? '--pattern' : '--sparsity',
+    'options.damp': '--damp', damp: '--damp', 'options.eta': '--eta', 'options.iterations': '--iters',
+    'options.blockSize': '--blocksize', 'options.dtype': '--dtype', dtype: '--dtype',
+    'options.pruner': '--method', 'options.start': '--method',
   };
-  return real(a) === real(b);
+}
+
+/** The inputs, which the output must never overwrite. */
+function inputsOf(o: Options): InputSpec[] {
+  return o.hessian !== undefined ? [{ name: '--weight', path: o.weight }, { name: '--hessian', path: o.hessian }] : [{ name: '--weight', path: o.weight }, { name: '--inputs', path: o.inputs! }];
 }
 
 /** The first non-finite value of a flat array as "name[i, j] = v", or null. */
@@ -175,13 +187,13 @@ function nonFinite(data: ArrayLike<number>, cols: number, name: string, rowBase 
 
 /** Reads a 2-D .npy into la as a dtype matrix, checking its shape (`want` rows/cols where given) and finiteness. */
 async function readMatrix<D extends DType>(la: Linalg, flag: string, path: string, dtype: D | undefined, name: string, want?: [number, number, string]): Promise<Matrix<D>> {
-  const a = await readNpyFile(path);
-  if (a.shape.length !== 2) throw new UsageError(`${flagValue(flag, path)}: expected a 2-D array, got shape (${a.shape.join(', ')})`);
+  const a = await readingInput(flag, path, () => readNpyFile(path));
+  if (a.shape.length !== 2) throw new InputError(`${flagValue(flag, path)}: expected a 2-D array, got shape (${a.shape.join(', ')})`);
   const [rows, cols] = a.shape;
-  if (rows < 1 || cols < 1) throw new UsageError(`${flagValue(flag, path)}: expected a non-empty array, got shape (${rows}, ${cols})`);
-  if (want && (rows !== want[0] || cols !== want[1])) throw new UsageError(`${flagValue(flag, path)}: shape (${rows}, ${cols}) must be (${want[0]}, ${want[1]}) ${want[2]}`);
+  if (rows < 1 || cols < 1) throw new InputError(`${flagValue(flag, path)}: expected a non-empty array, got shape (${rows}, ${cols})`);
+  if (want && (rows !== want[0] || cols !== want[1])) throw new InputError(`${flagValue(flag, path)}: shape (${rows}, ${cols}) must be (${want[0]}, ${want[1]}) ${want[2]}`);
   const bad = nonFinite(a.data, cols, name);
-  if (bad) throw new UsageError(`${flagValue(flag, path)}: ${bad}; expected finite values`);
+  if (bad) throw new InputError(`${flagValue(flag, path)}: ${bad}; expected finite values`);
   // The values arrive in the file's dtype; the matrix has the working dtype (converted on the backend).
   const M = la.fromArray(a.data, rows, cols, a.dtype);
   if ((dtype ?? a.dtype) === a.dtype) return M as unknown as Matrix<D>;
@@ -192,26 +204,27 @@ async function readMatrix<D extends DType>(la: Linalg, flag: string, path: strin
   }
 }
 
-/** Accumulates H from the inputs file a block of rows at a time. */
+/** Accumulates H from the inputs file a block of rows at a time, in one pass (the file may be a pipe). */
 async function accumulate(la: Linalg, path: string, cols: number, dtype: DType, log: (s: string) => void): Promise<HessianAccumulator> {
-  const h = await readNpyHeader(path);
-  if (h.shape.length !== 2 || h.shape[1] !== cols || h.shape[0] < 1) {
-    throw new UsageError(`${flagValue('--inputs', path)}: shape (${h.shape.join(', ')}) must be (samples, ${cols}) with at least one sample (--weight has ${cols} inputs)`);
-  }
   const acc = new HessianAccumulator(la, cols, { dtype });
   try {
     const blockRows = Math.max(1, Math.floor(4_194_304 / cols));
-    const total = h.shape[0];
-    let next = 0;
-    await forEachNpyRows(path, blockRows, async (block, rows, start) => {
+    let total = 0, next = 0;
+    const onHeader = ({ shape }: { shape: number[] }) => {
+      if (shape.length !== 2 || shape[1] !== cols || shape[0] < 1) {
+        throw new InputError(`${flagValue('--inputs', path)}: shape (${shape.join(', ')}) must be (samples, ${cols}) with at least one sample (--weight has ${cols} inputs)`);
+      }
+      total = shape[0];
+    };
+    await readingInput('--inputs', path, () => forEachNpyRows(path, blockRows, async (block, rows, start) => {
       const bad = nonFinite(block, cols, 'X', start);
-      if (bad) throw new UsageError(`${flagValue('--inputs', path)}: ${bad}; expected finite values`);
+      if (bad) throw new InputError(`${flagValue('--inputs', path)}: ${bad}; expected finite values`);
       await acc.addBatch({ data: block, rows, cols });
       if ((start + rows) / total >= next) {
         log(`iobs prune-layer: inputs ${start + rows}/${total} rows`);
         next += 0.25;
       }
-    });
+    }, { onHeader }));
     return acc;
   } catch (err) {
     acc.free();
@@ -231,35 +244,54 @@ function progressLogger(log: (s: string) => void): (fraction: number, label: str
   };
 }
 
+/** Runs `iobs prune-layer`; returns the exit code (2: bad flags or input, 1: the pruning failed). */
 export async function pruneLayerCommand(args: string[]): Promise<number> {
-  let o: Options | 'help';
-  try {
-    o = parse(args);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`iobs prune-layer: ${err.message}\n${PRUNE_LAYER_USAGE}`);
-    return 2;
-  }
-  if (o === 'help') {
-    process.stdout.write(PRUNE_LAYER_USAGE);
-    return 0;
-  }
-  const log = (line: string) => process.stderr.write(line + '\n');
-  try {
-    return await run(o, log);
-  } catch (err) {
-    process.stderr.write(`iobs prune-layer: ${err instanceof Error ? err.message : String(err)}\n`);
-    return err instanceof UsageError ? 2 : 1;
-  }
+  return runCommand('prune-layer', PRUNE_LAYER_USAGE, args, async (rest, ctx) => {
+    const o = parse(rest);
+    if (o === 'help') {
+      process.stdout.write(PRUNE_LAYER_USAGE);
+      return 0;
+    }
+    ctx.typed = o.typed;
+    ctx.argFlags = argFlags(o);
+    const log = (line: string) => process.stderr.write(line + '\n');
+    // Every output path is checked, and its temporary file made, before any work.
+    const outputs = await OutputTransaction.begin([{ name: '--out', path: o.out }], { force: o.force, inputs: inputsOf(o) });
+    try {
+      const { result, rows, cols } = await prune(o, log);
+      await outputs.write('--out', formatNpy(result.weight, [rows, cols]));
+      await outputs.commit();
+      log(`iobs prune-layer: wrote ${o.out}`);
+      const summary: PruneLayerSummary = {
+        method: result.method,
+        pattern: formatPattern(result.pattern),
+        relError: result.relError,
+        sparsity: result.sparsity,
+        dampUsed: result.dampUsed,
+        seconds: result.seconds,
+      };
+      if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
+      else {
+        process.stdout.write(
+          `${summary.method} ${summary.pattern}: relative error ${summary.relError.toPrecision(4)}, sparsity ${(summary.sparsity * 100).toFixed(2)}%, ` +
+            `damp ${summary.dampUsed ?? 'n/a'}, ${summary.seconds.toPrecision(3)} s -> ${o.out}\n`,
+        );
+      }
+      return 0;
+    } finally {
+      await outputs.abort();
+    }
+  });
 }
 
-async function run(o: Options, log: (s: string) => void): Promise<number> {
+/** Every library call of the command: reads W and H (or X), prunes, and returns the pruned weight as an array. */
+async function prune(o: Options, log: (s: string) => void): Promise<{ result: Omit<PruneResult, 'weight' | 'mask'> & { weight: FloatArray }; rows: number; cols: number }> {
   const la = await init({ warn: log });
   try {
     const W = await readMatrix(la, '--weight', o.weight, o.dtype, 'W');
     const dtype = W.dtype;
     if (o.pattern.kind === 'nm' && W.cols % o.pattern.m !== 0) {
-      throw new UsageError(`--pattern ${formatPattern(o.pattern)}: M = ${o.pattern.m} must divide the ${W.cols} inputs of --weight ${JSON.stringify(o.weight)}`);
+      throw new InputError(`--pattern ${formatPattern(o.pattern)}: M = ${o.pattern.m} must divide the ${W.cols} inputs of --weight ${JSON.stringify(o.weight)}`);
     }
     log(`iobs prune-layer: W ${W.rows}x${W.cols} ${dtype}, backend ${la.backendName}, ${o.method} ${formatPattern(o.pattern)}`);
     const stats = o.hessian !== undefined
@@ -267,26 +299,8 @@ async function run(o: Options, log: (s: string) => void): Promise<number> {
       : await accumulate(la, o.inputs!, W.cols, dtype, log);
     const result = await pruneLayer(la, W, stats, { pruner: o.pruner, pattern: o.pattern, onProgress: progressLogger(log) });
     for (const w of result.warnings) log(`iobs prune-layer: warning: ${w}`);
-    const data: FloatArray = await la.read(result.weight);
-    const protect = [o.weight, o.hessian ?? o.inputs!];
-    await writeNpyFile(o.out, data, [W.rows, W.cols], { protect });
-    const summary: PruneLayerSummary = {
-      method: result.method,
-      pattern: formatPattern(result.pattern),
-      relError: result.relError,
-      sparsity: result.sparsity,
-      dampUsed: result.dampUsed,
-      seconds: result.seconds,
-    };
-    log(`iobs prune-layer: wrote ${o.out}`);
-    if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
-    else {
-      process.stdout.write(
-        `${summary.method} ${summary.pattern}: relative error ${summary.relError.toPrecision(4)}, sparsity ${(summary.sparsity * 100).toFixed(2)}%, ` +
-          `damp ${summary.dampUsed ?? 'n/a'}, ${summary.seconds.toPrecision(3)} s -> ${o.out}\n`,
-      );
-    }
-    return 0;
+    const weight: FloatArray = await la.read(result.weight);
+    return { result: { ...result, weight }, rows: W.rows, cols: W.cols };
   } finally {
     la.dispose();
   }

@@ -1,92 +1,128 @@
 // A 2-D .npy file read a block of rows at a time (Node only), so a large matrix of samples (a
-// layer's calibration inputs) never has to be in memory at once.
-import { open } from 'node:fs/promises';
+// layer's calibration inputs) never has to be in memory at once. The file may be a regular file
+// or a stream (a pipe, a FIFO, /dev/stdin, a process substitution): both are read once, in order,
+// a block at a time; a regular file's size is checked against its header before any block is read.
 import type { FloatArray } from '../core/dtype.js';
 import { arrayType, bytesPer } from '../core/dtype.js';
 import { checkInt, typeError } from '../core/errors.js';
-import { type NpyHeader, parseNpyHeader } from './npy.js';
-import { readNpyFile } from './files.js';
+import { type NpyHeader, NpyFormatError, parseNpy, parseNpyHeader } from './npy.js';
+import { checkNpyLength, npyDataBytes, openInput, type OpenInput } from './files.js';
 
 const NATIVE_LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/** The next `n` bytes of the input, in order; fewer only at its end. */
+function take(input: OpenInput, n: number): Promise<Uint8Array> {
+  return input.read(n);
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/**
+ * Reads the header from the start of an input and parses it (errors name `path`); for a regular
+ * file, also checks that the file's size matches the shape. Returns the header bytes too.
+ */
+async function headerOf(input: OpenInput, path: string): Promise<{ header: NpyHeader; bytes: Uint8Array }> {
+  // Bytes 8.. hold the header length (u16 in version 1, u32 after); parseNpyHeader checks the rest.
+  let bytes = await take(input, 10);
+  if (bytes.length === 0) throw new NpyFormatError(path, 'empty: no bytes to read (not a .npy file)');
+  if (bytes.length === 10 && (bytes[6] === 2 || bytes[6] === 3)) bytes = concat(bytes, await take(input, 2));
+  let want = bytes.length;
+  if (bytes.length >= 10 && bytes[6] === 1) want = 10 + (bytes[8] | (bytes[9] << 8));
+  else if (bytes.length >= 12 && (bytes[6] === 2 || bytes[6] === 3)) want = 12 + (bytes[8] | (bytes[9] << 8) | (bytes[10] << 16)) + bytes[11] * 2 ** 24;
+  // A header is a few hundred bytes; a length beyond this is garbage, not a header to wait for.
+  if (want > bytes.length && want <= 1 << 24) bytes = concat(bytes, await take(input, want - bytes.length));
+  const header = parseNpyHeader(bytes, path);
+  if (input.regular) checkNpyLength(header, input.size, path);
+  return { header, bytes };
+}
+
 /**
  * The header of a .npy file, read from its first bytes only, after checking that the file's size
- * matches the shape (errors name the path).
+ * matches the shape (errors name the path). On a stream (a pipe) this consumes the header; to see
+ * a stream's header and still read its rows, use forEachNpyRows's `onHeader`.
  * @example
  * const { shape, dtype } = await readNpyHeader('X.npy');
  */
 export async function readNpyHeader(path: string): Promise<NpyHeader> {
   if (typeof path !== 'string' || path === '') throw typeError('readNpyHeader', 'path', path, 'a non-empty string');
-  const fh = await open(path, 'r');
+  const input = await openInput(path);
   try {
-    return await headerOf(fh, path);
+    return (await headerOf(input, path)).header;
   } finally {
-    await fh.close();
+    await input.close();
   }
 }
 
-type Handle = Awaited<ReturnType<typeof open>>;
-
-async function headerOf(fh: Handle, path: string): Promise<NpyHeader> {
-  const { size } = await fh.stat();
-  const first = new Uint8Array(Math.min(size, 12));
-  await fh.read(first, 0, first.length, 0);
-  // Bytes 8.. hold the header length (u16 in version 1, u32 after); parseNpyHeader checks the rest.
-  let want = first.length;
-  if (first.length >= 10 && first[6] === 1) want = 10 + (first[8] | (first[9] << 8));
-  else if (first.length >= 12 && (first[6] === 2 || first[6] === 3)) want = 12 + (first[8] | (first[9] << 8) | (first[10] << 16)) + first[11] * 2 ** 24;
-  const head = new Uint8Array(Math.min(size, want));
-  await fh.read(head, 0, head.length, 0);
-  const h = parseNpyHeader(head, path);
-  const count = h.shape.reduce((a, b) => a * b, 1);
-  const expected = h.dataOffset + count * bytesPer(h.dtype);
-  if (size < expected) throw new Error(`parseNpy: ${path}: truncated data: shape (${h.shape.join(', ')}) needs ${expected - h.dataOffset} bytes, got ${size - h.dataOffset}`);
-  if (size > expected) throw new Error(`parseNpy: ${path}: trailing garbage: ${size - expected} bytes after the ${expected - h.dataOffset} bytes of data`);
-  return h;
+/** Options of forEachNpyRows. */
+export interface NpyRowsOptions {
+  /**
+   * Called with the header before the first block (and before the 2-D check), so a caller can
+   * check the shape of a stream it can read only once; throwing here stops the reading.
+   */
+  onHeader?: (header: NpyHeader) => void;
 }
 
 /**
  * Calls `each(block, rows, start)` for consecutive blocks of at most `blockRows` rows of a 2-D
- * .npy file (C order: read in pieces; Fortran order: read whole, then handed out in blocks), with
- * `block` holding rows x cols values in row-major order in the file's dtype. Returns the header.
+ * .npy file, with `block` holding rows x cols values in row-major order in the file's dtype
+ * (`each` may be async: the next block is read once it has finished).
+ * C order is read a block at a time, from a regular file or a stream alike; Fortran order needs
+ * every row before the first is complete, so it is read whole and then handed out in blocks.
+ * Returns the header. Errors: NpyFormatError for bad content (naming the path), or the system's
+ * error (ENOENT, EISDIR, ...).
  * @example
  * await forEachNpyRows('X.npy', 4096, (x, rows) => acc.addBatch({ data: x, rows, cols }));
  */
 export async function forEachNpyRows(
-  path: string, blockRows: number, each: (block: FloatArray, rows: number, start: number) => void | Promise<void>,
+  path: string, blockRows: number, each: (block: FloatArray, rows: number, start: number) => void | Promise<void>, options: NpyRowsOptions = {},
 ): Promise<NpyHeader> {
   checkInt('forEachNpyRows', 'blockRows', blockRows, 1);
-  const fh = await open(path, 'r');
+  if (typeof path !== 'string' || path === '') throw typeError('forEachNpyRows', 'path', path, 'a non-empty string');
+  const input = await openInput(path);
   try {
-    const h = await headerOf(fh, path);
-    if (h.shape.length !== 2) throw new Error(`forEachNpyRows: ${path}: expected a 2-D array (samples x inputs), got shape (${h.shape.join(', ')})`);
+    const { header: h, bytes: head } = await headerOf(input, path);
+    options.onHeader?.(h);
+    if (h.shape.length !== 2) throw new NpyFormatError(path, `expected a 2-D array (samples x inputs), got shape (${h.shape.join(', ')})`);
     const [rows, cols] = h.shape;
+    /** Throws unless `got` bytes of data were all there was to read. */
+    const short = (got: number) => checkNpyLength(h, h.dataOffset + got, path);
     if (h.fortranOrder) {
-      const { data } = await readNpyFile(path);
-      for (let r = 0; r < rows; r += blockRows) await each(data.subarray(r * cols, Math.min(rows, r + blockRows) * cols), Math.min(blockRows, rows - r), r);
+      const data = await take(input, npyDataBytes(h));
+      if (data.length < npyDataBytes(h)) short(data.length);
+      await checkEnd(input, h, path);
+      const whole = parseNpy(concat(head, data), path).data;
+      for (let r = 0; r < rows; r += blockRows) await each(whole.subarray(r * cols, Math.min(rows, r + blockRows) * cols), Math.min(blockRows, rows - r), r);
       return h;
     }
     const size = bytesPer(h.dtype), T = arrayType(h.dtype);
     for (let r = 0; r < rows; r += blockRows) {
       const n = Math.min(blockRows, rows - r);
-      const bytes = new Uint8Array(n * cols * size);
-      let got = 0;
-      while (got < bytes.length) {
-        const { bytesRead } = await fh.read(bytes, got, bytes.length - got, h.dataOffset + r * cols * size + got);
-        if (bytesRead === 0) throw new Error(`forEachNpyRows: ${path}: file shrank while being read`);
-        got += bytesRead;
-      }
+      const bytes = await take(input, n * cols * size);
+      if (bytes.length < n * cols * size) short(r * cols * size + bytes.length);
       let block: FloatArray;
-      if (h.littleEndian === NATIVE_LITTLE) block = new T(bytes.buffer, 0, n * cols);
+      if (h.littleEndian === NATIVE_LITTLE) block = new T(bytes.buffer as ArrayBuffer, bytes.byteOffset, n * cols);
       else {
-        const view = new DataView(bytes.buffer);
+        const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
         block = new T(n * cols);
         for (let i = 0; i < block.length; i++) block[i] = size === 4 ? view.getFloat32(i * 4, h.littleEndian) : view.getFloat64(i * 8, h.littleEndian);
       }
       await each(block, n, r);
     }
+    await checkEnd(input, h, path);
     return h;
   } finally {
-    await fh.close();
+    await input.close();
   }
+}
+
+/** Throws when a stream holds more than its header describes (a regular file's size was checked up front). */
+async function checkEnd(input: OpenInput, h: NpyHeader, path: string): Promise<void> {
+  if (input.regular) return;
+  const extra = await take(input, 1);
+  if (extra.length > 0) throw new NpyFormatError(path, `trailing data after the ${npyDataBytes(h)} bytes of data the header describes`);
 }

@@ -28,23 +28,36 @@ const SUPPORTED_DESCR = ["'<f4'", "'<f8'", "'>f4'", "'>f8'"];
 
 const NATIVE_LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/**
+ * Bytes that are not a readable .npy file: `source` names them (the `name` given to the parser,
+ * a file path, say) and `reason` says what is wrong, so that a caller can report the reason under
+ * its own name for the input; the message is `parseNpy: <source>: <reason>`.
+ */
+export class NpyFormatError extends Error {
+  constructor(readonly source: string, readonly reason: string) {
+    super(`parseNpy: ${source}: ${reason}`);
+    this.name = 'NpyFormatError';
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The header: a tiny parser for the Python literals numpy writes.
 
 type HeaderValue = string | boolean | number[];
 
-/** Parses `text`, the header dict literal; throws an Error naming `where` and the offset. */
+/** Parses `text`, the header dict literal; throws an NpyFormatError naming `source` and the offset. */
 class HeaderParser {
   private pos = 0;
   constructor(
     private readonly text: string,
-    private readonly where: string,
+    private readonly source: string,
   ) {}
 
-  private fail(what: string): Error {
+  private fail(what: string): NpyFormatError {
     const near = this.text.slice(this.pos, this.pos + 20);
-    return new Error(
-      `${this.where}: malformed header at offset ${this.pos}: ${what}` +
+    return new NpyFormatError(
+      this.source,
+      `malformed header at offset ${this.pos}: ${what}` +
         (this.pos < this.text.length ? ` (near ${JSON.stringify(near)})` : ' (at end of header)'),
     );
   }
@@ -143,7 +156,7 @@ class HeaderParser {
       this.pos += 5;
       return false;
     }
-    if (c === '[') throw new Error(`${this.where}: unsupported dtype: structured arrays (a list descr) are not supported; supported descr: ${SUPPORTED_DESCR.join(', ')}`);
+    if (c === '[') throw new NpyFormatError(this.source, `unsupported dtype: structured arrays (a list descr) are not supported; supported descr: ${SUPPORTED_DESCR.join(', ')}`);
     throw this.fail('expected a string, True, False or a tuple of integers');
   }
 
@@ -262,27 +275,26 @@ export interface NpyHeader {
 export function parseNpyHeader(bytes: Uint8Array, name = 'input'): NpyHeader {
   if (!(bytes instanceof Uint8Array)) throw typeError('parseNpyHeader', 'bytes', bytes, 'a Uint8Array');
   if (typeof name !== 'string') throw typeError('parseNpyHeader', 'name', name, 'a string');
-  const where = `parseNpy: ${name}`;
 
   if (bytes.length < 8 || MAGIC.some((b, i) => bytes[i] !== b)) {
     const head = Array.from(bytes.subarray(0, 6), (b) => b.toString(16).padStart(2, '0')).join(' ');
-    throw new Error(`${where}: not a .npy file: bad magic (expected 93 4e 55 4d 50 59 "\\x93NUMPY", got ${head || 'nothing'})`);
+    throw new NpyFormatError(name, `not a .npy file: bad magic (expected 93 4e 55 4d 50 59 "\\x93NUMPY", got ${head || 'nothing'})`);
   }
   const major = bytes[6];
   const minor = bytes[7];
   if (!((major === 1 || major === 2 || major === 3) && minor === 0)) {
-    throw new Error(`${where}: unsupported .npy format version ${major}.${minor}; supported: 1.0, 2.0, 3.0`);
+    throw new NpyFormatError(name, `unsupported .npy format version ${major}.${minor}; supported: 1.0, 2.0, 3.0`);
   }
   const lenBytes = major === 1 ? 2 : 4;
   const headerStart = 8 + lenBytes;
   if (bytes.length < headerStart) {
-    throw new Error(`${where}: truncated header: expected at least ${headerStart} bytes, got ${bytes.length}`);
+    throw new NpyFormatError(name, `truncated header: expected at least ${headerStart} bytes, got ${bytes.length}`);
   }
   let headerLen = 0;
   for (let i = lenBytes - 1; i >= 0; i--) headerLen = headerLen * 256 + bytes[8 + i];
   const dataStart = headerStart + headerLen;
   if (dataStart > bytes.length) {
-    throw new Error(`${where}: truncated header: header length says ${headerLen} bytes, only ${bytes.length - headerStart} present`);
+    throw new NpyFormatError(name, `truncated header: header length says ${headerLen} bytes, only ${bytes.length - headerStart} present`);
   }
   const headerBytes = bytes.subarray(headerStart, dataStart);
   let text: string;
@@ -290,34 +302,34 @@ export function parseNpyHeader(bytes: Uint8Array, name = 'input'): NpyHeader {
     try {
       text = new TextDecoder('utf-8', { fatal: true }).decode(headerBytes);
     } catch {
-      throw new Error(`${where}: malformed header: not valid utf-8`);
+      throw new NpyFormatError(name, `malformed header: not valid utf-8`);
     }
   } else {
     text = decodeLatin1(headerBytes);
   }
 
-  const dict = new HeaderParser(text, where).dict();
+  const dict = new HeaderParser(text, name).dict();
   for (const key of dict.keys()) {
     if (key !== 'descr' && key !== 'fortran_order' && key !== 'shape') {
-      throw new Error(`${where}: malformed header: unexpected key ${show(key)}; expected exactly 'descr', 'fortran_order', 'shape'`);
+      throw new NpyFormatError(name, `malformed header: unexpected key ${show(key)}; expected exactly 'descr', 'fortran_order', 'shape'`);
     }
   }
   const descr = dict.get('descr');
   const fortran = dict.get('fortran_order');
   const shapeValue = dict.get('shape');
   if (typeof descr !== 'string') {
-    throw new Error(`${where}: malformed header: ${descr === undefined ? "missing key 'descr'" : "'descr' must be a string"}`);
+    throw new NpyFormatError(name, `malformed header: ${descr === undefined ? "missing key 'descr'" : "'descr' must be a string"}`);
   }
   if (typeof fortran !== 'boolean') {
-    throw new Error(`${where}: malformed header: ${fortran === undefined ? "missing key 'fortran_order'" : "'fortran_order' must be True or False"}`);
+    throw new NpyFormatError(name, `malformed header: ${fortran === undefined ? "missing key 'fortran_order'" : "'fortran_order' must be True or False"}`);
   }
   if (!Array.isArray(shapeValue)) {
-    throw new Error(`${where}: malformed header: ${shapeValue === undefined ? "missing key 'shape'" : "'shape' must be a tuple of integers"}`);
+    throw new NpyFormatError(name, `malformed header: ${shapeValue === undefined ? "missing key 'shape'" : "'shape' must be a tuple of integers"}`);
   }
   const shape = shapeValue;
 
   if (descr.length !== 3 || (descr[0] !== '<' && descr[0] !== '>') || descr[1] !== 'f' || (descr[2] !== '4' && descr[2] !== '8')) {
-    throw new Error(`${where}: unsupported dtype '${descr}'; supported descr: ${SUPPORTED_DESCR.join(', ')} (float32, float64)`);
+    throw new NpyFormatError(name, `unsupported dtype '${descr}'; supported descr: ${SUPPORTED_DESCR.join(', ')} (float32, float64)`);
   }
   const little = descr[0] === '<';
   const dtype: DType = descr[2] === '4' ? 'float32' : 'float64';
@@ -338,7 +350,6 @@ export function parseNpyHeader(bytes: Uint8Array, name = 'input'): NpyHeader {
 export function parseNpy(bytes: Uint8Array, name = 'input'): NpyArray {
   if (!(bytes instanceof Uint8Array)) throw typeError('parseNpy', 'bytes', bytes, 'a Uint8Array');
   if (typeof name !== 'string') throw typeError('parseNpy', 'name', name, 'a string');
-  const where = `parseNpy: ${name}`;
   const { dtype, shape, fortranOrder: fortran, littleEndian: little, dataOffset: dataStart } = parseNpyHeader(bytes, name);
   const descr = `${little ? '<' : '>'}f${bytesPer(dtype)}`;
   const size = bytesPer(dtype) as 4 | 8;
@@ -350,17 +361,17 @@ export function parseNpy(bytes: Uint8Array, name = 'input'): NpyArray {
     for (const d of shape) {
       count *= d;
       if (!Number.isSafeInteger(count * size)) {
-        throw new Error(`${where}: truncated data: shape ${show(shape)} needs more than 2^53 bytes, got ${bytes.length - dataStart}`);
+        throw new NpyFormatError(name, `truncated data: shape ${show(shape)} needs more than 2^53 bytes, got ${bytes.length - dataStart}`);
       }
     }
   }
   const expected = count * size;
   const got = bytes.length - dataStart;
   if (got < expected) {
-    throw new Error(`${where}: truncated data: shape (${shape.join(', ')}) of ${descr} needs ${expected} bytes, got ${got}`);
+    throw new NpyFormatError(name, `truncated data: shape (${shape.join(', ')}) of ${descr} needs ${expected} bytes, got ${got}`);
   }
   if (got > expected) {
-    throw new Error(`${where}: trailing garbage: ${got - expected} bytes after the ${expected} bytes of data`);
+    throw new NpyFormatError(name, `trailing garbage: ${got - expected} bytes after the ${expected} bytes of data`);
   }
 
   // Copy into a fresh, aligned buffer (the source may sit at any byte offset), then fix order.

@@ -132,13 +132,13 @@ describe('iobs prune-layer', () => {
       [[...base, '--iters=-1'], /--iters "-1": expected a non-negative integer/],
       [[...base, '--eta', '2'], /--eta "2": expected a step in \(0, 1\]/],
       [[...base, '--dtype', 'int8'], /--dtype "int8": expected float32 or float64/],
-      [[...base, '--bogus'], /Unknown option '--bogus'/],
+      [[...base, '--bogus'], /unknown flag "--bogus"/],
       [['--weight', 'W1d.npy', '--hessian', 'H.npy', '--method', 'wanda', '--sparsity', '0.5'], /--weight "W1d\.npy": expected a 2-D array, got shape \(5\)/],
       [['--weight', 'Wnan.npy', '--hessian', 'H.npy', '--method', 'wanda', '--sparsity', '0.5'], /--weight "Wnan\.npy": W\[1, 1\] = NaN; expected finite values/],
       [['--weight', 'W.npy', '--hessian', 'X.npy', '--method', 'wanda', '--sparsity', '0.5'], /--hessian "X\.npy": shape \(301, 12\) must be \(12, 12\)/],
       [['--weight', 'W.npy', '--inputs', 'X5.npy', '--method', 'wanda', '--sparsity', '0.5'], /--inputs "X5\.npy": shape \(2, 5\) must be \(samples, 12\)/],
       [['--weight', 'W.npy', '--inputs', 'Xinf.npy', '--method', 'wanda', '--sparsity', '0.5'], /--inputs "Xinf\.npy": X\[200, 3\] = Infinity; expected finite values/],
-      [['--weight', 'missing.npy', '--hessian', 'H.npy', '--method', 'wanda', '--sparsity', '0.5'], /missing\.npy/],
+      [['--weight', 'missing.npy', '--hessian', 'H.npy', '--method', 'wanda', '--sparsity', '0.5'], /--weight "missing\.npy": no such file/],
     ];
     if (unavailable) cases.push([['--weight', 'W.npy', '--hessian', 'H.npy', '--method', unavailable, '--sparsity', '0.5'], new RegExp(`--method "${unavailable}": not available in this build \\(available: magnitude, wanda`)]);
     for (const [args, pattern] of cases) {
@@ -207,9 +207,9 @@ describe('forEachNpyRows', () => {
       }
     }
     writeFileSync(at('short.npy'), c.subarray(0, c.length - 8));
-    await expect(forEachNpyRows(at('short.npy'), 4, () => {})).rejects.toThrow(/short\.npy: truncated data/);
+    await expect(forEachNpyRows(at('short.npy'), 4, () => {})).rejects.toThrow(/short\.npy: truncated: header says 23x5 float64 \(920 bytes of data\), file has 912/);
     writeFileSync(at('long.npy'), Buffer.concat([Buffer.from(c), Buffer.alloc(3)]));
-    await expect(forEachNpyRows(at('long.npy'), 4, () => {})).rejects.toThrow(/long\.npy: trailing garbage: 3 bytes/);
+    await expect(forEachNpyRows(at('long.npy'), 4, () => {})).rejects.toThrow(/long\.npy: trailing data: 3 bytes after the 920 bytes of data/);
     writeFileSync(at('W1d.npy'), lib.formatNpy(new Float32Array(5), [5]));
     await expect(forEachNpyRows(at('W1d.npy'), 4, () => {})).rejects.toThrow(/expected a 2-D array/);
   });

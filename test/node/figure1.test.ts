@@ -171,7 +171,7 @@ describe('iobs figure1 (CLI)', () => {
     for (const [args, pattern] of [
       [['--trials', '0'], /--trials "0": expected an integer in 1\.\.10000/],
       [['--seed', 'x'], /--seed "x"/],
-      [['--settings', 'gaussian,cats'], /--settings "gaussian,cats".*unknown "cats"/],
+      [['--settings', 'gaussian,cats'], /--settings "gaussian,cats": unknown setting "cats"/],
       [['--settings', 'mnist', '--mnist', join(dir, 'nowhere')], /--mnist ".*nowhere": no t10k-images-idx3-ubyte\.gz there/],
       [['--bogus'], /bogus/],
     ] as [string[], RegExp][]) {

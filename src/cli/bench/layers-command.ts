@@ -1,19 +1,16 @@
 // The command side of `iobs bench --suite layers`: flags, backend, progress on stderr, and the
 // table (or with --json one JSON line) on stdout. The suite itself is in layers.ts.
 import { init } from '../../init.js';
-import { UsageError } from '../args.js';
-import { LAYERS_USAGE, layersTable, parseLayersArgs, runLayersBench, type LayersOptions } from './layers.js';
+import { LAYERS_USAGE, layersTable, parseLayersArgs, runLayersBench } from './layers.js';
 
-/** Runs `iobs bench --suite layers` with these arguments (without --suite); returns the exit code. */
+export { LAYERS_USAGE };
+
+/**
+ * Runs `iobs bench --suite layers` with these arguments (without --suite); returns the exit code.
+ * Errors are thrown, for `iobs bench` (src/cli/bench.ts) to report.
+ */
 export async function benchLayers(args: string[]): Promise<number> {
-  let o: LayersOptions | 'help';
-  try {
-    o = parseLayersArgs(args);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`iobs bench: ${err.message}\n${LAYERS_USAGE}`);
-    return 2;
-  }
+  const o = parseLayersArgs(args);
   if (o === 'help') {
     process.stdout.write(LAYERS_USAGE);
     return 0;

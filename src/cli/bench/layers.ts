@@ -15,10 +15,10 @@ import { makePruner } from '../../pruning/registry.js';
 import { availableMethods, METHODS } from '../../pruning/registry.js';
 import type { PruneMethod } from '../../pruning/types.js';
 import { rng } from './util.js';
-import { backendFlag, integerFlag, parseFlags, UsageError } from '../args.js';
+import { backendFlag, integerFlag, listFlag, parseFlags, UsageError } from '../args.js';
 
 export const LAYERS_USAGE = `usage: iobs bench --suite layers [--json] [--size N] [--rows R] [--samples S] [--methods a,b]
-                                [--patterns p,q] [--obc-rows K] [--iobs-rows K] [--backend NAME]
+                                [--patterns p,q] [--obc-rows K] [--iobs-rows K] [--backend NAME] [--verbose]
 
   --size N          layer inputs (columns of W, size of H); default 4096 (Llama-7B attention)
   --rows R          layer outputs (rows of W); default N
@@ -29,6 +29,7 @@ export const LAYERS_USAGE = `usage: iobs bench --suite layers [--json] [--size N
                     all rows when R <= K)
   --iobs-rows K     the same for I-OBS (default: all rows)
   --json            last stdout line: {"suite":"layers","rows","cols","samples","backend","hessianSeconds","results":[...]}
+  --verbose         on an error, print the stack too
 `;
 
 /** One timed run. */
@@ -91,12 +92,10 @@ export function parseLayersArgs(args: string[]): LayersOptions | 'help' {
   const samples = integerFlag('--samples', values.samples, 2 * cols, 1, 1 << 24);
   if (samples < cols) throw new UsageError(`--samples ${samples}: expected at least --size (${cols}) rows, so that H = XᵀX has full rank`);
   const available = availableMethods();
-  const methods = (values.methods === undefined ? available : values.methods.split(',').map((s) => s.trim())) as PruneMethod[];
+  const methods = (values.methods === undefined ? available : listFlag('--methods', values.methods, METHODS, 'method')) as PruneMethod[];
   for (const m of methods) {
-    if (!(METHODS as readonly string[]).includes(m)) throw new UsageError(`--methods: unknown method ${JSON.stringify(m)} (known: ${METHODS.join(', ')})`);
     if (!available.includes(m)) throw new UsageError(`--methods: method ${JSON.stringify(m)} is not in this build (available: ${available.join(', ')})`);
   }
-  if (methods.length === 0) throw new UsageError('--methods: expected at least one method');
   const patterns = (values.patterns ?? '0.5,2:4').split(',').map((s) => parsePatternFlag(s.trim()));
   for (const p of patterns) {
     if (p.kind === 'nm' && cols % p.m !== 0) throw new UsageError(`--patterns ${formatPattern(p)}: --size ${cols} is not a multiple of ${p.m}`);
