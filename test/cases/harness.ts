@@ -69,6 +69,20 @@ export function expectClose(what: string, got: ArrayLike<number>, want: ArrayLik
   check(err <= tol, () => `${what}: error ${err.toExponential(3)} > ${tol.toExponential(3)} at ${at} (got ${got[at]}, want ${want[at]})`);
 }
 
+/**
+ * On the strict run, checks that no read since `ctx.strict.resetReads()` returned more than
+ * `limit` elements (e.g. rows + cols while an algorithm ran); on every other run it does nothing.
+ * @example
+ * ctx.strict?.resetReads();
+ * const out = await lib.iobs(la, W, H, pattern);
+ * checkReads(ctx, W.rows + W.cols, 'iobs');
+ */
+export function checkReads(ctx: CaseContext, limit: number, what: string): void {
+  if (ctx.strict === null) return;
+  const r = ctx.strict.reads();
+  check(r.largest <= limit, () => `${what}: a read of ${r.largest} elements > ${limit} (reads: ${r.sizes.slice(0, 20).join(', ')}${r.sizes.length > 20 ? ', …' : ''})`);
+}
+
 // ---- expected errors ----------------------------------------------------------------------------
 
 /** An expectation that must be awaited; runCase fails a case that left one un-awaited. */

@@ -2,7 +2,7 @@
 // device-neutral code is told to follow, lets read / write through and counts the reads, resolves
 // value-returning kernels later, refuses matrices of another backend, and on the strict run the
 // context's handle is the backend behind `la`.
-import { type Case, check, expectReject, expectThrow } from './harness.js';
+import { type Case, check, checkReads, expectReject, expectThrow } from './harness.js';
 import { HOST_ACCESS, StrictBackend } from './strict-backend.js';
 
 const refused = new RegExp(HOST_ACCESS.replace(/[.()]/g, '\\$&'));
@@ -55,7 +55,8 @@ const selfTest: Case = {
 const handle: Case = {
   name: 'strict backend: on the strict run, ctx.strict counts the reads of ctx.la',
   deviceNeutral: true,
-  async run({ la, strict }) {
+  async run(ctx) {
+    const { la, strict } = ctx;
     if (strict === null) {
       check(la.backendName !== 'strict', () => 'a strict la without its handle');
       return;
@@ -66,6 +67,8 @@ const handle: Case = {
     strict.resetReads();
     await la.read(M.view(1, 1, 2, 3));
     check(strict.reads().calls === 1 && strict.reads().largest === 6, () => `counters ${JSON.stringify(strict.reads())}`);
+    checkReads(ctx, 6, 'a 2x3 read');
+    await expectThrow(() => checkReads(ctx, 5, 'a 2x3 read'), /a 2x3 read: a read of 6 elements > 5 \(reads: 6\)/);
     M.free();
   },
 };
