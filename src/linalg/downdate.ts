@@ -9,7 +9,8 @@ export async function downdate(be: KernelBackend, fn: string, dtype: DType | nul
   checkSquare(fn, 'Hinv', h);
   const pp = checkInt(fn, 'p', p, 0, Math.max(h.rows - 1, 0));
   if (h.rows === 0) throw rangeError(fn, 'Hinv', h, 'a non-empty square matrix');
-  const d = h.get(pp, pp);
+  // The pivot is one element read through the backend (no host access to device storage).
+  const d = (await be.read(h.view(pp, pp, 1, 1)))[0];
   if (!(d > 0) || !Number.isFinite(d)) throw rangeError(fn, `Hinv[${pp}, ${pp}]`, d, 'a finite positive pivot');
   await be.downdate(h, pp);
 }

@@ -3,6 +3,7 @@
 // opens it in /usr/bin/chromium (through playwright-core, fresh profile, no network services)
 // and prints `chromium: N passed, N failed`. Exit 1 on any failure or when nothing ran.
 //   node test/browser/run.mjs            (CHROMIUM=/path/to/chrome to use another binary)
+//   node test/browser/run.mjs kernels    (only the kernel cases; `algorithms` for the others)
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -85,7 +86,7 @@ async function main() {
     });
     page.on('requestfailed', (req) => console.error(`[chromium requestfailed] ${req.url()}: ${req.failure()?.errorText}`));
 
-    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.goto(`http://127.0.0.1:${port}/?cases=${encodeURIComponent(process.argv[2] ?? 'all')}`);
     await page.waitForFunction(() => window.__iobsResult !== undefined, null, { timeout: TIMEOUT_MS, polling: 100 });
     const result = await page.evaluate(() => window.__iobsResult);
     for (const line of result.lines) console.log(line);
