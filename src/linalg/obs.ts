@@ -62,6 +62,14 @@ export async function obsGreedy(be: KernelBackend, W: unknown, Hinv: unknown, co
     if (losses.rows !== w.rows) throw rangeError(fn, 'options.losses', losses, `${w.rows} rows (one per row of W)`);
   }
   if (w.rows === 0) return -1;
+  // The counts bound what the kernel writes (a row of losses per removal): read them, rows numbers.
+  const wanted = (await be.read(c)) as Int32Array;
+  for (let r = 0; r < wanted.length; r++) {
+    const limit = Math.min(losses ? losses.cols : w.cols, groupSize > 0 ? (w.cols / groupSize) * groupPrune : w.cols);
+    if (!(wanted[r] >= 0 && wanted[r] <= limit)) {
+      throw rangeError(fn, 'counts', `${wanted[r]} at row ${r}`, `counts in [0, ${limit}] (${losses ? 'the columns of options.losses, ' : ''}the removable entries of a row)`);
+    }
+  }
   return await be.obsGreedy(w, h, c, groupSize, groupPrune, m, losses);
 }
 
