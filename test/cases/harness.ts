@@ -16,6 +16,12 @@ export interface CaseContext {
 
 export interface Case {
   name: string;
+  /**
+   * True when the case reaches matrix values only through la.read / la.write (no Matrix.data,
+   * get, set, assign, toArray, no la.backend): it can then run on a backend whose storage the host
+   * cannot see.
+   */
+  deviceNeutral?: boolean;
   run(ctx: CaseContext): void | Promise<void>;
 }
 
@@ -61,6 +67,29 @@ export function expectThrow(f: () => void, pattern: RegExp): void {
     msg = (e as Error).message;
   }
   check(pattern.test(msg), () => `expected an error matching ${pattern}, got ${JSON.stringify(msg)}`);
+}
+
+/**
+ * Runs f and checks it returns a promise that rejects with an error whose message matches
+ * `pattern` (the async API refuses bad arguments by rejecting, never by throwing at the call).
+ * Await it.
+ */
+export async function expectReject(f: () => PromiseLike<unknown>, pattern: RegExp): Promise<void> {
+  let result: PromiseLike<unknown>;
+  try {
+    result = f();
+  } catch (e) {
+    throw new CheckError(`expected a rejected promise matching ${pattern}; the call threw at once: ${JSON.stringify((e as Error).message)}`);
+  }
+  check(result !== null && typeof result === 'object' && typeof result.then === 'function', () => `expected a promise matching ${pattern}; got ${String(result)}`);
+  try {
+    await result;
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    check(pattern.test(msg), () => `expected an error matching ${pattern}, got ${JSON.stringify(msg)}`);
+    return;
+  }
+  throw new CheckError(`expected a rejection matching ${pattern}; the promise resolved`);
 }
 
 /** Runs cases with a runner-neutral reporter; returns counts and failures. */
