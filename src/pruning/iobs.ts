@@ -219,7 +219,7 @@ async function iterate<D extends DType>(
     return {
       weight: scope.keep(best.W),
       mask: scope.keep(best.mask),
-      dampUsed: best.index === 0 ? first.dampUsed ?? hessian.dampUsed : hessian.dampUsed,
+      dampUsed: (best.index === 0 ? first.dampUsed : null) ?? hessian.dampUsed ?? 0,
       warnings: [...hessian.warnings, ...first.warnings],
       details: {
         steps,

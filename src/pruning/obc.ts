@@ -60,10 +60,10 @@ export function obc(options?: OBCOptions): Pruner {
           if (out) {
             warnings.push(...hessian.warnings);
             if (attempt > 0) warnings.push(`${FN}: a greedy OBS pivot was not positive at λ = ${damp}; damping raised to λ = ${hessian.dampUsed}`);
-            return { ...out, dampUsed: hessian.dampUsed, warnings };
+            return { ...out, dampUsed: hessian.dampUsed ?? 0, warnings };
           }
           if (attempt >= DAMP_RETRIES) {
-            throw computationError(FN, 'options.damp', damp, `every greedy OBS pivot stays positive under no damping up to λ = ${hessian.dampUsed}`);
+            throw computationError(FN, 'options.damp', damp, `no damping up to λ = ${hessian.dampUsed} keeps every greedy OBS pivot positive`);
           }
           lambda = (hessian.dampUsed ?? 0.001) * 10;
         } finally {
