@@ -12,12 +12,13 @@ import { topkCases } from './topk.js';
 import { recoveryCases } from './recovery.js';
 import { trsmCases } from './trsm.js';
 import { obcIobsCases } from './obc-iobs.js';
+import { pruningApiCases } from './pruning-api.js';
 
 export function allCases(): Case[] {
   return [
     ...gemmCases(), ...syrkCases(), ...choleskyCases(), ...trsmCases(),
     ...lammaxCases(), ...topkCases(), ...downdateCases(), ...obsCases(),
-    ...sparsegptCases(), ...obcIobsCases(), ...pruningBasicCases(),
+    ...sparsegptCases(), ...obcIobsCases(), ...pruningBasicCases(), ...pruningApiCases(),
     ...recoveryCases(),
   ];
 }
