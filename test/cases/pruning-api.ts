@@ -248,6 +248,12 @@ const prunerValuesCase: Case = {
       });
       await pruned(lib, la, W, acc, pruner, '0.5', `${pruner.method} blockSize 6 at 50%`);
     }
+    // A Wanda start fits an unstructured pattern only where its per-row count adds up to the layer's.
+    await pruned(lib, la, W, acc, lib.iobs({ start: 'wanda' }), '0.5', 'iobs from wanda at 50%');
+    await refusal(lib, 'iobs from wanda at 30%', () => lib.pruneLayer(la, W, acc, { pruner: lib.iobs({ start: 'wanda' }), pattern: '0.3' }), {
+      type: 'ArgumentRangeError', fn: 'iobs', arg: 'options.start', message: /it pruned 24 weights where 30% prunes 28; Wanda compares within rows.*'0\.3\/row'/,
+    });
+    await pruned(lib, la, W, acc, lib.iobs({ start: 'wanda' }), '0.3/row', 'iobs from wanda at 30%/row');
     // makePruner and the tables.
     await refusal(lib, 'makePruner sparsgpt', () => lib.makePruner('sparsgpt'), { type: 'ArgumentRangeError', fn: 'makePruner', arg: 'method', message: /did you mean 'sparsegpt'\?/ });
     await refusal(lib, 'makePruner 3', () => lib.makePruner(3), { type: 'ArgumentTypeError', fn: 'makePruner', arg: 'method' });
