@@ -162,12 +162,12 @@ async function iterate<D extends DType>(
     });
     scope.track(first.weight);
     scope.track(first.mask);
-    const start = await maskSummary(la, p, first.mask);
-    if (!start.fits) {
+    const startMask = await maskSummary(la, p, first.mask);
+    if (!startMask.fits) {
       // Say how it misses: Wanda, the one start that compares within rows, prunes ⌊cols·p⌋ of every
       // row under 'unstructured', which is ⌊rows·cols·p⌋ only when the two floors agree.
       const why = s.start.method === 'wanda' && p.kind === 'unstructured' ? `; Wanda compares within rows, so it prunes ⌊cols·p⌋ of every row: give I-OBS the per-row pattern '${p.sparsity}/row', or another start` : '';
-      throw rangeError(FN, 'options.start', s.start.method, `a pruner whose mask fits the pattern (it pruned ${rows * cols - start.kept} weights where ${formatPattern(p)} prunes ${prunedCount(p, rows, cols)}${why})`);
+      throw rangeError(FN, 'options.start', s.start.method, `a pruner whose mask fits the pattern (it pruned ${rows * cols - startMask.kept} weights where ${formatPattern(p)} prunes ${prunedCount(p, rows, cols)}${why})`);
     }
 
     const steps: string[] = [], objectives: number[] = [], cgRuns: SupportCGResult[] = [];
