@@ -14,7 +14,7 @@ import { sparseGPT } from './sparsegpt.js';
 import { magnitude } from './magnitude.js';
 import { wanda } from './wanda.js';
 import { obc } from './obc.js';
-import { maskRule, maskSummary, type Pattern } from './pattern.js';
+import { formatPattern, maskRule, maskSummary, prunedCount, type Pattern } from './pattern.js';
 import { solveOnSupportCG, type SupportCGResult } from './pcg.js';
 import { dampOf, optionsOf } from './options.js';
 import type { Pruner, PruneMethod } from './types.js';
@@ -28,7 +28,9 @@ export type SupportSolver = 'auto' | 'cholesky' | 'cg';
 export interface IterativeOBSOptions {
   /**
    * The one-shot start Ŵ₀: a method name ('sparsegpt', default; 'obc', 'wanda', 'magnitude') or a
-   * Pruner value (e.g. sparseGPT({ blockSize: 64 })). A name gets this I-OBS's damp.
+   * Pruner value (e.g. sparseGPT({ blockSize: 64 })). A name gets this I-OBS's damp. Its mask must
+   * prune exactly what the pattern prunes; Wanda under 'unstructured' prunes ⌊cols·p⌋ per row, so
+   * it fits only where rows·⌊cols·p⌋ = ⌊rows·cols·p⌋ (use the per-row pattern otherwise).
    */
   start?: Exclude<PruneMethod, 'iobs'> | Pruner;
   /** Rounds of Newton step, reselection and exact re-solve after the start (default 3). */
@@ -160,8 +162,13 @@ async function iterate<D extends DType>(
     });
     scope.track(first.weight);
     scope.track(first.mask);
-    const startFits = (await maskSummary(la, p, first.mask)).fits;
-    if (!startFits) throw rangeError(FN, 'options.start', s.start.method, 'a pruner whose mask fits the pattern');
+    const startMask = await maskSummary(la, p, first.mask);
+    if (!startMask.fits) {
+      // Say how it misses: Wanda, the one start that compares within rows, prunes ⌊cols·p⌋ of every
+      // row under 'unstructured', which is ⌊rows·cols·p⌋ only when the two floors agree.
+      const why = s.start.method === 'wanda' && p.kind === 'unstructured' ? `; Wanda compares within rows, so it prunes ⌊cols·p⌋ of every row: give I-OBS the per-row pattern '${p.sparsity}/row', or another start` : '';
+      throw rangeError(FN, 'options.start', s.start.method, `a pruner whose mask fits the pattern (it pruned ${rows * cols - startMask.kept} weights where ${formatPattern(p)} prunes ${prunedCount(p, rows, cols)}${why})`);
+    }
 
     const steps: string[] = [], objectives: number[] = [], cgRuns: SupportCGResult[] = [];
     let solverUsed: SupportSolver | null = null;
@@ -219,7 +226,7 @@ async function iterate<D extends DType>(
     return {
       weight: scope.keep(best.W),
       mask: scope.keep(best.mask),
-      dampUsed: best.index === 0 ? first.dampUsed ?? hessian.dampUsed : hessian.dampUsed,
+      dampUsed: (best.index === 0 ? first.dampUsed : null) ?? hessian.dampUsed ?? 0,
       warnings: [...hessian.warnings, ...first.warnings],
       details: {
         steps,

@@ -34,7 +34,8 @@ export interface OBCOptions {
  *
  * Dead inputs (H_jj = 0) have their columns of W zeroed and H_jj set to 1; H⁻¹ is that of
  * H + λ·mean(diag H)·I, λ ×10 while the factorisation or a greedy pivot fails. details:
- * { predictedLoss } — the sum of the chosen step losses, which is tr(ΔHΔᵀ) for the damped H.
+ * { predictedLoss } — the sum of the step losses of the steps each row takes (its prefix), which is
+ * tr(ΔHΔᵀ) for the damped H.
  * @example
  * const r = await pruneLayer(la, W, H, { pruner: obc(), pattern: '2:4' });
  */
@@ -60,10 +61,10 @@ export function obc(options?: OBCOptions): Pruner {
           if (out) {
             warnings.push(...hessian.warnings);
             if (attempt > 0) warnings.push(`${FN}: a greedy OBS pivot was not positive at λ = ${damp}; damping raised to λ = ${hessian.dampUsed}`);
-            return { ...out, dampUsed: hessian.dampUsed, warnings };
+            return { ...out, dampUsed: hessian.dampUsed ?? 0, warnings };
           }
           if (attempt >= DAMP_RETRIES) {
-            throw computationError(FN, 'options.damp', damp, `every greedy OBS pivot stays positive under no damping up to λ = ${hessian.dampUsed}`);
+            throw computationError(FN, 'options.damp', damp, `no damping up to λ = ${hessian.dampUsed} keeps every greedy OBS pivot positive`);
           }
           lambda = (hessian.dampUsed ?? 0.001) * 10;
         } finally {
@@ -130,8 +131,16 @@ async function globalGreedy<D extends DType>(la: Linalg, W: Matrix<D>, Hinv: Mat
   const losses = scope.track(la.matrix(rows, steps, 'float64'));
   if ((await la.obsGreedy(first, Hinv, counts, mask, { losses })) >= 0) return null;
   const chosen = scope.track(la.matrix(rows, 1, 'int32'));
-  const predictedLoss = checkedLoss(await la.obcAllocate(losses, total, chosen));
+  checkedLoss(await la.obcAllocate(losses, total, chosen));
   const perRow = await la.read(chosen); // rows numbers: the allocation
+  // The loss of the result is each row's first perRow[r] step losses: the steps chosen globally
+  // need not be a prefix of the row's trajectory (step losses are not monotone), so their own sum
+  // is not it.
+  const prefix = new Float64Array(rows * steps);
+  for (let r = 0; r < rows; r++) prefix.fill(1, r * steps, r * steps + perRow[r]);
+  const taken = scope.track(la.fromArray(prefix, rows, steps, 'float64'));
+  const predictedLoss = checkedLoss(await la.dot(losses, taken));
+  scope.release(taken);
   const redo: number[] = [];
   for (let r = 0; r < rows; r++) if (perRow[r] < steps) redo.push(r);
   if (redo.length > 0 && !(await rerun(la, W, Hinv, perRow, redo, first, mask, scope))) return null;

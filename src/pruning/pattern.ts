@@ -96,7 +96,8 @@ export async function maskSummary(la: Linalg, p: Pattern, mask: Mask): Promise<{
     }
     if (p.kind === 'nm' && mostInGroup > p.n) fits = false;
     if (kept !== rows * cols - prunedCount(p, rows, cols)) fits = false;
-    return { fits, kept, sparsity: rows * cols > 0 ? 1 - kept / (rows * cols) : 0 };
+    // (total − kept) / total: the correctly rounded fraction (1 − kept/total can be off by an ulp).
+    return { fits, kept, sparsity: rows * cols > 0 ? (rows * cols - kept) / (rows * cols) : 0 };
   } finally {
     counts.free();
   }

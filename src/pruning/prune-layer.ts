@@ -138,7 +138,8 @@ async function hessianOf<D extends DType>(la: Linalg, W: Matrix<D>, stats: unkno
     return { H, check: 'trusted' };
   }
   if (!(stats instanceof Matrix)) throw typeError(FN, 'stats', stats, 'a Hessian Matrix or a HessianAccumulator');
-  const H = checkMatrix<D>(FN, 'stats', stats, W.dtype);
+  const H = checkMatrix<D>(FN, 'stats', stats, null);
+  if (H.dtype !== W.dtype) throw typeError(FN, 'stats', H, `a ${W.dtype} Hessian (the dtype of W; convert with la.convert)`);
   checkShape(FN, 'stats', H, c, c, `the Hessian of the ${c} inputs of W`);
   const bad = await la.firstNonFinite(H);
   if (bad) throw rangeError(FN, 'stats', H, `a Hessian of finite values (H[${bad[0]}, ${bad[1]}] is not finite)`);

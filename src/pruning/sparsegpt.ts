@@ -92,7 +92,7 @@ export function sparseGPT(options?: SparseGPTOptions): Pruner {
         return {
           weight: scope.keep(Wc),
           mask: scope.keep(mask),
-          dampUsed: hessian.dampUsed,
+          dampUsed: hessian.dampUsed ?? 0, // damp 0 that factored: λ = 0, not null (null is for methods without H)
           warnings: hessian.warnings,
           details: { blockSize, blocks, deadInputs: hessian.deadCount },
         };

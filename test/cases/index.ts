@@ -13,6 +13,7 @@ import { topkCases } from './topk.js';
 import { recoveryCases } from './recovery.js';
 import { trsmCases } from './trsm.js';
 import { obcIobsCases } from './obc-iobs.js';
+import { pruningApiCases } from './pruning-api.js';
 
 /** The cases of the kernels one by one (and of the strict backend itself). */
 export function kernelCases(): Case[] {
@@ -24,7 +25,7 @@ export function kernelCases(): Case[] {
 
 /** The cases of the algorithms built on the kernels (pruning methods, sparse recovery). */
 export function algorithmCases(): Case[] {
-  return [...sparsegptCases(), ...obcIobsCases(), ...pruningBasicCases(), ...recoveryCases()];
+  return [...sparsegptCases(), ...obcIobsCases(), ...pruningBasicCases(), ...pruningApiCases(), ...recoveryCases()];
 }
 
 export function allCases(): Case[] {
