@@ -26,3 +26,9 @@ export { spcgStart, dpcgStart, spcgStep, dpcgStep } from './obs/pcg';
 export { sselectMask, dselectMask, sselectMaskWorkBytes, dselectMaskWorkBytes } from './obs/select-mask';
 export { sobsGreedy, dobsGreedy, sobsGreedyWorkBytes, dobsGreedyWorkBytes } from './obs/greedy';
 export { ssolveOnSupport, dsolveOnSupport, ssolveOnSupportWorkBytes, dsolveOnSupportWorkBytes } from './obs/solve-support';
+
+// Elementwise, reduction and mask kernels (the facade's copy, fill, axpby, dot, objective, …).
+// Float kernels come in s (float32) and d (float64) forms; their arithmetic is float64 throughout.
+export { copyMatrix } from './util/copy';
+export { convert } from './util/convert';
+export { fill } from './util/fill';

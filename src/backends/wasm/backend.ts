@@ -3,7 +3,6 @@
 // worker pool can share it; the arena hands out blocks of it as matrix storage.
 import type { StorageArray } from '../../core/dtype.js';
 import type { Mask, Matrix, Storage } from '../../core/matrix.js';
-import { copy as refCopy, fill as refFill } from '../reference/copy.js';
 import { addDiagonal as refAddDiagonal, deadInputs as refDeadInputs, diagonal as refDiagonal } from '../reference/diagonal.js';
 import { applyMask as refApplyMask, axpby as refAxpby, zeroColumns as refZeroColumns } from '../reference/elementwise.js';
 import { dot as refDot, firstNonFinite as refFirstNonFinite, objective as refObjective, symmetryViolation as refSymmetryViolation } from '../reference/reduce.js';
@@ -12,6 +11,8 @@ import type { KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types
 import { Arena, MemoryStorage } from './arena.js';
 import { WasmContext } from './context.js';
 import type { KernelExports } from './exports.js';
+import { copy } from './kernels/copy.js';
+import { fill } from './kernels/fill.js';
 import { downdate } from './kernels/downdate.js';
 import { gemm } from './kernels/gemm.js';
 import { invchol } from './kernels/invchol.js';
@@ -86,16 +87,14 @@ export class WasmBackend implements KernelBackend {
     M.assign(values);
   }
 
-  // Elementwise kernels: TODO(wasm) — these run the reference loops on views of the Wasm memory
-  // until their Wasm versions land (none of them allocates, so the views stay valid).
+  // Elementwise kernels: Wasm kernels (src/backends/wasm/kernels) as they land. TODO(wasm): the rest
+  // still run the reference loops on views of the Wasm memory (none allocates, so the views stay valid).
   copy(A: Matrix<any>, B: Matrix<any>): void {
-    this.open();
-    refCopy(A, B);
+    copy(this.w, A, B);
   }
 
   fill(A: Matrix<any>, value: number): void {
-    this.open();
-    refFill(A, value);
+    fill(this.w, A, value);
   }
 
   addDiagonal(A: Matrix, alpha: number): void {

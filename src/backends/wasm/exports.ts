@@ -70,4 +70,11 @@ export interface KernelExports {
   dsolveOnSupport(rows: number, c: number, h: number, ldh: number, b: number, ldb: number, mask: number, x: number, ldx: number, work: number): number;
   ssolveOnSupportWorkBytes(c: number): number;
   dsolveOnSupportWorkBytes(c: number): number;
+  // ---- elementwise, reduction and mask kernels (pointers + leading dimensions in elements) ----
+  /** B := A for rows x cols elements of `size` bytes (1, 2, 4, 8): the same-dtype copy. */
+  copyMatrix(rows: number, cols: number, size: number, a: number, lda: number, b: number, ldb: number): void;
+  /** B := A converted; dtype codes 0 float32, 1 float64, 2 float16, 3 bfloat16 (round to nearest even). */
+  convert(rows: number, cols: number, from: number, a: number, lda: number, to: number, b: number, ldb: number): void;
+  /** Every element := the low `size` bytes of lo (or hi:lo for 8-byte elements). */
+  fill(rows: number, cols: number, size: number, a: number, lda: number, lo: number, hi: number): void;
 }
