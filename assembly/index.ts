@@ -32,3 +32,6 @@ export { ssolveOnSupport, dsolveOnSupport, ssolveOnSupportWorkBytes, dsolveOnSup
 export { copyMatrix } from './util/copy';
 export { convert } from './util/convert';
 export { fill } from './util/fill';
+export { saddDiagonal, daddDiagonal } from './blas/add-diagonal';
+export { sdiagonal, ddiagonal, sddiagonal, dsdiagonal } from './blas/diagonal';
+export { sdeadInputs, ddeadInputs } from './obs/dead-inputs';

@@ -3,7 +3,6 @@
 // worker pool can share it; the arena hands out blocks of it as matrix storage.
 import type { StorageArray } from '../../core/dtype.js';
 import type { Mask, Matrix, Storage } from '../../core/matrix.js';
-import { addDiagonal as refAddDiagonal, deadInputs as refDeadInputs, diagonal as refDiagonal } from '../reference/diagonal.js';
 import { applyMask as refApplyMask, axpby as refAxpby, zeroColumns as refZeroColumns } from '../reference/elementwise.js';
 import { dot as refDot, firstNonFinite as refFirstNonFinite, objective as refObjective, symmetryViolation as refSymmetryViolation } from '../reference/reduce.js';
 import { maskCounts as refMaskCounts, maskDifference as refMaskDifference, maskViolation as refMaskViolation, obcAllocate as refObcAllocate } from '../reference/masks.js';
@@ -11,7 +10,10 @@ import type { KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types
 import { Arena, MemoryStorage } from './arena.js';
 import { WasmContext } from './context.js';
 import type { KernelExports } from './exports.js';
+import { addDiagonal } from './kernels/add-diagonal.js';
 import { copy } from './kernels/copy.js';
+import { deadInputs } from './kernels/dead-inputs.js';
+import { diagonal } from './kernels/diagonal.js';
 import { fill } from './kernels/fill.js';
 import { downdate } from './kernels/downdate.js';
 import { gemm } from './kernels/gemm.js';
@@ -98,18 +100,15 @@ export class WasmBackend implements KernelBackend {
   }
 
   addDiagonal(A: Matrix, alpha: number): void {
-    this.open();
-    refAddDiagonal(A, alpha);
+    addDiagonal(this.w, A, alpha);
   }
 
   diagonal(A: Matrix, x: Matrix, op: 'copy' | 'reciprocal'): void {
-    this.open();
-    refDiagonal(A, x, op);
+    diagonal(this.w, A, x, op);
   }
 
   deadInputs(H: Matrix, dead: Mask): number {
-    this.open();
-    return refDeadInputs(H, dead);
+    return deadInputs(this.w, H, dead);
   }
 
   zeroColumns(A: Matrix, cols: Mask): void {

@@ -77,4 +77,15 @@ export interface KernelExports {
   convert(rows: number, cols: number, from: number, a: number, lda: number, to: number, b: number, ldb: number): void;
   /** Every element := the low `size` bytes of lo (or hi:lo for 8-byte elements). */
   fill(rows: number, cols: number, size: number, a: number, lda: number, lo: number, hi: number): void;
+  /** A[j, j] += alpha for j < n (computed in float64). */
+  saddDiagonal(n: number, alpha: number, a: number, lda: number): void;
+  daddDiagonal(n: number, alpha: number, a: number, lda: number): void;
+  /** x[j·incx] := A[j, j] or 1 / A[j, j] (reciprocal ≠ 0); prefix letters: A's dtype, then x's. */
+  sdiagonal(n: number, a: number, lda: number, x: number, incx: number, reciprocal: number): void;
+  ddiagonal(n: number, a: number, lda: number, x: number, incx: number, reciprocal: number): void;
+  sddiagonal(n: number, a: number, lda: number, x: number, incx: number, reciprocal: number): void;
+  dsdiagonal(n: number, a: number, lda: number, x: number, incx: number, reciprocal: number): void;
+  /** dead[j] := H[j, j] == 0 (those H[j, j] := 1); returns the count. */
+  sdeadInputs(n: number, h: number, ldh: number, dead: number): number;
+  ddeadInputs(n: number, h: number, ldh: number, dead: number): number;
 }
