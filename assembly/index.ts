@@ -35,3 +35,6 @@ export { fill } from './util/fill';
 export { saddDiagonal, daddDiagonal } from './blas/add-diagonal';
 export { sdiagonal, ddiagonal, sddiagonal, dsdiagonal } from './blas/diagonal';
 export { sdeadInputs, ddeadInputs } from './obs/dead-inputs';
+export { saxpby, daxpby } from './blas/axpby';
+export { szeroColumns, dzeroColumns } from './obs/zero-columns';
+export { sapplyMask, dapplyMask } from './obs/apply-mask';

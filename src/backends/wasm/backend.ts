@@ -3,7 +3,6 @@
 // worker pool can share it; the arena hands out blocks of it as matrix storage.
 import type { StorageArray } from '../../core/dtype.js';
 import type { Mask, Matrix, Storage } from '../../core/matrix.js';
-import { applyMask as refApplyMask, axpby as refAxpby, zeroColumns as refZeroColumns } from '../reference/elementwise.js';
 import { dot as refDot, firstNonFinite as refFirstNonFinite, objective as refObjective, symmetryViolation as refSymmetryViolation } from '../reference/reduce.js';
 import { maskCounts as refMaskCounts, maskDifference as refMaskDifference, maskViolation as refMaskViolation, obcAllocate as refObcAllocate } from '../reference/masks.js';
 import type { KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
@@ -11,10 +10,13 @@ import { Arena, MemoryStorage } from './arena.js';
 import { WasmContext } from './context.js';
 import type { KernelExports } from './exports.js';
 import { addDiagonal } from './kernels/add-diagonal.js';
+import { applyMask } from './kernels/apply-mask.js';
+import { axpby } from './kernels/axpby.js';
 import { copy } from './kernels/copy.js';
 import { deadInputs } from './kernels/dead-inputs.js';
 import { diagonal } from './kernels/diagonal.js';
 import { fill } from './kernels/fill.js';
+import { zeroColumns } from './kernels/zero-columns.js';
 import { downdate } from './kernels/downdate.js';
 import { gemm } from './kernels/gemm.js';
 import { invchol } from './kernels/invchol.js';
@@ -112,18 +114,15 @@ export class WasmBackend implements KernelBackend {
   }
 
   zeroColumns(A: Matrix, cols: Mask): void {
-    this.open();
-    refZeroColumns(A, cols);
+    zeroColumns(this.w, A, cols);
   }
 
   axpby(alpha: number, X: Matrix, beta: number, Y: Matrix): void {
-    this.open();
-    refAxpby(alpha, X, beta, Y);
+    axpby(this.w, alpha, X, beta, Y);
   }
 
   applyMask(A: Matrix, mask: Mask): void {
-    this.open();
-    refApplyMask(A, mask);
+    applyMask(this.w, A, mask);
   }
 
   firstNonFinite(A: Matrix): number {

@@ -88,4 +88,13 @@ export interface KernelExports {
   /** dead[j] := H[j, j] == 0 (those H[j, j] := 1); returns the count. */
   sdeadInputs(n: number, h: number, ldh: number, dead: number): number;
   ddeadInputs(n: number, h: number, ldh: number, dead: number): number;
+  /** Y := alpha X + beta Y (computed in float64; beta = 0 does not read Y). */
+  saxpby(rows: number, cols: number, alpha: number, x: number, ldx: number, beta: number, y: number, ldy: number): void;
+  daxpby(rows: number, cols: number, alpha: number, x: number, ldx: number, beta: number, y: number, ldy: number): void;
+  /** A[:, j] := 0 where the byte c[j] ≠ 0. */
+  szeroColumns(rows: number, cols: number, a: number, lda: number, c: number): void;
+  dzeroColumns(rows: number, cols: number, a: number, lda: number, c: number): void;
+  /** A[i, j] := 0 where mask[i, j] = 0 (mask: uint8 with leading dimension ldm). */
+  sapplyMask(rows: number, cols: number, a: number, lda: number, m: number, ldm: number): void;
+  dapplyMask(rows: number, cols: number, a: number, lda: number, m: number, ldm: number): void;
 }
