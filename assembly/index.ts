@@ -38,3 +38,7 @@ export { sdeadInputs, ddeadInputs } from './obs/dead-inputs';
 export { saxpby, daxpby } from './blas/axpby';
 export { szeroColumns, dzeroColumns } from './obs/zero-columns';
 export { sapplyMask, dapplyMask } from './obs/apply-mask';
+export { ddot, dsdot, dmdot } from './blas/dot';
+export { sfirstNonFinite, dfirstNonFinite } from './util/first-non-finite';
+export { sobjective, dobjective, sobjectiveWorkBytes, dobjectiveWorkBytes } from './obs/objective';
+export { ssymmetryViolation, dsymmetryViolation } from './obs/symmetry-violation';

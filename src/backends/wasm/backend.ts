@@ -3,7 +3,6 @@
 // worker pool can share it; the arena hands out blocks of it as matrix storage.
 import type { StorageArray } from '../../core/dtype.js';
 import type { Mask, Matrix, Storage } from '../../core/matrix.js';
-import { dot as refDot, firstNonFinite as refFirstNonFinite, objective as refObjective, symmetryViolation as refSymmetryViolation } from '../reference/reduce.js';
 import { maskCounts as refMaskCounts, maskDifference as refMaskDifference, maskViolation as refMaskViolation, obcAllocate as refObcAllocate } from '../reference/masks.js';
 import type { KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
 import { Arena, MemoryStorage } from './arena.js';
@@ -15,7 +14,11 @@ import { axpby } from './kernels/axpby.js';
 import { copy } from './kernels/copy.js';
 import { deadInputs } from './kernels/dead-inputs.js';
 import { diagonal } from './kernels/diagonal.js';
+import { dot } from './kernels/dot.js';
 import { fill } from './kernels/fill.js';
+import { firstNonFinite } from './kernels/first-non-finite.js';
+import { objective } from './kernels/objective.js';
+import { symmetryViolation } from './kernels/symmetry-violation.js';
 import { zeroColumns } from './kernels/zero-columns.js';
 import { downdate } from './kernels/downdate.js';
 import { gemm } from './kernels/gemm.js';
@@ -126,23 +129,19 @@ export class WasmBackend implements KernelBackend {
   }
 
   firstNonFinite(A: Matrix): number {
-    this.open();
-    return refFirstNonFinite(A);
+    return firstNonFinite(this.w, A);
   }
 
   dot(A: Matrix, B: Matrix): number {
-    this.open();
-    return refDot(A, B);
+    return dot(this.w, A, B);
   }
 
   objective(W: Matrix, X: Matrix | null, H: Matrix<'float64'>): number {
-    this.open();
-    return refObjective(W, X, H);
+    return objective(this.w, W, X, H);
   }
 
   symmetryViolation(H: Matrix, tolerance: number): number {
-    this.open();
-    return refSymmetryViolation(H, tolerance);
+    return symmetryViolation(this.w, H, tolerance);
   }
 
   maskCounts(mask: Mask, groupSize: number, rowCounts: Matrix<'int32'>): number {

@@ -97,4 +97,19 @@ export interface KernelExports {
   /** A[i, j] := 0 where mask[i, j] = 0 (mask: uint8 with leading dimension ldm). */
   sapplyMask(rows: number, cols: number, a: number, lda: number, m: number, ldm: number): void;
   dapplyMask(rows: number, cols: number, a: number, lda: number, m: number, ldm: number): void;
+  /** Σ A_ij B_ij in float64: ddot f64·f64, dsdot f32·f32, dmdot f32 A · f64 B. */
+  ddot(rows: number, cols: number, a: number, lda: number, b: number, ldb: number): number;
+  dsdot(rows: number, cols: number, a: number, lda: number, b: number, ldb: number): number;
+  dmdot(rows: number, cols: number, a: number, lda: number, b: number, ldb: number): number;
+  /** Row-major index of the first NaN or ±Inf, or -1. */
+  sfirstNonFinite(rows: number, cols: number, a: number, lda: number): number;
+  dfirstNonFinite(rows: number, cols: number, a: number, lda: number): number;
+  /** tr((W − X) H (W − X)ᵀ) in float64; x = 0 reads X as 0; H float64. */
+  sobjective(rows: number, cols: number, w: number, ldw: number, x: number, ldx: number, h: number, ldh: number, work: number): number;
+  dobjective(rows: number, cols: number, w: number, ldw: number, x: number, ldx: number, h: number, ldh: number, work: number): number;
+  sobjectiveWorkBytes(rows: number, cols: number): number;
+  dobjectiveWorkBytes(rows: number, cols: number): number;
+  /** First i·n + j (i > j) where H is not symmetric within tol, or -1. */
+  ssymmetryViolation(n: number, h: number, ldh: number, tol: number): number;
+  dsymmetryViolation(n: number, h: number, ldh: number, tol: number): number;
 }
