@@ -3,7 +3,6 @@
 // worker pool can share it; the arena hands out blocks of it as matrix storage.
 import type { StorageArray } from '../../core/dtype.js';
 import type { Mask, Matrix, Storage } from '../../core/matrix.js';
-import { maskCounts as refMaskCounts, maskDifference as refMaskDifference, maskViolation as refMaskViolation, obcAllocate as refObcAllocate } from '../reference/masks.js';
 import type { KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
 import { Arena, MemoryStorage } from './arena.js';
 import { WasmContext } from './context.js';
@@ -17,6 +16,10 @@ import { diagonal } from './kernels/diagonal.js';
 import { dot } from './kernels/dot.js';
 import { fill } from './kernels/fill.js';
 import { firstNonFinite } from './kernels/first-non-finite.js';
+import { maskCounts } from './kernels/mask-counts.js';
+import { maskDifference } from './kernels/mask-difference.js';
+import { maskViolation } from './kernels/mask-violation.js';
+import { obcAllocate } from './kernels/obc-allocate.js';
 import { objective } from './kernels/objective.js';
 import { symmetryViolation } from './kernels/symmetry-violation.js';
 import { zeroColumns } from './kernels/zero-columns.js';
@@ -94,8 +97,7 @@ export class WasmBackend implements KernelBackend {
     M.assign(values);
   }
 
-  // Elementwise kernels: Wasm kernels (src/backends/wasm/kernels) as they land. TODO(wasm): the rest
-  // still run the reference loops on views of the Wasm memory (none allocates, so the views stay valid).
+  // Elementwise, reduction and mask kernels: each a Wasm kernel (src/backends/wasm/kernels).
   copy(A: Matrix<any>, B: Matrix<any>): void {
     copy(this.w, A, B);
   }
@@ -145,23 +147,19 @@ export class WasmBackend implements KernelBackend {
   }
 
   maskCounts(mask: Mask, groupSize: number, rowCounts: Matrix<'int32'>): number {
-    this.open();
-    return refMaskCounts(mask, groupSize, rowCounts);
+    return maskCounts(this.w, mask, groupSize, rowCounts);
   }
 
   maskDifference(a: Mask, b: Mask): number {
-    this.open();
-    return refMaskDifference(a, b);
+    return maskDifference(this.w, a, b);
   }
 
   maskViolation(W: Matrix, mask: Mask): number {
-    this.open();
-    return refMaskViolation(W, mask);
+    return maskViolation(this.w, W, mask);
   }
 
   obcAllocate(losses: Matrix<'float64'>, total: number, rowCounts: Matrix<'int32'>): number {
-    this.open();
-    return refObcAllocate(losses, total, rowCounts);
+    return obcAllocate(this.w, losses, total, rowCounts);
   }
 
   private open(): void {

@@ -85,22 +85,22 @@ export interface KernelExports {
   ddiagonal(n: number, a: number, lda: number, x: number, incx: number, reciprocal: number): void;
   sddiagonal(n: number, a: number, lda: number, x: number, incx: number, reciprocal: number): void;
   dsdiagonal(n: number, a: number, lda: number, x: number, incx: number, reciprocal: number): void;
-  /** dead[j] := H[j, j] == 0 (those H[j, j] := 1); returns the count. */
-  sdeadInputs(n: number, h: number, ldh: number, dead: number): number;
-  ddeadInputs(n: number, h: number, ldh: number, dead: number): number;
   /** Y := alpha X + beta Y (computed in float64; beta = 0 does not read Y). */
   saxpby(rows: number, cols: number, alpha: number, x: number, ldx: number, beta: number, y: number, ldy: number): void;
   daxpby(rows: number, cols: number, alpha: number, x: number, ldx: number, beta: number, y: number, ldy: number): void;
+  /** Σ A_ij B_ij in float64: ddot f64·f64, dsdot f32·f32, dmdot f32 A · f64 B. */
+  ddot(rows: number, cols: number, a: number, lda: number, b: number, ldb: number): number;
+  dsdot(rows: number, cols: number, a: number, lda: number, b: number, ldb: number): number;
+  dmdot(rows: number, cols: number, a: number, lda: number, b: number, ldb: number): number;
+  /** dead[j] := H[j, j] == 0 (those H[j, j] := 1); returns the count. */
+  sdeadInputs(n: number, h: number, ldh: number, dead: number): number;
+  ddeadInputs(n: number, h: number, ldh: number, dead: number): number;
   /** A[:, j] := 0 where the byte c[j] ≠ 0. */
   szeroColumns(rows: number, cols: number, a: number, lda: number, c: number): void;
   dzeroColumns(rows: number, cols: number, a: number, lda: number, c: number): void;
   /** A[i, j] := 0 where mask[i, j] = 0 (mask: uint8 with leading dimension ldm). */
   sapplyMask(rows: number, cols: number, a: number, lda: number, m: number, ldm: number): void;
   dapplyMask(rows: number, cols: number, a: number, lda: number, m: number, ldm: number): void;
-  /** Σ A_ij B_ij in float64: ddot f64·f64, dsdot f32·f32, dmdot f32 A · f64 B. */
-  ddot(rows: number, cols: number, a: number, lda: number, b: number, ldb: number): number;
-  dsdot(rows: number, cols: number, a: number, lda: number, b: number, ldb: number): number;
-  dmdot(rows: number, cols: number, a: number, lda: number, b: number, ldb: number): number;
   /** Row-major index of the first NaN or ±Inf, or -1. */
   sfirstNonFinite(rows: number, cols: number, a: number, lda: number): number;
   dfirstNonFinite(rows: number, cols: number, a: number, lda: number): number;
@@ -112,4 +112,14 @@ export interface KernelExports {
   /** First i·n + j (i > j) where H is not symmetric within tol, or -1. */
   ssymmetryViolation(n: number, h: number, ldh: number, tol: number): number;
   dsymmetryViolation(n: number, h: number, ldh: number, tol: number): number;
+  /** Kept bytes per row into counts (int32, stride inc); returns the most kept in a group of groupSize columns. */
+  maskCounts(rows: number, cols: number, m: number, ldm: number, groupSize: number, counts: number, inc: number): number;
+  /** Positions where two uint8 masks differ. */
+  maskDifference(rows: number, cols: number, a: number, lda: number, b: number, ldb: number): number;
+  /** First row-major index with mask 0 and W ≠ 0, or -1. */
+  smaskViolation(rows: number, cols: number, w: number, ldw: number, m: number, ldm: number): number;
+  dmaskViolation(rows: number, cols: number, w: number, ldw: number, m: number, ldm: number): number;
+  /** The `total` smallest losses (ties to the smaller index) counted per row into counts (int32, stride inc); returns their sum. */
+  obcAllocate(rows: number, steps: number, l: number, ldl: number, total: number, counts: number, inc: number, work: number): number;
+  obcAllocateWorkBytes(rows: number, steps: number): number;
 }
