@@ -2,6 +2,7 @@
 import type { Case } from './harness.js';
 import { choleskyCases } from './cholesky.js';
 import { downdateCases } from './downdate.js';
+import { elementwiseCases } from './elementwise.js';
 import { gemmCases } from './gemm.js';
 import { lammaxCases } from './lammax.js';
 import { pruningBasicCases } from './pruning-basic.js';
@@ -18,7 +19,7 @@ export function allCases(): Case[] {
     ...gemmCases(), ...syrkCases(), ...choleskyCases(), ...trsmCases(),
     ...lammaxCases(), ...topkCases(), ...downdateCases(), ...obsCases(),
     ...sparsegptCases(), ...obcIobsCases(), ...pruningBasicCases(),
-    ...recoveryCases(),
+    ...recoveryCases(), ...elementwiseCases(),
   ];
 }
 
