@@ -14,12 +14,13 @@ import { recoveryCases } from './recovery.js';
 import { trsmCases } from './trsm.js';
 import { obcIobsCases } from './obc-iobs.js';
 import { pruningApiCases } from './pruning-api.js';
+import { elementwiseCases } from './elementwise.js';
 
 /** The cases of the kernels one by one (and of the strict backend itself). */
 export function kernelCases(): Case[] {
   return [
     ...strictCases(), ...gemmCases(), ...syrkCases(), ...choleskyCases(), ...trsmCases(),
-    ...lammaxCases(), ...topkCases(), ...downdateCases(), ...obsCases(),
+    ...lammaxCases(), ...topkCases(), ...downdateCases(), ...obsCases(), ...elementwiseCases(),
   ];
 }
 

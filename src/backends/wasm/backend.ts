@@ -3,15 +3,26 @@
 // worker pool can share it; the arena hands out blocks of it as matrix storage.
 import type { StorageArray } from '../../core/dtype.js';
 import type { Mask, Matrix, Storage } from '../../core/matrix.js';
-import { copy as refCopy, fill as refFill } from '../reference/copy.js';
-import { addDiagonal as refAddDiagonal, deadInputs as refDeadInputs, diagonal as refDiagonal } from '../reference/diagonal.js';
-import { applyMask as refApplyMask, axpby as refAxpby, zeroColumns as refZeroColumns } from '../reference/elementwise.js';
-import { dot as refDot, firstNonFinite as refFirstNonFinite, objective as refObjective, symmetryViolation as refSymmetryViolation } from '../reference/reduce.js';
-import { maskCounts as refMaskCounts, maskDifference as refMaskDifference, maskViolation as refMaskViolation, obcAllocate as refObcAllocate } from '../reference/masks.js';
 import type { KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
 import { Arena, MemoryStorage } from './arena.js';
 import { WasmContext } from './context.js';
 import type { KernelExports } from './exports.js';
+import { addDiagonal } from './kernels/add-diagonal.js';
+import { applyMask } from './kernels/apply-mask.js';
+import { axpby } from './kernels/axpby.js';
+import { copy } from './kernels/copy.js';
+import { deadInputs } from './kernels/dead-inputs.js';
+import { diagonal } from './kernels/diagonal.js';
+import { dot } from './kernels/dot.js';
+import { fill } from './kernels/fill.js';
+import { firstNonFinite } from './kernels/first-non-finite.js';
+import { maskCounts } from './kernels/mask-counts.js';
+import { maskDifference } from './kernels/mask-difference.js';
+import { maskViolation } from './kernels/mask-violation.js';
+import { obcAllocate } from './kernels/obc-allocate.js';
+import { objective } from './kernels/objective.js';
+import { symmetryViolation } from './kernels/symmetry-violation.js';
+import { zeroColumns } from './kernels/zero-columns.js';
 import { downdate } from './kernels/downdate.js';
 import { gemm } from './kernels/gemm.js';
 import { invchol } from './kernels/invchol.js';
@@ -86,86 +97,69 @@ export class WasmBackend implements KernelBackend {
     M.assign(values);
   }
 
-  // Elementwise kernels: TODO(wasm) — these run the reference loops on views of the Wasm memory
-  // until their Wasm versions land (none of them allocates, so the views stay valid).
+  // Elementwise, reduction and mask kernels: each a Wasm kernel (src/backends/wasm/kernels).
   copy(A: Matrix<any>, B: Matrix<any>): void {
-    this.open();
-    refCopy(A, B);
+    copy(this.w, A, B);
   }
 
   fill(A: Matrix<any>, value: number): void {
-    this.open();
-    refFill(A, value);
+    fill(this.w, A, value);
   }
 
   addDiagonal(A: Matrix, alpha: number): void {
-    this.open();
-    refAddDiagonal(A, alpha);
+    addDiagonal(this.w, A, alpha);
   }
 
   diagonal(A: Matrix, x: Matrix, op: 'copy' | 'reciprocal'): void {
-    this.open();
-    refDiagonal(A, x, op);
+    diagonal(this.w, A, x, op);
   }
 
   deadInputs(H: Matrix, dead: Mask): number {
-    this.open();
-    return refDeadInputs(H, dead);
+    return deadInputs(this.w, H, dead);
   }
 
   zeroColumns(A: Matrix, cols: Mask): void {
-    this.open();
-    refZeroColumns(A, cols);
+    zeroColumns(this.w, A, cols);
   }
 
   axpby(alpha: number, X: Matrix, beta: number, Y: Matrix): void {
-    this.open();
-    refAxpby(alpha, X, beta, Y);
+    axpby(this.w, alpha, X, beta, Y);
   }
 
   applyMask(A: Matrix, mask: Mask): void {
-    this.open();
-    refApplyMask(A, mask);
+    applyMask(this.w, A, mask);
   }
 
   firstNonFinite(A: Matrix): number {
-    this.open();
-    return refFirstNonFinite(A);
+    return firstNonFinite(this.w, A);
   }
 
   dot(A: Matrix, B: Matrix): number {
-    this.open();
-    return refDot(A, B);
+    return dot(this.w, A, B);
   }
 
   objective(W: Matrix, X: Matrix | null, H: Matrix<'float64'>): number {
-    this.open();
-    return refObjective(W, X, H);
+    return objective(this.w, W, X, H);
   }
 
   symmetryViolation(H: Matrix, tolerance: number): number {
-    this.open();
-    return refSymmetryViolation(H, tolerance);
+    return symmetryViolation(this.w, H, tolerance);
   }
 
   maskCounts(mask: Mask, groupSize: number, rowCounts: Matrix<'int32'>): number {
-    this.open();
-    return refMaskCounts(mask, groupSize, rowCounts);
+    return maskCounts(this.w, mask, groupSize, rowCounts);
   }
 
   maskDifference(a: Mask, b: Mask): number {
-    this.open();
-    return refMaskDifference(a, b);
+    return maskDifference(this.w, a, b);
   }
 
   maskViolation(W: Matrix, mask: Mask): number {
-    this.open();
-    return refMaskViolation(W, mask);
+    return maskViolation(this.w, W, mask);
   }
 
   obcAllocate(losses: Matrix<'float64'>, total: number, rowCounts: Matrix<'int32'>): number {
-    this.open();
-    return refObcAllocate(losses, total, rowCounts);
+    return obcAllocate(this.w, losses, total, rowCounts);
   }
 
   private open(): void {
