@@ -16,6 +16,8 @@ export interface CaseContext {
 
 export interface Case {
   name: string;
+  /** True when the case reaches results only through `await la.read` (it passes on a backend without host access). */
+  deviceNeutral?: boolean;
   run(ctx: CaseContext): void | Promise<void>;
 }
 
