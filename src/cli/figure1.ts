@@ -117,7 +117,7 @@ export async function figure1(args: string[]): Promise<number> {
   const start = performance.now();
   const la = await init({ warn: log });
   log(`iobs figure1: backend ${la.backendName}, settings ${o.settings.join(', ')}, trials ${o.trials}${digits ? `, ${digits.length} MNIST digits` : ''}, seed ${o.seed}${o.quick ? ', quick' : ''}`);
-  const results = runFigure1(la, {
+  const results = await runFigure1(la, {
     trials: o.trials,
     seed: o.seed,
     digits,

@@ -173,7 +173,7 @@ export async function recoverCommand(args: string[]): Promise<number> {
   let result: RecoverResult;
   try {
     const A = la.fromArray(files.A.data, n, d, 'float64'), y = la.fromArray(files.y.data, n, 1, 'float64');
-    const problem = leastSquares(la, A, y, opts.damp === undefined ? undefined : { damp: opts.damp });
+    const problem = await leastSquares(la, A, y, opts.damp === undefined ? undefined : { damp: opts.damp });
     A.free();
     y.free();
     log(`${opts.method}, n = ${n}, d = ${d}, k = ${opts.k}, backend ${la.backendName}, damping ${problem.dampUsed ?? 'none'}`);
@@ -189,7 +189,7 @@ export async function recoverCommand(args: string[]): Promise<number> {
       },
     };
     try {
-      result = recover(la, problem, options);
+      result = await recover(la, problem, options);
     } finally {
       problem.free();
     }
