@@ -7,6 +7,7 @@ import { computationError } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
 import { dampedHessian, type DampOptions, type DampedHessian } from '../linalg/damped.js';
 import type { Linalg } from '../linalg/linalg.js';
+import { Scope } from '../linalg/scope.js';
 
 /** How a problem's Hessian is damped and checked: dampedHessian's options less the factor. */
 export type CurvatureDamping = Omit<DampOptions, 'factor' | 'deadInputs'>;
@@ -93,13 +94,15 @@ export class DenseCurvature<D extends DType> {
   /** (damped H)⁻¹, both triangles, formed on first use (potri); owned by this model. */
   async inverse(): Promise<Matrix<D>> {
     if (this.inv === null) {
-      const M = await this.la.copy(this.model.damped);
-      const info = await this.la.potri(M);
-      if (info !== 0) {
-        M.free();
-        throw computationError('recover', 'problem', `a Hessian whose inverse failed at pivot ${info}`, 'the damped Hessian factored but its inverse did not; raise the damping');
+      const scope = new Scope();
+      try {
+        const M = scope.track(await this.la.copy(this.model.damped));
+        const info = await this.la.potri(M);
+        if (info !== 0) throw computationError('recover', 'problem', `a Hessian whose inverse failed at pivot ${info}`, 'the damped Hessian factored but its inverse did not; raise the damping');
+        this.inv = scope.keep(M);
+      } finally {
+        scope.free();
       }
-      this.inv = M;
     }
     return this.inv;
   }

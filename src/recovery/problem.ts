@@ -227,13 +227,15 @@ export async function fisherProblem<D extends DType>(la: Linalg, spec: FisherSpe
   if (s.damp === undefined) throw typeError(fn, 'spec.damp', s.damp, 'a number ≥ 0 (the empirical Fisher of m samples has rank ≤ m)');
   const damp = checkDamp(fn, 'spec.damp', s.damp);
   await checkAllFinite(la, fn, 'spec.sampleGradients', G);
-  const H = la.matrix(s.d, s.d, G.dtype);
+  const scope = new Scope();
+  let H: Matrix<D>;
   try {
+    H = scope.track(la.matrix(s.d, s.d, G.dtype));
     await la.syrk(G, H, { alpha: 1 / G.rows });
     await checkGramFinite(la, fn, 'spec.sampleGradients', G, H);
-  } catch (e) {
-    H.free();
-    throw e;
+    scope.keep(H);
+  } finally {
+    scope.free();
   }
   const model = await DenseCurvature.create(la, H, {
     fn, arg: 'spec.sampleGradients', dampArg: 'spec.damp', damp, scale: 'absolute', check: 'trusted',

@@ -134,8 +134,8 @@ export async function recover<D extends DType>(la: Linalg, problem: RecoveryProb
     if (!(eta > 0) || !Number.isFinite(eta)) {
       throw rangeError('recover', 'problem', `λ_max(H) = ${1 / eta}`, 'a Hessian with a positive finite λ_max (or give options.eta)');
     }
-    // The 'paper' scale multiplies ∇f, hence the Newton direction too: fold it into the step.
-    const coef = eta * (o.paper ? 2 / (problem.samples as number) : 1);
+    // The 'paper' scale multiplies ∇f before it is used (the test of stationarity sees it unscaled).
+    const gradientFactor = o.paper ? 2 / (problem.samples as number) : 1;
     const v = vectors(la, scope, problem.d, problem.dtype);
     const project = await projection(la, scope, problem, o);
     la.write(v.theta, o.x0);
@@ -147,9 +147,10 @@ export async function recover<D extends DType>(la: Linalg, problem: RecoveryProb
     const history: RecoverResult['history'] = { objective: [], stepSize: [], supportChanges: [] };
     let t = 0, converged = false, stopReason: StopReason = 'steps';
     while (t < o.steps) {
+      if (gradientFactor !== 1) await la.axpby(gradientFactor, v.g, 0, v.g);
       if (o.method !== 'kiht') await problem.newtonDirection(v.g as Matrix<D>, v.dir as Matrix<D>);
       await la.copy(v.theta, v.u);
-      await la.axpby(-coef, o.method === 'kiht' ? v.g : v.dir, 1, v.u);
+      await la.axpby(-eta, o.method === 'kiht' ? v.g : v.dir, 1, v.u);
       await checkStep(la, o, eta, v, t + 1);
       await project(v.u, v.next, v.nextMask);
       t++;
