@@ -33,7 +33,7 @@ export { parsePattern, formatPattern, checkPattern, maskSummary, maskRule, prune
 export { METHODS, PRUNERS, availableMethods, makePruner } from './pruning/registry.js';
 export type { Pruner, PruneMethod, PrunerOutput, PruneResult, RunContext } from './pruning/types.js';
 export { leastSquares, hessianProblem, quadraticProblem, hvpProblem, fisherProblem, type RecoveryProblem, type ProblemKind, type LeastSquaresOptions, type SmoothSpec, type HessianSpec, type HvpSpec, type FisherSpec } from './recovery/problem.js';
-export { recover, type RecoverOptions, type RecoverResult, type RecoveryMethod } from './recovery/recover.js';
+export { recover, type RecoverOptions, type RecoverResult, type RecoveryMethod, type StopReason } from './recovery/recover.js';
 export { renderFigure, lineChart, type Figure, type Panel, type Series } from './figures/svg.js';
 export { runFigure1, runSetting, runVariant, figure1Settings, figure1Figure, summarizeFigure1, gaussianInstance, mnistInstance, firstBelow, FIGURE1_STEPS, FIGURE1_QUICK_STEPS, type Instance, type Variant, type Setting, type SettingResult, type Curve, type Run, type Figure1Options, type SettingSummary, type CurveSummary } from './experiments/figure1.js';
 export { SeededRandom } from './experiments/random.js';

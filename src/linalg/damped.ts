@@ -155,7 +155,9 @@ export async function dampedHessian<D extends DType>(la: Linalg, H: Matrix<D>, o
       if (!(lambda >= 0) || !Number.isFinite(lambda)) throw rangeError(fn, dampArg, lambda, 'a finite number >= 0');
     }
     const asked = lambda;
+    let tried = lambda;
     for (let attempt = 0; attempt <= retries; attempt++, lambda = lambda === 0 ? DEFAULT_DAMP : lambda * 10) {
+      tried = lambda;
       const got = await tryFactor(lambda * unit, options.damp === 'auto');
       if (!got) continue;
       const warnings = lambda > asked
@@ -164,7 +166,7 @@ export async function dampedHessian<D extends DType>(la: Linalg, H: Matrix<D>, o
       return result(got, lambda === 0 ? null : lambda, lambda * unit, meanDiag, dead, deadCount, warnings, scope);
     }
     throw computationError(fn, dampArg, options.damp === 'auto' ? 'auto' : asked,
-      `no damping up to λ = ${lambda / 10} makes H + λ·${scale === 'relative' ? 'mean(diag H)·' : ''}I factor in ${H.dtype}`);
+      `no damping up to λ = ${tried} makes H + λ·${scale === 'relative' ? 'mean(diag H)·' : ''}I factor in ${H.dtype}`);
   } catch (e) {
     scope.free();
     throw e;
