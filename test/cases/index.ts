@@ -15,6 +15,7 @@ import { trsmCases } from './trsm.js';
 import { obcIobsCases } from './obc-iobs.js';
 import { pruningApiCases } from './pruning-api.js';
 import { elementwiseCases } from './elementwise.js';
+import { readBudgetCases } from './read-budget.js';
 
 /** The cases of the kernels one by one (and of the strict backend itself). */
 export function kernelCases(): Case[] {
@@ -26,7 +27,7 @@ export function kernelCases(): Case[] {
 
 /** The cases of the algorithms built on the kernels (pruning methods, sparse recovery). */
 export function algorithmCases(): Case[] {
-  return [...sparsegptCases(), ...obcIobsCases(), ...pruningBasicCases(), ...pruningApiCases(), ...recoveryCases()];
+  return [...sparsegptCases(), ...obcIobsCases(), ...pruningBasicCases(), ...pruningApiCases(), ...recoveryCases(), ...readBudgetCases()];
 }
 
 export function allCases(): Case[] {
