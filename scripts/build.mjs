@@ -1,6 +1,6 @@
 // Builds dist/: both Wasm variants of assembly/, the ESM library bundle, the CLI, the typings.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const bin = (name) => new URL(`../node_modules/.bin/${name}`, import.meta.url).pathname;
@@ -21,4 +21,6 @@ await build({
   banner: { js: '#!/usr/bin/env node' },
   external: ['@tensorflow/*'],
 });
+// The package's bin: executable in the tarball too, so ./dist/cli.js runs without `node` in front.
+chmodSync('dist/cli.js', 0o755);
 run(bin('tsc'), ['-p', 'tsconfig.json']);

@@ -2,7 +2,9 @@
 // (Node), Deno and headless Chromium in that order, streaming each suite's output. Each suite
 // ends its output with `<suite>: N passed, N failed`; those lines are repeated at the end,
 // followed by `total: N passed, N failed`. Exit 1 when the build or any suite fails, a suite
-// exits non-zero, prints no summary, or runs no test.
+// exits non-zero, prints no summary, or runs no test. A suite that cannot run here says so with
+// `<suite>: skipped (why)` and exit code 77 (only the browser suite does, without a browser and
+// outside CI); it is listed as skipped and counts neither way.
 //   node scripts/test.mjs                 build, then every suite
 //   node scripts/test.mjs deno chromium   only those suites, without building (--build to build)
 import { spawn } from 'node:child_process';
@@ -33,6 +35,8 @@ const suites = picked.length > 0 ? picked : Object.keys(SUITES);
 const build = picked.length === 0 || args.includes('--build');
 
 const env = { ...process.env, DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' };
+/** Exit code of a suite that did not run here and said why (test/browser/run.mjs). */
+const SKIPPED = 77;
 const strip = (s) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
 
 /** Runs a command with output streamed through; resolves with its exit code and stdout. */
@@ -73,8 +77,15 @@ for (const name of suites) {
   banner(name);
   const [cmd, cmdArgs] = SUITES[name];
   const { code, out } = await run(cmd, cmdArgs);
-  const re = new RegExp(`^${name.replace(/[-]/g, '\\-')}: (\\d+) passed, (\\d+) failed$`, 'gm');
-  const hits = [...strip(out).matchAll(re)];
+  const text = strip(out);
+  const label = name.replace(/[-]/g, '\\-');
+  const skip = text.match(new RegExp(`^${label}: skipped \\(.*\\)$`, 'm'));
+  if (code === SKIPPED && skip) {
+    summary.push(skip[0]);
+    continue;
+  }
+  const re = new RegExp(`^${label}: (\\d+) passed, (\\d+) failed$`, 'gm');
+  const hits = [...text.matchAll(re)];
   const hit = hits.at(-1);
   let p = 0, f = 0, note = '';
   if (hit) {

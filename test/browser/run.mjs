@@ -1,7 +1,9 @@
 // Runs the portable kernel cases in headless Chromium: bundles test/browser/entry.ts with
 // esbuild into a temp folder next to dist's .wasm files, serves that folder on 127.0.0.1,
 // opens it in /usr/bin/chromium (through playwright-core, fresh profile, no network services)
-// and prints `chromium: N passed, N failed`. Exit 1 on any failure or when nothing ran.
+// and prints `chromium: N passed, N failed`. Exit 1 on any failure or when nothing ran. Without a
+// browser (find-chromium.mjs decides) it prints `chromium: skipped (why; how to enable)` and
+// exits 77, which scripts/test.mjs reports as skipped; under CI=true a missing browser fails.
 //   node test/browser/run.mjs            (CHROMIUM=/path/to/chrome to use another binary)
 //   node test/browser/run.mjs kernels    (only the kernel cases; `algorithms` for the others)
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,10 +13,13 @@ import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
+import { findChromium } from './find-chromium.mjs';
+
+/** Exit code of a skipped suite (as in automake's test harness); scripts/test.mjs knows it. */
+const SKIPPED = 77;
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const TIMEOUT_MS = Number(process.env.IOBS_BROWSER_TIMEOUT_MS ?? 300_000);
-const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -46,7 +51,7 @@ function serve(dir) {
   });
 }
 
-async function main() {
+async function main(executablePath) {
   const work = mkdtempSync(join(tmpdir(), 'iobs-browser-'));
   const site = join(work, 'site');
   const profile = join(work, 'profile');
@@ -101,9 +106,19 @@ async function main() {
   }
 }
 
+const browser = findChromium();
+if (browser.skip) {
+  console.log(`chromium: skipped (${browser.skip})`);
+  process.exit(SKIPPED);
+}
+if (browser.error) {
+  console.error(`FAIL chromium runner: ${browser.error}`);
+  console.log('chromium: 0 passed, 1 failed');
+  process.exit(1);
+}
 let passed = 0, failed = 0;
 try {
-  ({ passed, failed } = await main());
+  ({ passed, failed } = await main(browser.path));
 } catch (err) {
   console.error(`FAIL chromium runner: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
   failed++;

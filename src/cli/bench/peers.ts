@@ -47,7 +47,10 @@ const tfjsWasm: Peer = {
       if (!(await tf.setBackend('wasm'))) return { skipped: 'tf.setBackend("wasm") failed' };
       await tf.ready();
     } catch (err) {
-      return { skipped: `@tensorflow/tfjs-core / tfjs-backend-wasm could not be loaded: ${errorText(err)}` };
+      // They are optional peers of the package, absent from a plain `npm install iobs`.
+      const missing = (err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND';
+      const hint = missing ? ' (optional peers: npm install @tensorflow/tfjs-core@4 @tensorflow/tfjs-backend-wasm@4 to time them)' : '';
+      return { skipped: `@tensorflow/tfjs-core / tfjs-backend-wasm could not be loaded: ${errorText(err)}${hint}` };
     }
     ctx.log(`tfjs-wasm: tfjs ${tf.version_core}, SIMD ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT')}, threads 1`);
     const out: PeerTiming[] = [];
