@@ -26,3 +26,23 @@ export { spcgStart, dpcgStart, spcgStep, dpcgStep } from './obs/pcg';
 export { sselectMask, dselectMask, sselectMaskWorkBytes, dselectMaskWorkBytes } from './obs/select-mask';
 export { sobsGreedy, dobsGreedy, sobsGreedyWorkBytes, dobsGreedyWorkBytes } from './obs/greedy';
 export { ssolveOnSupport, dsolveOnSupport, ssolveOnSupportWorkBytes, dsolveOnSupportWorkBytes } from './obs/solve-support';
+
+// Elementwise, reduction and mask kernels (the facade's copy, fill, axpby, dot, objective, …).
+// Float kernels come in s (float32) and d (float64) forms; their arithmetic is float64 throughout.
+export { copyMatrix } from './util/copy';
+export { convert } from './util/convert';
+export { fill } from './util/fill';
+export { saddDiagonal, daddDiagonal } from './blas/add-diagonal';
+export { sdiagonal, ddiagonal, sddiagonal, dsdiagonal } from './blas/diagonal';
+export { saxpby, daxpby } from './blas/axpby';
+export { ddot, dsdot, dmdot } from './blas/dot';
+export { sdeadInputs, ddeadInputs } from './obs/dead-inputs';
+export { szeroColumns, dzeroColumns } from './obs/zero-columns';
+export { sapplyMask, dapplyMask } from './obs/apply-mask';
+export { sfirstNonFinite, dfirstNonFinite } from './util/first-non-finite';
+export { sobjective, dobjective, sobjectiveWorkBytes, dobjectiveWorkBytes } from './obs/objective';
+export { ssymmetryViolation, dsymmetryViolation } from './obs/symmetry-violation';
+export { maskCounts } from './obs/mask-counts';
+export { maskDifference } from './obs/mask-difference';
+export { smaskViolation, dmaskViolation } from './obs/mask-violation';
+export { obcAllocate, obcAllocateWorkBytes } from './obs/obc-allocate';

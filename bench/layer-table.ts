@@ -26,7 +26,7 @@ import { captureLayerHessians, onnxTop1, type OnnxSamples } from '../src/models/
 import { decodeOnnxModel, encodeOnnxModel, layerWeight, withLayerWeight, type OnnxLinearLayer } from '../src/models/onnx/reader.js';
 import { formatPattern, type Pattern } from '../src/pruning/pattern.js';
 import { pruneLayer } from '../src/pruning/prune-layer.js';
-import { availableMethods, METHODS } from '../src/pruning/registry.js';
+import { availableMethods, makePruner, METHODS } from '../src/pruning/registry.js';
 import type { PruneMethod } from '../src/pruning/types.js';
 
 const PATTERNS: Pattern[] = [
@@ -135,27 +135,31 @@ async function main(): Promise<void> {
   for (const { layer, stats: acc } of stats) {
     const name = layerName(layer);
     const Wdata = layerWeight(model, layer);
-    const H64 = acc.hessian('float64');
-    let dead = 0;
-    for (let j = 0; j < layer.cols; j++) dead += H64.get(j, j) === 0 ? 1 : 0;
+    const H64 = await acc.hessian('float64');
+    const diag = la.matrix(1, layer.cols, 'float64');
+    await la.diagonal(H64, diag);
+    const dead = (await la.read(diag)).filter((v) => v === 0).length;
+    diag.free();
     deadInputs.set(name, dead);
     const dir = join(o.layersDir, name);
     await mkdir(dir, { recursive: true });
     await writeNpyFile(join(dir, 'W.npy'), Wdata, [layer.rows, layer.cols]);
-    await writeNpyFile(join(dir, 'H.npy'), H64.toArray(), [layer.cols, layer.cols]);
+    await writeNpyFile(join(dir, 'H.npy'), await la.read(H64), [layer.cols, layer.cols]);
     H64.free();
     log(`layer-table: ${name} ${layer.rows}x${layer.cols}, H from ${acc.samples} rows → ${dir}/{W,H}.npy`);
 
     // 3. Prune with every method x pattern; float32 W and H, as a user of the library would.
     const W = la.fromArray(Wdata, layer.rows, layer.cols, 'float32');
-    const H = acc.hessian('float32');
+    const H = await acc.hessian('float32');
     try {
       for (const pattern of PATTERNS) {
         for (const method of o.methods) {
           log(`  ${name} ${method} ${formatPattern(pattern)} …`);
-          const r = pruneLayer(la, W, H, { method, pattern, onProgress: progress(`${name} ${method} ${formatPattern(pattern)}`) });
-          const pruned = r.weight.toArray();
+          const r = await pruneLayer(la, W, H, { pruner: makePruner(method), pattern, onProgress: progress(`${name} ${method} ${formatPattern(pattern)}`) });
+          for (const w of r.warnings) log(`    warning: ${w}`);
+          const pruned = await la.read(r.weight);
           r.weight.free();
+          r.mask.free();
           const top1 = o.accuracy ? await onnxTop1(encodeOnnxModel(withLayerWeight(model, layer, pruned)), heldSamples, heldLabels, run) : null;
           rows.push({ layer: name, method, pattern: formatPattern(pattern), relError: r.relError, seconds: r.seconds, dampUsed: r.dampUsed, sparsity: r.sparsity, top1 });
           log(`    relError ${sci(r.relError)}  ${secs(r.seconds)} s  λ ${r.dampUsed ?? '–'}  sparsity ${pct(r.sparsity)}${top1 === null ? '' : `  top-1 ${pct(top1)}`}`);

@@ -1,4 +1,11 @@
-import type { Matrix, Storage } from '../core/matrix.js';
+import type { StorageArray } from '../core/dtype.js';
+import type { Mask, Matrix, Storage } from '../core/matrix.js';
+
+/**
+ * A kernel's result: a value now (host backends) or a promise of it (device backends, whose
+ * results need a readback). The facade awaits every call, so callers see one async API.
+ */
+export type Async<T> = T | Promise<T>;
 
 /** Which triangle of a square matrix a kernel reads or writes. */
 export type Uplo = 'lower' | 'upper';
@@ -6,50 +13,121 @@ export type Uplo = 'lower' | 'upper';
 export type Side = 'left' | 'right';
 
 /**
- * What every backend provides: storage and the dense kernels, one method each. Arguments are
- * already validated by the public functions in src/linalg (shapes, dtypes, ranges), so a backend
- * only computes. Every matrix passed to one call has the same dtype; a backend dispatches on it
- * (the s- and d- kernels of the Wasm module). Results are written in place.
+ * What every backend provides: storage, the one doorway between host and backend memory
+ * (read / write), and the kernels, one method each. Arguments are already validated by the
+ * facade (src/linalg: shapes, dtypes, ranges, aliasing), so a backend only computes. Unless a
+ * kernel says otherwise, every float matrix passed to one call has the same compute dtype
+ * (float32 or float64) and a backend dispatches on it (the s- and d- kernels of the Wasm module).
+ * Keep-masks are uint8 matrices (1 = kept, 0 = pruned), counts and indices int32 matrices, CG
+ * state and step losses float64 matrices: all in backend storage, never JS arrays. Matrices may be
+ * strided views unless a kernel asks for contiguous rows. Results are written in place.
+ *
+ * Any method may return a promise (Async); the facade awaits each call in order.
  */
 export interface KernelBackend {
   /** Registry name, e.g. 'wasm-relaxed', 'wasm-simd', 'reference'. */
   readonly name: string;
   /** Zero-filled storage of byteLength bytes owned by this backend. */
   allocate(byteLength: number): Storage;
+  /** Bytes of storage currently allocated and not released (for leak checks). */
+  liveBytes(): number;
+  /** A compact row-major copy of M's values in a new typed array of M's dtype (the host read). */
+  read(M: Matrix<any>): Async<StorageArray>;
+  /** Writes rows * cols row-major values into M (the host write; values already checked to be numbers). */
+  write(M: Matrix<any>, values: ArrayLike<number>): void;
+
+  // ---- elementwise and reduction kernels ----------------------------------------------------
+  /**
+   * B := A elementwise, same shape, both possibly strided views. Same dtype: any dtype. Different
+   * dtypes: float conversion between float16, bfloat16, float32 and float64 (round to nearest
+   * even when narrowing; float16 overflows to ±Inf, NaN stays NaN). A and B do not overlap.
+   */
+  copy(A: Matrix<any>, B: Matrix<any>): Async<void>;
+  /** A := value in every element (any dtype; value is representable in it). */
+  fill(A: Matrix<any>, value: number): Async<void>;
+  /** A[j, j] += alpha for j < min(rows, cols). */
+  addDiagonal(A: Matrix, alpha: number): Async<void>;
+  /** x_j := A[j, j] ('copy') or 1 / A[j, j] ('reciprocal'); x is 1 x n or n x 1, n = min(rows, cols) of A; dtypes may differ. */
+  diagonal(A: Matrix, x: Matrix, op: 'copy' | 'reciprocal'): Async<void>;
+  /**
+   * Dead inputs of a square H: dead_j := 1 where H[j, j] = 0 (else 0) and those H[j, j] := 1.
+   * dead is a 1 x n uint8 matrix. Returns the number of dead inputs.
+   */
+  deadInputs(H: Matrix, dead: Mask): Async<number>;
+  /** A[:, j] := 0 for every column with cols_j ≠ 0 (cols: 1 x A.cols uint8). */
+  zeroColumns(A: Matrix, cols: Mask): Async<void>;
+  /** Y := alpha X + beta Y (same shape and dtype; beta = 0 overwrites Y, NaN in Y does not survive). */
+  axpby(alpha: number, X: Matrix, beta: number, Y: Matrix): Async<void>;
+  /** A[i, j] := 0 where mask[i, j] = 0 (mask: A's shape, uint8). */
+  applyMask(A: Matrix, mask: Mask): Async<void>;
+  /** Row-major index i·cols + j of the first element of A that is NaN or ±Inf, or -1. */
+  firstNonFinite(A: Matrix): Async<number>;
+  /** Σ A_ij B_ij accumulated in float64 (same shape; dtypes may differ). */
+  dot(A: Matrix, B: Matrix): Async<number>;
+  /**
+   * The layer objective tr((W − X) H (W − X)ᵀ) in float64: W, X rows x cols of one dtype (X null
+   * reads as 0, giving tr(W H Wᵀ)), H cols x cols float64 (both triangles read). Evaluated in
+   * blocks of rows, each block's W − X formed in float64, multiplied by H and summed in float64.
+   */
+  objective(W: Matrix, X: Matrix | null, H: Matrix<'float64'>): Async<number>;
+  /**
+   * First row-major index i·n + j (i > j) where a square H is not symmetric within tolerance:
+   * |H_ij − H_ji| > tolerance · (√|H_ii H_jj| + |H_ij| + |H_ji|); or -1.
+   */
+  symmetryViolation(H: Matrix, tolerance: number): Async<number>;
+
+  // ---- mask kernels ---------------------------------------------------------------------------
+  /**
+   * Kept entries of every row of mask into rowCounts (rows x 1 int32); returns the largest number
+   * kept in any group of `groupSize` consecutive columns of a row (0 when groupSize is 0; cols a
+   * multiple of groupSize otherwise).
+   */
+  maskCounts(mask: Mask, groupSize: number, rowCounts: Matrix<'int32'>): Async<number>;
+  /** Positions where two masks of one shape differ. */
+  maskDifference(a: Mask, b: Mask): Async<number>;
+  /** Row-major index of the first (i, j) with mask 0 and W[i, j] ≠ 0 (W not zero where pruned), or -1. */
+  maskViolation(W: Matrix, mask: Mask): Async<number>;
+  /**
+   * OBC's global allocation: the `total` smallest entries of losses (rows x steps float64; ties to
+   * the smaller row-major index) are chosen, and rowCounts[r] (rows x 1 int32) := how many of row
+   * r's were chosen. Returns the sum of the chosen losses in float64 (NaN when losses hold NaN).
+   */
+  obcAllocate(losses: Matrix<'float64'>, total: number, rowCounts: Matrix<'int32'>): Async<number>;
+
   /** C = alpha * op(A) * op(B) + beta * C. */
-  gemm(transA: boolean, transB: boolean, alpha: number, A: Matrix, B: Matrix, beta: number, C: Matrix): void;
+  gemm(transA: boolean, transB: boolean, alpha: number, A: Matrix, B: Matrix, beta: number, C: Matrix): Async<void>;
   /**
    * Solves op(A) X = alpha B (side 'left') or X op(A) = alpha B (side 'right'); X overwrites B.
    * A is triangular and only its `uplo` triangle is read; `unit` takes its diagonal as ones.
    */
-  trsm(side: Side, uplo: Uplo, transA: boolean, unit: boolean, alpha: number, A: Matrix, B: Matrix): void;
+  trsm(side: Side, uplo: Uplo, transA: boolean, unit: boolean, alpha: number, A: Matrix, B: Matrix): Async<void>;
   /** Solves op(A) x = b in place; x is an n x 1 or 1 x n matrix. */
-  trsv(uplo: Uplo, trans: boolean, unit: boolean, A: Matrix, x: Matrix): void;
+  trsv(uplo: Uplo, trans: boolean, unit: boolean, A: Matrix, x: Matrix): Async<void>;
   /** Cholesky A = L Lᵀ in place (lower read, strict upper zeroed); returns LAPACK info. */
-  potrf(A: Matrix): number;
+  potrf(A: Matrix): Async<number>;
   /** A := A⁻¹ for SPD A (lower read, both triangles written); returns LAPACK info. */
-  potri(A: Matrix): number;
+  potri(A: Matrix): Async<number>;
   /** A := U upper with A⁻¹ = Uᵀ U (lower read, strict lower zeroed); returns info. */
-  invchol(A: Matrix): number;
+  invchol(A: Matrix): Async<number>;
   /** C = alpha * XᵀX + beta * C (trans) or alpha * X Xᵀ + beta * C; lower triangle computed, then mirrored. */
-  syrk(trans: boolean, alpha: number, X: Matrix, beta: number, C: Matrix): void;
+  syrk(trans: boolean, alpha: number, X: Matrix, beta: number, C: Matrix): Async<void>;
   /** λ_max of a symmetric PSD A by power iteration from the seed's start vector. */
-  lammax(A: Matrix, maxIterations: number, tolerance: number, seed: number): LammaxResult;
+  lammax(A: Matrix, maxIterations: number, tolerance: number, seed: number): Async<LammaxResult>;
   /**
-   * Writes to out (length k) the indices of the k entries of the vector x (n x 1 or 1 x n) with the
-   * largest |x_i| (or x_i when byValue), ties to the smaller index, in ascending order. Returns -1,
-   * or the index of the first NaN in x (out is then unspecified).
+   * Writes to out (an int32 k x 1 or 1 x k matrix) the indices of the k entries of the vector x
+   * (n x 1 or 1 x n) with the largest |x_i| (or x_i when byValue), ties to the smaller index, in
+   * ascending order. Returns -1, or the index of the first NaN in x (out is then unspecified).
    */
-  topk(x: Matrix, k: number, byValue: boolean, out: Int32Array): number;
+  topk(x: Matrix, k: number, byValue: boolean, out: Matrix<'int32'>): Async<number>;
   /** OBS downdate of a symmetric Hinv at p (Hinv[p, p] finite and positive, checked by the caller). */
-  downdate(Hinv: Matrix, p: number): void;
+  downdate(Hinv: Matrix, p: number): Async<void>;
   /**
-   * Writes a keep-mask (1 = kept, 0 = pruned; row-major rows x cols bytes) for W under `rule`, from
+   * Writes a keep-mask (rows x cols uint8, contiguous: 1 = kept, 0 = pruned) for W under `rule`, from
    * the score s_ij = W_ij² · colWeight_j (colWeight a 1 x cols or cols x 1 matrix; null reads as all
    * ones). Magnitude passes null, Wanda diag(H), one-shot OBS saliency 1/diag(H⁻¹). Among equal
    * scores the smaller row-major index r·cols + j is kept. W holds finite values (checked by callers).
    */
-  selectMask(W: Matrix, colWeight: Matrix | null, rule: MaskRule, mask: Uint8Array): void;
+  selectMask(W: Matrix, colWeight: Matrix | null, rule: MaskRule, mask: Mask): Async<void>;
   /**
    * Greedy OBS removal (OBC, exact per step) on every row of W, each row with its own copy of the
    * symmetric Hinv (cols x cols, both triangles read, not written). For row r it removes counts[r]
@@ -57,22 +135,23 @@ export interface KernelBackend {
    * then w −= (w_p / Hinv[p,p]) · Hinv[:,p] (w_p becomes exactly 0) and the copy is downdated at p.
    * With groupSize m > 0 (cols a multiple of m), at most groupPrune entries of each group of m
    * consecutive columns may be removed. W is overwritten with the compensated weights; mask gets
-   * 1 = kept; losses (rows x lossStride, or null) gets the increase of (w−ŵ)ᵀH(w−ŵ) at each step,
-   * w_p² / Hinv[p,p], in order. Returns -1, or the first row where a pivot was not positive.
+   * 1 = kept (rows x cols uint8, contiguous); counts is rows x 1 int32; losses (rows x steps
+   * float64, contiguous, steps ≥ every count; or null) gets the increase of (w−ŵ)ᵀH(w−ŵ) at each
+   * step, w_p² / Hinv[p,p], in order. Returns -1, or the first row where a pivot was not positive.
    */
-  obsGreedy(W: Matrix, Hinv: Matrix, counts: Int32Array, groupSize: number, groupPrune: number, mask: Uint8Array, losses: Float64Array | null, lossStride: number): number;
+  obsGreedy(W: Matrix, Hinv: Matrix, counts: Matrix<'int32'>, groupSize: number, groupPrune: number, mask: Mask, losses: Matrix<'float64'> | null): Async<number>;
   /**
-   * Exact re-solve on a support, row by row: with S = {j : mask[r·cols + j] = 1}, solves
+   * Exact re-solve on a support, row by row (mask rows x cols uint8, contiguous): with S = {j : mask[r, j] = 1}, solves
    * H[S,S] x = B[r,S] and writes x to X[r,S] and 0 to the rest of row r. H is symmetric (both
    * triangles read) and must be positive definite on every S (the caller damps it). X may be B.
    * Returns -1, or the first row whose H[S,S] has no Cholesky factor (that row is then unspecified).
    */
-  solveOnSupport(H: Matrix, B: Matrix, mask: Uint8Array, X: Matrix): number;
+  solveOnSupport(H: Matrix, B: Matrix, mask: Mask, X: Matrix): Async<number>;
   /**
    * SparseGPT's column loop over one block of b columns (IST-DASLab/sparsegpt `fasterprune`, the
    * inner loop). W1 is the rows x b block of the weight (a view; updated in place), U1 the b x b
    * diagonal block of U, the upper Cholesky factor of the damped H⁻¹ (H⁻¹ = UᵀU; only the upper
-   * triangle is read). The keep-mask of the block (row-major rows x b bytes, 1 = kept) follows
+   * triangle is read). The keep-mask of the block (rows x b uint8, contiguous, 1 = kept) follows
    * `rule`, with score s_rj = W1[r,j]² / U1[j,j]² (computed in float64):
    * - 'layer': the `keep` largest scores of the whole block are kept, the other rows·b − keep
    *   pruned, chosen before any update (the published threshold, with an exact count);
@@ -88,16 +167,16 @@ export interface KernelBackend {
    * // rows = 1, b = 2, U1 = I: prune the smaller |w|, no compensation reaches the other column.
    * be.sparsegptBlock(W1, U1, { kind: 'layer', keep: 1 }, Err1, mask);
    */
-  sparsegptBlock(W1: Matrix, U1: Matrix, rule: MaskRule, Err1: Matrix, mask: Uint8Array): number;
+  sparsegptBlock(W1: Matrix, U1: Matrix, rule: MaskRule, Err1: Matrix, mask: Mask): Async<number>;
   /**
    * Starts masked preconditioned CG on every row at once (the batched form of solveOnSupport).
    * On entry X is the start (0 off the mask) and R holds B − X·H. With S_r the row's support, for
    * each row: bb = ‖B[r,S]‖², R[r] := R[r] on S and 0 elsewhere, rr = ‖R[r]‖², P[r] := dinv ⊙ R[r]
    * (dinv: 1 x cols or cols x 1, the Jacobi preconditioner 1/H_jj), rz = R[r]·P[r]. state
-   * (rows x 4 float64: rz, rr, bb, status) gets status 1 (active) or 0 (converged:
+   * (rows x 4 float64 matrix, contiguous: rz, rr, bb, status) gets status 1 (active) or 0 (converged:
    * rr ≤ tolerance²·bb; a row with bb = 0 has X, R and P zeroed). Returns the active rows.
    */
-  pcgStart(X: Matrix, B: Matrix, R: Matrix, P: Matrix, mask: Uint8Array, dinv: Matrix, tolerance: number, state: Float64Array): number;
+  pcgStart(X: Matrix, B: Matrix, R: Matrix, P: Matrix, mask: Mask, dinv: Matrix, tolerance: number, state: Matrix<'float64'>): Async<number>;
   /**
    * One masked PCG iteration for every active row (status 1), after the caller has formed
    * Q = P·H: α = rz / (P[r]·Q[r]); X[r] += α P[r]; R[r] −= α Q[r] on S; rr = ‖R[r]‖²; when
@@ -105,7 +184,7 @@ export interface KernelBackend {
    * P[r] := z + β P[r], rz = R[r]·z. A row whose P·Q is not positive or whose α is not finite stops
    * with status 2 and is left as it was. Sums are accumulated in float64. Returns the active rows.
    */
-  pcgStep(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Uint8Array, dinv: Matrix, tolerance: number, state: Float64Array): number;
+  pcgStep(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Mask, dinv: Matrix, tolerance: number, state: Matrix<'float64'>): Async<number>;
   /** Releases everything the backend holds (its Wasm memory); later calls fail. */
   dispose(): void;
 }

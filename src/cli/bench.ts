@@ -171,10 +171,10 @@ async function benchKernels(opts: Options): Promise<number> {
   for (const k of opts.kernels) {
     for (const n of opts.sizes) {
       const rand = rng(n * 7919 + 17);
-      const state = k.prepare(la, n, rand);
+      const state = await k.prepare(la, n, rand);
       try {
         const { seconds, samples } = await bestTime(() => k.run(state), opts.timing);
-        k.check(state, rand);
+        await k.check(state, rand);
         const r = row(k.kernel, n, la.backendName, k.flops(n), seconds);
         rows.push(r);
         log(`  ${k.kernel} n=${n} ${la.backendName} ${r.gflops.toFixed(2)} GFLOP/s (best of ${samples})`);

@@ -160,7 +160,7 @@ async function draw(o: Options, digits: Uint8Array[] | undefined, log: (s: strin
   const la = await init({ warn: log });
   try {
     log(`iobs figure1: backend ${la.backendName}, settings ${o.settings.join(', ')}, trials ${o.trials}${digits ? `, ${digits.length} MNIST digits` : ''}, seed ${o.seed}${o.quick ? ', quick' : ''}`);
-    const results = runFigure1(la, {
+    const results = await runFigure1(la, {
       trials: o.trials,
       seed: o.seed,
       digits,

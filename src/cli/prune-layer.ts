@@ -18,8 +18,9 @@ import { type InputSpec, OutputTransaction } from '../io/outputs.js';
 import { HessianAccumulator } from '../pruning/accumulator.js';
 import { formatPattern, type Pattern } from '../pruning/pattern.js';
 import { pruneLayer } from '../pruning/prune-layer.js';
-import { availableMethods, METHODS } from '../pruning/registry.js';
-import type { PruneMethod, PrunerOptions, PruneResult } from '../pruning/types.js';
+import { availableMethods, makePruner, METHODS } from '../pruning/registry.js';
+import { sparseGPT } from '../pruning/sparsegpt.js';
+import type { PruneMethod, Pruner, PruneResult } from '../pruning/types.js';
 
 export const PRUNE_LAYER_USAGE = `usage: iobs prune-layer --weight W.npy (--hessian H.npy | --inputs X.npy)
          --method ${METHODS.join('|')} (--sparsity S [--per-row] | --pattern N:M)
@@ -59,7 +60,7 @@ interface Options {
   out: string;
   force: boolean;
   json: boolean;
-  pruner: PrunerOptions;
+  pruner: Pruner;
   /** Every string flag as typed ('--damp' → '1e-3'), for error messages. */
   typed: Record<string, string>;
 }
@@ -122,24 +123,41 @@ function parse(args: string[]): Options | 'help' {
     const s = numberFlag('--sparsity', values.sparsity, (x) => x >= 0 && x < 1, 'a fraction in [0, 1)')!;
     pattern = { kind: values['per-row'] ? 'per-row' : 'unstructured', sparsity: s };
   }
-  const pruner: PrunerOptions = {};
   const blockSize = intFlag('--blocksize', values.blocksize, (x) => x >= 1, 'a positive integer');
-  if (blockSize !== undefined) {
-    if (pattern.kind === 'nm' && blockSize % pattern.m !== 0) throw new UsageError(`${flagValue('--blocksize', values.blocksize!)}: expected a multiple of M = ${pattern.m} (--pattern ${values.pattern})`);
-    pruner.blockSize = blockSize;
+  if (blockSize !== undefined && pattern.kind === 'nm' && blockSize % pattern.m !== 0) {
+    throw new UsageError(`${flagValue('--blocksize', values.blocksize!)}: expected a multiple of M = ${pattern.m} (--pattern ${values.pattern})`);
   }
-  const damp = numberFlag('--damp', values.damp, (x) => x > 0, 'a positive number');
-  if (damp !== undefined) pruner.damp = damp;
+  const damp = numberFlag('--damp', values.damp, (x) => x >= 0, 'a number >= 0');
   const iterations = intFlag('--iters', values.iters, (x) => x >= 0, 'a non-negative integer');
-  if (iterations !== undefined) pruner.iterations = iterations;
   const eta = numberFlag('--eta', values.eta, (x) => x > 0 && x <= 1, 'a step in (0, 1]');
-  if (eta !== undefined) pruner.eta = eta;
+  const pruner = prunerFor(method, { damp, blockSize, iterations, eta });
   const dtype = choiceFlag('--dtype', values.dtype, ['float32', 'float64'] as const);
   const out = need('out', values.out);
   return {
     weight, hessian: values.hessian, inputs: values.inputs, method, pattern,
     dtype, out, force: values.force, json: values.json, pruner, typed: typedFlags(values),
   };
+}
+
+/** The flags each method reads; a flag given to a method that ignores it is a usage error. */
+const METHOD_FLAGS: Record<PruneMethod, readonly string[]> = {
+  magnitude: [], wanda: [], sparsegpt: ['damp', 'blockSize'], obc: ['damp'], iobs: ['damp', 'blockSize', 'iterations', 'eta'],
+};
+const FLAG_NAMES: Record<string, string> = { damp: '--damp', blockSize: '--blocksize', iterations: '--iters', eta: '--eta' };
+
+/** The pruner the flags ask for (I-OBS's --blocksize goes to its SparseGPT start). */
+function prunerFor(method: PruneMethod, flags: Record<string, number | undefined>): Pruner {
+  for (const [key, value] of Object.entries(flags)) {
+    if (value !== undefined && !METHOD_FLAGS[method].includes(key)) {
+      throw new UsageError(`${FLAG_NAMES[key]} does not apply to --method ${method} (it applies to ${availableMethods().filter((m) => METHOD_FLAGS[m].includes(key)).join(', ')})`);
+    }
+  }
+  const given = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
+  if (method === 'iobs') {
+    const { blockSize, ...rest } = given;
+    return makePruner('iobs', blockSize === undefined ? rest : { ...rest, start: sparseGPT({ damp: rest.damp, blockSize }) });
+  }
+  return makePruner(method, given);
 }
 
 /** The flag behind each argument of the library calls, for error messages. */
@@ -150,6 +168,7 @@ function argFlags(o: Options): ArgFlags {
     'options.method': '--method', 'options.pattern': o.pattern.kind === 'nm' ? '--pattern' : '--sparsity',
     'options.damp': '--damp', damp: '--damp', 'options.eta': '--eta', 'options.iterations': '--iters',
     'options.blockSize': '--blocksize', 'options.dtype': '--dtype', dtype: '--dtype',
+    'options.pruner': '--method', 'options.start': '--method',
   };
 }
 
@@ -175,7 +194,14 @@ async function readMatrix<D extends DType>(la: Linalg, flag: string, path: strin
   if (want && (rows !== want[0] || cols !== want[1])) throw new InputError(`${flagValue(flag, path)}: shape (${rows}, ${cols}) must be (${want[0]}, ${want[1]}) ${want[2]}`);
   const bad = nonFinite(a.data, cols, name);
   if (bad) throw new InputError(`${flagValue(flag, path)}: ${bad}; expected finite values`);
-  return la.fromArray(a.data, rows, cols, (dtype ?? a.dtype) as D);
+  // The values arrive in the file's dtype; the matrix has the working dtype (converted on the backend).
+  const M = la.fromArray(a.data, rows, cols, a.dtype);
+  if ((dtype ?? a.dtype) === a.dtype) return M as unknown as Matrix<D>;
+  try {
+    return await la.convert(M, dtype as D);
+  } finally {
+    M.free();
+  }
 }
 
 /** Accumulates H from the inputs file a block of rows at a time, in one pass (the file may be a pipe). */
@@ -190,10 +216,10 @@ async function accumulate(la: Linalg, path: string, cols: number, dtype: DType, 
       }
       total = shape[0];
     };
-    await readingInput('--inputs', path, () => forEachNpyRows(path, blockRows, (block, rows, start) => {
+    await readingInput('--inputs', path, () => forEachNpyRows(path, blockRows, async (block, rows, start) => {
       const bad = nonFinite(block, cols, 'X', start);
       if (bad) throw new InputError(`${flagValue('--inputs', path)}: ${bad}; expected finite values`);
-      acc.addBatch({ data: block, rows, cols });
+      await acc.addBatch({ data: block, rows, cols });
       if ((start + rows) / total >= next) {
         log(`iobs prune-layer: inputs ${start + rows}/${total} rows`);
         next += 0.25;
@@ -271,8 +297,9 @@ async function prune(o: Options, log: (s: string) => void): Promise<{ result: Om
     const stats = o.hessian !== undefined
       ? await readMatrix(la, '--hessian', o.hessian, dtype, 'H', [W.cols, W.cols, `(--weight has ${W.cols} inputs)`])
       : await accumulate(la, o.inputs!, W.cols, dtype, log);
-    const result = pruneLayer(la, W, stats, { method: o.method, pattern: o.pattern, ...o.pruner, onProgress: progressLogger(log) });
-    const weight: FloatArray = result.weight.toArray();
+    const result = await pruneLayer(la, W, stats, { pruner: o.pruner, pattern: o.pattern, onProgress: progressLogger(log) });
+    for (const w of result.warnings) log(`iobs prune-layer: warning: ${w}`);
+    const weight: FloatArray = await la.read(result.weight);
     return { result: { ...result, weight }, rows: W.rows, cols: W.cols };
   } finally {
     la.dispose();

@@ -169,9 +169,9 @@ async function solve(o: Options, files: { A: NpyArray; y: NpyArray; n: number; d
   const { n, d } = files;
   try {
     const A = la.fromArray(files.A.data, n, d, 'float64'), y = la.fromArray(files.y.data, n, 1, 'float64');
-    const problem = (() => {
+    const problem = await (async () => {
       try {
-        return leastSquares(la, A, y, o.damp === undefined ? undefined : { damp: o.damp });
+        return await leastSquares(la, A, y, o.damp === undefined ? undefined : { damp: o.damp });
       } finally {
         A.free();
         y.free();
@@ -190,7 +190,7 @@ async function solve(o: Options, files: { A: NpyArray; y: NpyArray; n: number; d
       },
     };
     try {
-      return { result: recover(la, problem, options), backend: la.backendName };
+      return { result: await recover(la, problem, options), backend: la.backendName };
     } finally {
       problem.free();
     }

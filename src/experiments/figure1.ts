@@ -10,7 +10,7 @@
 //   needs damping H + λ·mean(diag H)·I; several λ show what it does.
 import { checkInt, rangeError, typeError } from '../core/errors.js';
 import type { Linalg } from '../linalg/linalg.js';
-import { leastSquares } from '../recovery/problem.js';
+import { leastSquares, type RecoveryProblem } from '../recovery/problem.js';
 import { recover, type RecoveryMethod } from '../recovery/recover.js';
 import type { Figure, Panel, Series } from '../figures/svg.js';
 import { SeededRandom } from './random.js';
@@ -216,8 +216,12 @@ export interface Run {
  * Runs one variant on one instance from θ_0 = 0 and records the relative error of every iterate.
  * When an iterate equals the one before it bit for bit the map has reached a fixed point, so the
  * run stops and the rest of the curve is that error (recorded in fixedPointAt).
+ * @example
+ * const inst = gaussianInstance(new SeededRandom(1), 256, 128, 16, 64);
+ * const run = await runVariant(la, inst, { label: 'Top-k I-OBS', method: 'topk-iobs', steps: 10 });
+ * run.errors[1];   // below 1e-12: one Newton step recovers θ*
  */
-export function runVariant(la: Linalg, inst: Instance, v: Variant): Run {
+export async function runVariant(la: Linalg, inst: Instance, v: Variant): Promise<Run> {
   const errors = new Float64Array(v.steps + 1);
   errors[0] = relativeError(new Float64Array(inst.d), inst.theta);
   const A = la.fromArray(inst.A, inst.n, inst.d, 'float64');
@@ -225,9 +229,10 @@ export function runVariant(la: Linalg, inst: Instance, v: Variant): Run {
   let last = 0;
   let prev = new Float64Array(inst.d);
   let fixedPointAt: number | null = null;
-  const problem = leastSquares(la, A, y, v.damp === undefined ? {} : { damp: v.damp });
+  let problem: RecoveryProblem | null = null;
   try {
-    const result = recover(la, problem, {
+    problem = await leastSquares(la, A, y, v.damp === undefined ? {} : { damp: v.damp });
+    const result = await recover(la, problem, {
       k: inst.k,
       method: v.method,
       steps: v.steps,
@@ -250,7 +255,7 @@ export function runVariant(la: Linalg, inst: Instance, v: Variant): Run {
     errors.fill(errors[last], last + 1);
     return { errors, dampUsed: result.dampUsed, eta: result.eta, seconds: result.seconds, fixedPointAt };
   } finally {
-    problem.free();
+    problem?.free();
     A.free();
     y.free();
   }
@@ -319,31 +324,22 @@ export function formatLambda(x: number): string {
   return x >= 1e-3 ? String(x) : x.toExponential();
 }
 
-/** Runs every variant of a setting on every instance and gathers the curves. */
-export function runSetting(la: Linalg, setting: Setting, threshold = 1e-6, progress?: (line: string) => void): SettingResult {
-  const curves: Curve[] = setting.variants.map((v) => {
+/**
+ * Runs every variant of a setting on every instance (one after another) and gathers the curves.
+ * @example
+ * const [setting] = figure1Settings({ trials: 2, settings: ['gaussian'], steps: { gaussian: 5 } });
+ * (await runSetting(la, setting)).curves.map((c) => c.label);   // ['k-IHT', 'Top-k I-OBS', 'I-OBS']
+ */
+export async function runSetting(la: Linalg, setting: Setting, threshold = 1e-6, progress?: (line: string) => void): Promise<SettingResult> {
+  const curves: Curve[] = [];
+  for (const v of setting.variants) {
     const runs: Run[] = [];
-    setting.instances.forEach((inst, i) => {
-      runs.push(runVariant(la, inst, v));
+    for (const [i, inst] of setting.instances.entries()) {
+      runs.push(await runVariant(la, inst, v));
       progress?.(`${setting.id}: ${v.label}, trial ${i + 1}/${setting.instances.length}: error ${runs[i].errors[v.steps].toExponential(2)} after ${v.steps} iterations (${runs[i].seconds.toFixed(2)} s)`);
-    });
-    const at = (t: number) => runs.map((r) => r.errors[t]);
-    const T = v.steps + 1;
-    return {
-      label: v.label,
-      method: v.method,
-      steps: v.steps,
-      mean: Array.from({ length: T }, (_, t) => at(t).reduce((a, b) => a + b, 0) / runs.length),
-      min: Array.from({ length: T }, (_, t) => Math.min(...at(t))),
-      max: Array.from({ length: T }, (_, t) => Math.max(...at(t))),
-      firstBelow: runs.map((r) => firstBelow(r.errors, threshold)),
-      final: runs.map((r) => r.errors[v.steps]),
-      dampUsed: runs.map((r) => r.dampUsed),
-      eta: runs.map((r) => r.eta),
-      fixedPointAt: runs.map((r) => r.fixedPointAt),
-      seconds: runs.reduce((a, r) => a + r.seconds, 0),
-    };
-  });
+    }
+    curves.push(curveOf(v, runs, threshold));
+  }
   const first = setting.instances[0];
   return {
     id: setting.id,
@@ -358,18 +354,40 @@ export function runSetting(la: Linalg, setting: Setting, threshold = 1e-6, progr
   };
 }
 
+/** One variant's curve from its runs: mean, min and max per iteration, and per-trial numbers. */
+function curveOf(v: Variant, runs: Run[], threshold: number): Curve {
+  const at = (t: number) => runs.map((r) => r.errors[t]);
+  const T = v.steps + 1;
+  return {
+    label: v.label,
+    method: v.method,
+    steps: v.steps,
+    mean: Array.from({ length: T }, (_, t) => at(t).reduce((a, b) => a + b, 0) / runs.length),
+    min: Array.from({ length: T }, (_, t) => Math.min(...at(t))),
+    max: Array.from({ length: T }, (_, t) => Math.max(...at(t))),
+    firstBelow: runs.map((r) => firstBelow(r.errors, threshold)),
+    final: runs.map((r) => r.errors[v.steps]),
+    dampUsed: runs.map((r) => r.dampUsed),
+    eta: runs.map((r) => r.eta),
+    fixedPointAt: runs.map((r) => r.fixedPointAt),
+    seconds: runs.reduce((a, r) => a + r.seconds, 0),
+  };
+}
+
 /**
  * Reruns the paper's Figure 1 settings (see the file comment) and returns every curve.
  *
  * @example
  * const la = await init();
- * const results = runFigure1(la, { trials: 20, seed: 1, digits: [pixels] });
+ * const results = await runFigure1(la, { trials: 20, seed: 1, digits: [pixels] });
  * const svg = renderFigure(figure1Figure(results));
  */
-export function runFigure1(la: Linalg, options: Figure1Options = {}): SettingResult[] {
+export async function runFigure1(la: Linalg, options: Figure1Options = {}): Promise<SettingResult[]> {
   const threshold = options.threshold ?? 1e-6;
   if (typeof threshold !== 'number' || !(threshold > 0 && threshold < 1)) throw rangeError('runFigure1', 'threshold', threshold, 'a number in (0, 1)');
-  return figure1Settings(options).map((s) => runSetting(la, s, threshold, options.progress));
+  const results: SettingResult[] = [];
+  for (const s of figure1Settings(options)) results.push(await runSetting(la, s, threshold, options.progress));
+  return results;
 }
 
 /** Floor of the log axis: errors below it (exact zeros included) are drawn at it. */
@@ -444,7 +462,7 @@ export interface SettingSummary {
  * The numbers behind the figure, without the per-iteration curves (for --json and the README).
  *
  * @example
- * summarizeFigure1(runFigure1(la, { trials: 2 }))[0].curves[1].firstBelow;   // e.g. [1, 1]
+ * summarizeFigure1(await runFigure1(la, { trials: 2 }))[0].curves[1].firstBelow;   // e.g. [1, 1]
  */
 export function summarizeFigure1(results: SettingResult[]): SettingSummary[] {
   return results.map((r) => ({

@@ -352,7 +352,7 @@ export function parseNpy(bytes: Uint8Array, name = 'input'): NpyArray {
   if (typeof name !== 'string') throw typeError('parseNpy', 'name', name, 'a string');
   const { dtype, shape, fortranOrder: fortran, littleEndian: little, dataOffset: dataStart } = parseNpyHeader(bytes, name);
   const descr = `${little ? '<' : '>'}f${bytesPer(dtype)}`;
-  const size = bytesPer(dtype);
+  const size = bytesPer(dtype) as 4 | 8;
 
   // Element count, guarding against products too large to be exact.
   let count = 1;

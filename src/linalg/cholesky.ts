@@ -8,9 +8,9 @@ import { checkMatrix, checkSquare } from './checks.js';
 export type CholeskyKernel = 'potrf' | 'potri' | 'invchol';
 
 /** Validates A (dtype, square) and runs the kernel; returns its info. */
-export function cholesky(be: KernelBackend, kernel: CholeskyKernel, fn: string, dtype: DType, A: unknown): number {
+export async function cholesky(be: KernelBackend, kernel: CholeskyKernel, fn: string, dtype: DType | null, A: unknown): Promise<number> {
   const a = checkMatrix(fn, 'A', A, dtype);
   checkSquare(fn, 'A', a);
   if (a.rows === 0) return 0;
-  return be[kernel](a);
+  return await be[kernel](a);
 }

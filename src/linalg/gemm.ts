@@ -16,11 +16,11 @@ export interface GemmOptions {
 }
 
 /** C = alpha * op(A) * op(B) + beta * C, validated, then one backend call. */
-export function gemm(be: KernelBackend, fn: string, dtype: DType, A: unknown, B: unknown, C: unknown, options?: GemmOptions): void {
+export async function gemm(be: KernelBackend, fn: string, dtype: DType | null, A: unknown, B: unknown, C: unknown, options?: GemmOptions): Promise<void> {
   const o = checkOptions<GemmOptions>(fn, options);
   const a = checkMatrix(fn, 'A', A, dtype);
-  const b = checkMatrix(fn, 'B', B, dtype);
-  const c = checkMatrix(fn, 'C', C, dtype);
+  const b = checkMatrix(fn, 'B', B, a.dtype);
+  const c = checkMatrix(fn, 'C', C, a.dtype);
   const transA = checkFlag(fn, 'options.transA', o.transA);
   const transB = checkFlag(fn, 'options.transB', o.transB);
   const alpha = o.alpha === undefined ? 1 : checkFinite(fn, 'options.alpha', o.alpha);
@@ -30,5 +30,5 @@ export function gemm(be: KernelBackend, fn: string, dtype: DType, A: unknown, B:
   if (kb !== k) throw rangeError(fn, 'B', b, `${k} ${transB ? 'columns' : 'rows'} to match op(A) (${m}x${k})`);
   if (c.rows !== m || c.cols !== n) throw rangeError(fn, 'C', c, `${m}x${n} (op(A) ${m}x${k} times op(B) ${k}x${n})`);
   checkNoAlias(fn, 'C', c, { A: a, B: b });
-  be.gemm(transA, transB, alpha, a, b, beta, c);
+  await be.gemm(transA, transB, alpha, a, b, beta, c);
 }

@@ -14,7 +14,7 @@ export interface LammaxOptions {
 }
 
 /** λ_max of a symmetric PSD matrix by power iteration, validated, then one backend call. */
-export function lammax(be: KernelBackend, fn: string, dtype: DType, A: unknown, options?: LammaxOptions): LammaxResult {
+export async function lammax(be: KernelBackend, fn: string, dtype: DType | null, A: unknown, options?: LammaxOptions): Promise<LammaxResult> {
   const o = checkOptions<LammaxOptions>(fn, options);
   const a = checkMatrix(fn, 'A', A, dtype);
   checkSquare(fn, 'A', a);
@@ -26,5 +26,5 @@ export function lammax(be: KernelBackend, fn: string, dtype: DType, A: unknown, 
     tolerance = o.tolerance;
   }
   const seed = o.seed === undefined ? 1 : checkInt(fn, 'options.seed', o.seed, 0, 2 ** 32 - 1);
-  return be.lammax(a, maxIterations, tolerance, seed);
+  return await be.lammax(a, maxIterations, tolerance, seed);
 }

@@ -1,11 +1,14 @@
-// The public face of the kernels: a Linalg object made by init() holds one backend, makes
-// matrices in that backend's memory, and exposes each kernel under its BLAS/LAPACK name.
-// Each kernel's validation lives in its own file beside this one.
-import type { DType } from '../core/dtype.js';
-import { arrayType, bytesPer, isDType } from '../core/dtype.js';
+// The public face of the kernels: a Linalg object made by init() holds one backend (private to
+// it), makes matrices in that backend's storage, moves values between host and backend at the
+// two doorways read() and write(), and exposes every kernel once, validated, as an async method.
+// The generic entries (gemm, syrk, potrf, selectMask, …) take float32 or float64 and dispatch on
+// the dtype; the BLAS/LAPACK names with a precision prefix (sgemm, dpotrf, …) are aliases that
+// also check the dtype. Each kernel's validation lives in its own file beside this one.
+import type { ArrayFor, DType, StorageDType } from '../core/dtype.js';
+import { arrayType, bytesPer, isStorageDType, STORAGE_DTYPES } from '../core/dtype.js';
 import { checkInt, rangeError, typeError } from '../core/errors.js';
-import { Matrix } from '../core/matrix.js';
-import type { KernelBackend, LammaxResult } from '../backends/types.js';
+import { type Mask, Matrix } from '../core/matrix.js';
+import type { KernelBackend, LammaxResult, MaskRule } from '../backends/types.js';
 import { cholesky } from './cholesky.js';
 import { gemm, type GemmOptions } from './gemm.js';
 import { trsm, type TrsmOptions } from './trsm.js';
@@ -14,77 +17,362 @@ import { downdate } from './downdate.js';
 import { lammax, type LammaxOptions } from './lammax.js';
 import { syrk, type SyrkOptions } from './syrk.js';
 import { topk, type TopkOptions } from './topk.js';
+import * as ew from './elementwise.js';
+import * as obs from './obs.js';
+import { Scope } from './scope.js';
+
+/** The values a write accepts: numbers in row-major order (a typed array or an array of numbers). */
+export type Values = ArrayLike<number>;
+
+/** Throws unless values is an array-like of rows * cols numbers (strings and non-numbers are refused). */
+function checkValues(fn: string, values: unknown, count: number): Values {
+  if (values == null || typeof values !== 'object' || typeof (values as Values).length !== 'number') {
+    throw typeError(fn, 'values', values, 'an array or typed array of numbers');
+  }
+  const v = values as Values;
+  if (v.length !== count) throw rangeError(fn, 'values', `length ${v.length}`, `length rows * cols = ${count}`);
+  if (!ArrayBuffer.isView(v)) {
+    for (let i = 0; i < v.length; i++) {
+      if (typeof v[i] !== 'number') throw typeError(fn, `values[${i}]`, v[i], 'a number');
+    }
+  } else if (v instanceof DataView || typeof (v as unknown as BigInt64Array)[0] === 'bigint') {
+    throw typeError(fn, 'values', values, 'a numeric typed array (not a DataView or BigInt array)');
+  }
+  return v;
+}
 
 export class Linalg {
-  constructor(
-    /** The backend every call of this object runs on. */
-    readonly backend: KernelBackend,
-  ) {}
+  readonly #be: KernelBackend;
 
-  /** Name of the backend in use ('wasm-relaxed', 'wasm-simd' or 'reference'). */
-  get backendName(): string {
-    return this.backend.name;
+  constructor(backend: KernelBackend) {
+    if (backend === null || typeof backend !== 'object' || typeof backend.allocate !== 'function') {
+      throw typeError('Linalg', 'backend', backend, 'a KernelBackend');
+    }
+    this.#be = backend;
   }
 
+  /** Name of the backend in use ('wasm-relaxed', 'wasm-simd', 'reference', …). */
+  get backendName(): string {
+    return this.#be.name;
+  }
+
+  /** Bytes of backend storage allocated and not yet freed (for leak checks). */
+  liveBytes(): number {
+    return this.#be.liveBytes();
+  }
+
+  // ---- storage ------------------------------------------------------------------------------
+
   /**
-   * A zero-filled rows x cols matrix in this backend's memory.
+   * A zero-filled rows x cols matrix in this backend's storage, of any storage dtype.
    * @example
-   * const A = la.matrix(2, 2);          // float32
+   * const A = la.matrix(2, 2);              // float32
    * const H = la.matrix(3, 3, 'float64');
+   * const mask = la.matrix(2, 4, 'uint8');  // a keep-mask (la.mask does the same)
    */
-  matrix<D extends DType = 'float32'>(rows: number, cols: number, dtype: D = 'float32' as D): Matrix<D> {
+  matrix<D extends StorageDType = 'float32'>(rows: number, cols: number, dtype: D = 'float32' as D): Matrix<D> {
     checkInt('matrix', 'rows', rows);
     checkInt('matrix', 'cols', cols);
-    if (!isDType(dtype)) throw typeError('matrix', 'dtype', dtype, "'float32' or 'float64'");
-    return new Matrix(this.backend.allocate(rows * cols * bytesPer(dtype)), dtype, rows, cols);
+    if (!isStorageDType(dtype)) throw typeError('matrix', 'dtype', dtype, STORAGE_DTYPES.map((d) => `'${d}'`).join(', '));
+    return new Matrix(this.#be.allocate(rows * cols * bytesPer(dtype)), dtype, rows, cols);
   }
 
-  /**
-   * A matrix holding a copy of row-major values.
-   * @example
-   * const A = la.fromArray([1, 2, 3, 4, 5, 6], 2, 3);   // [[1, 2, 3], [4, 5, 6]]
-   */
-  fromArray<D extends DType = 'float32'>(values: ArrayLike<number>, rows: number, cols: number, dtype: D = 'float32' as D): Matrix<D> {
-    if (values == null || typeof values.length !== 'number') throw typeError('fromArray', 'values', values, 'an array of numbers');
-    checkInt('fromArray', 'rows', rows);
-    checkInt('fromArray', 'cols', cols);
-    if (values.length !== rows * cols) {
-      throw rangeError('fromArray', 'values', `length ${values.length}`, `length rows * cols = ${rows * cols}`);
-    }
-    return this.matrix(rows, cols, dtype).assign(values);
-  }
-
-  /** A copy of any matrix (from this or another backend) in this backend's memory. */
-  copy<D extends DType>(M: Matrix<D>): Matrix<D> {
-    if (!(M instanceof Matrix)) throw typeError('copy', 'M', M, 'a Matrix');
-    return this.matrix(M.rows, M.cols, M.dtype).assign(M.toArray());
+  /** A zero-filled rows x cols keep-mask (uint8: 1 = kept, 0 = pruned) in backend storage. */
+  mask(rows: number, cols: number): Mask {
+    return this.matrix(rows, cols, 'uint8');
   }
 
   /** A zero-filled vector (an n x 1 matrix). */
-  vector<D extends DType = 'float32'>(n: number, dtype: D = 'float32' as D): Matrix<D> {
+  vector<D extends StorageDType = 'float32'>(n: number, dtype: D = 'float32' as D): Matrix<D> {
     return this.matrix(n, 1, dtype);
   }
 
-  /** The typed array type for a dtype (Float32Array or Float64Array). */
-  static arrayType(dtype: DType): Float32ArrayConstructor | Float64ArrayConstructor {
+  /**
+   * A matrix holding a copy of row-major values. Every value must be a number (a string or an
+   * object is an error, not a NaN); for float16 and bfloat16 the values are the raw 16-bit
+   * patterns (as a checkpoint stores them).
+   * @example
+   * const A = la.fromArray([1, 2, 3, 4, 5, 6], 2, 3);   // [[1, 2, 3], [4, 5, 6]]
+   */
+  fromArray<D extends StorageDType = 'float32'>(values: Values, rows: number, cols: number, dtype: D = 'float32' as D): Matrix<D> {
+    checkInt('fromArray', 'rows', rows);
+    checkInt('fromArray', 'cols', cols);
+    const v = checkValues('fromArray', values, rows * cols);
+    const M = this.matrix(rows, cols, dtype);
+    try {
+      this.#be.write(M, v);
+    } catch (e) {
+      M.free();
+      throw e;
+    }
+    return M;
+  }
+
+  /**
+   * The values of M, row-major, in a new typed array of M's dtype: the one way from backend
+   * storage to the host. Each call is a sync point (on a GPU, a readback).
+   * @example
+   * await la.read(la.fromArray([1, 2], 1, 2));   // Float32Array [1, 2]
+   */
+  async read<D extends StorageDType>(M: Matrix<D>): Promise<ArrayFor<D>> {
+    const m = ew.checkAny('read', 'M', M);
+    if (m.size === 0) return new (arrayType(m.dtype))(0) as ArrayFor<D>;
+    return (await this.#be.read(m)) as ArrayFor<D>;
+  }
+
+  /**
+   * Writes rows * cols row-major values into M (a view writes only its window): the one way from
+   * the host into backend storage.
+   * @example
+   * la.write(A.view(0, 0, 1, 2), [7, 8]);
+   */
+  write(M: Matrix<any>, values: Values): void {
+    const m = ew.checkAny('write', 'M', M);
+    const v = checkValues('write', values, m.size);
+    if (m.size > 0) this.#be.write(m, v);
+  }
+
+  /**
+   * B := A elementwise; with B left out, a new matrix of A's dtype (or `dtype`) holding A's
+   * values. Float dtypes convert into one another (float16 and bfloat16 widen exactly; narrowing
+   * rounds to nearest even). A may come from another Linalg's backend only through read/write.
+   * @example
+   * const C = await la.copy(A);                       // a copy
+   * const H32 = await la.copy(H16, undefined, 'float32');   // float16 → float32
+   * await la.copy(A.view(0, 0, 2, 2), B);             // into B
+   */
+  async copy<D extends StorageDType, E extends StorageDType = D>(A: Matrix<D>, B?: Matrix<E>, dtype?: E): Promise<Matrix<E>> {
+    const a = ew.checkAny('copy', 'A', A);
+    if (B !== undefined) {
+      await ew.copy(this.#be, a, B);
+      return B;
+    }
+    const out = this.matrix(a.rows, a.cols, (dtype ?? a.dtype) as E);
+    try {
+      await ew.copy(this.#be, a, out);
+    } catch (e) {
+      out.free();
+      throw e;
+    }
+    return out;
+  }
+
+  /**
+   * A new matrix holding A's values converted to `dtype` (float16/bfloat16 checkpoints to float32).
+   * @example
+   * const W = await la.convert(la.fromArray(Uint16Array.of(0x3c00, 0xc000), 1, 2, 'float16'), 'float32');   // [1, -2]
+   */
+  convert<E extends DType>(A: Matrix<any>, dtype: E): Promise<Matrix<E>> {
+    return this.copy(A, undefined, dtype);
+  }
+
+  /** A := value everywhere (any dtype). */
+  fill(A: Matrix<any>, value: number): Promise<void> {
+    return ew.fill(this.#be, A, value);
+  }
+
+  /**
+   * A new Scope: matrices tracked in it are freed together by scope.free(), also on error paths.
+   * @example
+   * const s = la.scope();
+   * try { const T = s.track(la.matrix(4, 4)); … } finally { s.free(); }
+   */
+  scope(): Scope {
+    return new Scope();
+  }
+
+  /** The typed array type for a dtype. */
+  static arrayType(dtype: StorageDType): ReturnType<typeof arrayType> {
     return arrayType(dtype);
   }
+
+  // ---- BLAS and LAPACK, dtype-generic ---------------------------------------------------------
+
+  /** C = alpha · op(A) · op(B) + beta · C (float32 or float64; see sgemm). */
+  gemm<D extends DType>(A: Matrix<D>, B: Matrix<D>, C: Matrix<D>, options?: GemmOptions): Promise<void> {
+    return gemm(this.#be, 'gemm', null, A, B, C, options);
+  }
+
+  /** Triangular solve with many right-hand sides (see strsm). */
+  trsm<D extends DType>(A: Matrix<D>, B: Matrix<D>, options?: TrsmOptions): Promise<void> {
+    return trsm(this.#be, 'trsm', null, A, B, options);
+  }
+
+  /** Triangular solve op(A) x = b in place (see strsv). */
+  trsv<D extends DType>(A: Matrix<D>, x: Matrix<D>, options?: TrsvOptions): Promise<void> {
+    return trsv(this.#be, 'trsv', null, A, x, options);
+  }
+
+  /** Cholesky A = L Lᵀ in place; resolves to LAPACK's info (see spotrf). */
+  potrf(A: Matrix): Promise<number> {
+    return cholesky(this.#be, 'potrf', 'potrf', null, A);
+  }
+
+  /** A := A⁻¹ for SPD A; resolves to info (see spotri). */
+  potri(A: Matrix): Promise<number> {
+    return cholesky(this.#be, 'potri', 'potri', null, A);
+  }
+
+  /** A := U, upper, with A⁻¹ = Uᵀ U; resolves to info (see sinvchol). */
+  invchol(A: Matrix): Promise<number> {
+    return cholesky(this.#be, 'invchol', 'invchol', null, A);
+  }
+
+  /** C = alpha · XᵀX + beta · C (see ssyrk). */
+  syrk<D extends DType>(X: Matrix<D>, C: Matrix<D>, options?: SyrkOptions): Promise<void> {
+    return syrk(this.#be, 'syrk', null, X, C, options);
+  }
+
+  /** λ_max of a symmetric PSD matrix by power iteration (see slammax). */
+  lammax(A: Matrix, options?: LammaxOptions): Promise<LammaxResult> {
+    return lammax(this.#be, 'lammax', null, A, options);
+  }
+
+  /** Ascending indices of the k largest |x_i| (see stopk); `into` (int32 vector) also receives them. */
+  topk(x: Matrix, k: number, options?: TopkOptions, into?: Matrix<'int32'>): Promise<Int32Array> {
+    return topk(this.#be, 'topk', null, x, k, options, into);
+  }
+
+  /** OBS downdate of a symmetric inverse Hessian at p (see sdowndate). */
+  downdate(Hinv: Matrix, p: number): Promise<void> {
+    return downdate(this.#be, 'downdate', null, Hinv, p);
+  }
+
+  // ---- elementwise and reductions -------------------------------------------------------------
+
+  /** A[j, j] += alpha. */
+  addDiagonal(A: Matrix, alpha: number): Promise<void> {
+    return ew.addDiagonal(this.#be, A, alpha);
+  }
+
+  /**
+   * x := diag(A) ('copy', default) or 1 / diag(A) ('reciprocal'); x is a 1 x n or n x 1 vector.
+   * @example
+   * const d = la.matrix(1, 3);
+   * await la.diagonal(H, d, 'reciprocal');
+   */
+  diagonal(A: Matrix, x: Matrix, op: 'copy' | 'reciprocal' = 'copy'): Promise<void> {
+    return ew.diagonal(this.#be, A, x, op);
+  }
+
+  /** Marks the inputs j with H[j, j] = 0 in dead (1 x n uint8) and sets those H[j, j] := 1; resolves to their count. */
+  deadInputs(H: Matrix, dead: Mask): Promise<number> {
+    return ew.deadInputs(this.#be, H, dead);
+  }
+
+  /** A[:, j] := 0 for every j with cols_j ≠ 0 (cols: 1 x A.cols uint8). */
+  zeroColumns(A: Matrix, cols: Mask): Promise<void> {
+    return ew.zeroColumns(this.#be, A, cols);
+  }
+
+  /**
+   * Y := alpha · X + beta · Y elementwise.
+   * @example
+   * await la.axpby(0.5, W, 0.5, U);   // U = (W + U) / 2
+   */
+  axpby<D extends DType>(alpha: number, X: Matrix<D>, beta: number, Y: Matrix<D>): Promise<void> {
+    return ew.axpby(this.#be, alpha, X, beta, Y);
+  }
+
+  /** A[i, j] := 0 wherever mask[i, j] = 0. */
+  applyMask(A: Matrix, mask: Mask): Promise<void> {
+    return ew.applyMask(this.#be, A, mask);
+  }
+
+  /** [i, j] of the first NaN or ±Inf in A, or null. */
+  firstNonFinite(A: Matrix): Promise<[number, number] | null> {
+    return ew.firstNonFinite(this.#be, A);
+  }
+
+  /** Σ A_ij B_ij accumulated in float64. */
+  dot(A: Matrix, B: Matrix): Promise<number> {
+    return ew.dot(this.#be, A, B);
+  }
+
+  /**
+   * The layer objective tr((W − X) H (W − X)ᵀ) in float64, H a float64 matrix (X null: tr(W H Wᵀ)).
+   * @example
+   * const H64 = await la.convert(H, 'float64');
+   * const err = (await la.objective(W, What, H64)) / (await la.objective(W, null, H64));
+   */
+  objective(W: Matrix, X: Matrix | null, H: Matrix<'float64'>): Promise<number> {
+    return ew.objective(this.#be, W, X, H);
+  }
+
+  /** [i, j] of the first pair with |H_ij − H_ji| > tolerance·(√|H_ii H_jj| + |H_ij| + |H_ji|), or null. */
+  symmetryViolation(H: Matrix, tolerance: number): Promise<[number, number] | null> {
+    return ew.symmetryViolation(this.#be, H, tolerance);
+  }
+
+  /** Kept entries per row into rowCounts (int32 vector); resolves to the most kept in any group of groupSize columns. */
+  maskCounts(mask: Mask, groupSize: number, rowCounts: Matrix<'int32'>): Promise<number> {
+    return ew.maskCounts(this.#be, mask, groupSize, rowCounts);
+  }
+
+  /** Number of positions where two masks differ. */
+  maskDifference(a: Mask, b: Mask): Promise<number> {
+    return ew.maskDifference(this.#be, a, b);
+  }
+
+  /** [i, j] of the first weight that is pruned (mask 0) but not 0, or null. */
+  maskViolation(W: Matrix, mask: Mask): Promise<[number, number] | null> {
+    return ew.maskViolation(this.#be, W, mask);
+  }
+
+  /** OBC's global allocation of `total` removals from per-row step losses; resolves to the chosen losses' sum. */
+  obcAllocate(losses: Matrix<'float64'>, total: number, rowCounts: Matrix<'int32'>): Promise<number> {
+    return ew.obcAllocate(this.#be, losses, total, rowCounts);
+  }
+
+  // ---- OBS kernels ----------------------------------------------------------------------------
+
+  /** Keep-mask of W from the scores W_ij² · colWeight_j under rule (see KernelBackend.selectMask). */
+  selectMask(W: Matrix, colWeight: Matrix | null, rule: MaskRule, mask: Mask): Promise<void> {
+    return obs.selectMask(this.#be, W, colWeight, rule, mask);
+  }
+
+  /** Greedy OBS removal on every row (see KernelBackend.obsGreedy); resolves to -1 or the first failing row. */
+  obsGreedy(W: Matrix, Hinv: Matrix, counts: Matrix<'int32'>, mask: Mask, options?: obs.ObsGreedyOptions): Promise<number> {
+    return obs.obsGreedy(this.#be, W, Hinv, counts, mask, options);
+  }
+
+  /** Exact re-solve H[S,S] x = B[r,S] on each row's support (see KernelBackend.solveOnSupport). */
+  solveOnSupport(H: Matrix, B: Matrix, mask: Mask, X: Matrix): Promise<number> {
+    return obs.solveOnSupport(this.#be, H, B, mask, X);
+  }
+
+  /** SparseGPT's column loop over one block (see KernelBackend.sparsegptBlock). */
+  sparsegptBlock(W1: Matrix, U1: Matrix, rule: MaskRule, Err1: Matrix, mask: Mask): Promise<number> {
+    return obs.sparsegptBlock(this.#be, W1, U1, rule, Err1, mask);
+  }
+
+  /** Starts masked PCG on every row (see KernelBackend.pcgStart); resolves to the active rows. */
+  pcgStart(X: Matrix, B: Matrix, R: Matrix, P: Matrix, mask: Mask, dinv: Matrix, tolerance: number, state: Matrix<'float64'>): Promise<number> {
+    return obs.pcgStart(this.#be, X, B, R, P, mask, dinv, tolerance, state);
+  }
+
+  /** One masked PCG iteration (see KernelBackend.pcgStep); resolves to the active rows. */
+  pcgStep(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Mask, dinv: Matrix, tolerance: number, state: Matrix<'float64'>): Promise<number> {
+    return obs.pcgStep(this.#be, X, R, P, Q, mask, dinv, tolerance, state);
+  }
+
+  // ---- BLAS and LAPACK names with a precision prefix (aliases that also check the dtype) ------
 
   /**
    * C = alpha * op(A) * op(B) + beta * C in float32 (BLAS sgemm).
    * @example
    * const A = la.fromArray([1, 2, 3, 4], 2, 2), B = la.fromArray([5, 6, 7, 8], 2, 2);
    * const C = la.matrix(2, 2);
-   * la.sgemm(A, B, C);               // C = [[19, 22], [43, 50]]
-   * la.sgemm(A, B, C, { transA: true, beta: 1 });
+   * await la.sgemm(A, B, C);               // C = [[19, 22], [43, 50]]
+   * await la.sgemm(A, B, C, { transA: true, beta: 1 });
    */
-  sgemm(A: Matrix<'float32'>, B: Matrix<'float32'>, C: Matrix<'float32'>, options?: GemmOptions): void {
-    gemm(this.backend, 'sgemm', 'float32', A, B, C, options);
+  sgemm(A: Matrix<'float32'>, B: Matrix<'float32'>, C: Matrix<'float32'>, options?: GemmOptions): Promise<void> {
+    return gemm(this.#be, 'sgemm', 'float32', A, B, C, options);
   }
 
   /** C = alpha * op(A) * op(B) + beta * C in float64 (BLAS dgemm); options as sgemm. */
-  dgemm(A: Matrix<'float64'>, B: Matrix<'float64'>, C: Matrix<'float64'>, options?: GemmOptions): void {
-    gemm(this.backend, 'dgemm', 'float64', A, B, C, options);
+  dgemm(A: Matrix<'float64'>, B: Matrix<'float64'>, C: Matrix<'float64'>, options?: GemmOptions): Promise<void> {
+    return gemm(this.#be, 'dgemm', 'float64', A, B, C, options);
   }
 
   /**
@@ -93,16 +381,16 @@ export class Linalg {
    * `uplo` triangle is read.
    * @example
    * const L = la.fromArray([2, 0, 1, 4], 2, 2), B = la.fromArray([2, 4, 9, 10], 2, 2);
-   * la.strsm(L, B);                                   // B = [[1, 2], [2, 2]]
-   * la.strsm(L, B, { side: 'right', transA: true });  // solves X Lᵀ = B
+   * await la.strsm(L, B);                                   // B = [[1, 2], [2, 2]]
+   * await la.strsm(L, B, { side: 'right', transA: true });  // solves X Lᵀ = B
    */
-  strsm(A: Matrix<'float32'>, B: Matrix<'float32'>, options?: TrsmOptions): void {
-    trsm(this.backend, 'strsm', 'float32', A, B, options);
+  strsm(A: Matrix<'float32'>, B: Matrix<'float32'>, options?: TrsmOptions): Promise<void> {
+    return trsm(this.#be, 'strsm', 'float32', A, B, options);
   }
 
   /** Triangular solve with many right-hand sides in float64 (BLAS dtrsm); options as strsm. */
-  dtrsm(A: Matrix<'float64'>, B: Matrix<'float64'>, options?: TrsmOptions): void {
-    trsm(this.backend, 'dtrsm', 'float64', A, B, options);
+  dtrsm(A: Matrix<'float64'>, B: Matrix<'float64'>, options?: TrsmOptions): Promise<void> {
+    return trsm(this.#be, 'dtrsm', 'float64', A, B, options);
   }
 
   /**
@@ -110,15 +398,15 @@ export class Linalg {
    * holding b on entry and the solution on return. Only the `uplo` triangle of A is read.
    * @example
    * const U = la.fromArray([2, 1, 0, 4], 2, 2), x = la.fromArray([4, 8], 2, 1);
-   * la.strsv(U, x, { uplo: 'upper' });                // x = [1, 2]
+   * await la.strsv(U, x, { uplo: 'upper' });                // x = [1, 2]
    */
-  strsv(A: Matrix<'float32'>, x: Matrix<'float32'>, options?: TrsvOptions): void {
-    trsv(this.backend, 'strsv', 'float32', A, x, options);
+  strsv(A: Matrix<'float32'>, x: Matrix<'float32'>, options?: TrsvOptions): Promise<void> {
+    return trsv(this.#be, 'strsv', 'float32', A, x, options);
   }
 
   /** Triangular solve op(A) x = b in place in float64 (BLAS dtrsv); options as strsv. */
-  dtrsv(A: Matrix<'float64'>, x: Matrix<'float64'>, options?: TrsvOptions): void {
-    trsv(this.backend, 'dtrsv', 'float64', A, x, options);
+  dtrsv(A: Matrix<'float64'>, x: Matrix<'float64'>, options?: TrsvOptions): Promise<void> {
+    return trsv(this.#be, 'dtrsv', 'float64', A, x, options);
   }
 
   /**
@@ -129,15 +417,15 @@ export class Linalg {
    * contents unspecified. No NaN is ever returned with info 0.
    * @example
    * const A = la.fromArray([4, 0, 2, 5], 2, 2);      // lower triangle of [[4, 2], [2, 5]]
-   * la.spotrf(A);                                     // 0; A = [[2, 0], [1, 2]]
+   * await la.spotrf(A);                                     // 0; A = [[2, 0], [1, 2]]
    */
-  spotrf(A: Matrix<'float32'>): number {
-    return cholesky(this.backend, 'potrf', 'spotrf', 'float32', A);
+  spotrf(A: Matrix<'float32'>): Promise<number> {
+    return cholesky(this.#be, 'potrf', 'spotrf', 'float32', A);
   }
 
   /** Cholesky factorization in float64 (LAPACK dpotrf, lower); as spotrf. */
-  dpotrf(A: Matrix<'float64'>): number {
-    return cholesky(this.backend, 'potrf', 'dpotrf', 'float64', A);
+  dpotrf(A: Matrix<'float64'>): Promise<number> {
+    return cholesky(this.#be, 'potrf', 'dpotrf', 'float64', A);
   }
 
   /**
@@ -146,15 +434,15 @@ export class Linalg {
    * spotrf (on info > 0 the contents of A are unspecified).
    * @example
    * const A = la.fromArray([4, 0, 2, 5], 2, 2);
-   * la.spotri(A);                                     // 0; A = [[5, -2], [-2, 4]] / 16
+   * await la.spotri(A);                                     // 0; A = [[5, -2], [-2, 4]] / 16
    */
-  spotri(A: Matrix<'float32'>): number {
-    return cholesky(this.backend, 'potri', 'spotri', 'float32', A);
+  spotri(A: Matrix<'float32'>): Promise<number> {
+    return cholesky(this.#be, 'potri', 'spotri', 'float32', A);
   }
 
   /** Inverse of an SPD matrix in float64 via Cholesky; as spotri. */
-  dpotri(A: Matrix<'float64'>): number {
-    return cholesky(this.backend, 'potri', 'dpotri', 'float64', A);
+  dpotri(A: Matrix<'float64'>): Promise<number> {
+    return cholesky(this.#be, 'potri', 'dpotri', 'float64', A);
   }
 
   /**
@@ -167,15 +455,15 @@ export class Linalg {
    * positive definite (A is then unspecified).
    * @example
    * const H = la.fromArray([4, 0, 2, 5], 2, 2);
-   * la.sinvchol(H);                                   // 0; H = U, upper, with Uᵀ U = H⁻¹
+   * await la.sinvchol(H);                                   // 0; H = U, upper, with Uᵀ U = H⁻¹
    */
-  sinvchol(A: Matrix<'float32'>): number {
-    return cholesky(this.backend, 'invchol', 'sinvchol', 'float32', A);
+  sinvchol(A: Matrix<'float32'>): Promise<number> {
+    return cholesky(this.#be, 'invchol', 'sinvchol', 'float32', A);
   }
 
   /** Upper Cholesky factor of the inverse in float64; as sinvchol. */
-  dinvchol(A: Matrix<'float64'>): number {
-    return cholesky(this.backend, 'invchol', 'dinvchol', 'float64', A);
+  dinvchol(A: Matrix<'float64'>): Promise<number> {
+    return cholesky(this.#be, 'invchol', 'dinvchol', 'float64', A);
   }
 
   /**
@@ -185,16 +473,16 @@ export class Linalg {
    * @example
    * const X = la.fromArray([1, 2, 3, 4, 5, 6], 3, 2);   // 3 samples, 2 features
    * const H = la.matrix(2, 2);
-   * la.ssyrk(X, H);                      // H = XᵀX = [[35, 44], [44, 56]]
-   * la.ssyrk(X, H, { beta: 1 });         // H += XᵀX (the next batch)
+   * await la.ssyrk(X, H);                      // H = XᵀX = [[35, 44], [44, 56]]
+   * await la.ssyrk(X, H, { beta: 1 });         // H += XᵀX (the next batch)
    */
-  ssyrk(X: Matrix<'float32'>, C: Matrix<'float32'>, options?: SyrkOptions): void {
-    syrk(this.backend, 'ssyrk', 'float32', X, C, options);
+  ssyrk(X: Matrix<'float32'>, C: Matrix<'float32'>, options?: SyrkOptions): Promise<void> {
+    return syrk(this.#be, 'ssyrk', 'float32', X, C, options);
   }
 
   /** C = alpha · XᵀX + beta · C in float64 (BLAS dsyrk); options as ssyrk. */
-  dsyrk(X: Matrix<'float64'>, C: Matrix<'float64'>, options?: SyrkOptions): void {
-    syrk(this.backend, 'dsyrk', 'float64', X, C, options);
+  dsyrk(X: Matrix<'float64'>, C: Matrix<'float64'>, options?: SyrkOptions): Promise<void> {
+    return syrk(this.#be, 'dsyrk', 'float64', X, C, options);
   }
 
   /**
@@ -202,16 +490,16 @@ export class Linalg {
    * iteration (e.g. the IHT step size 1/λ_max). The start vector is fixed by options.seed.
    * @example
    * const A = la.fromArray([2, 1, 1, 2], 2, 2);
-   * la.slammax(A);                       // { value: ≈3, iterations: …, converged: true }
-   * la.slammax(A, { tolerance: 1e-7, maxIterations: 50, seed: 7 });
+   * await la.slammax(A);                       // { value: ≈3, iterations: …, converged: true }
+   * await la.slammax(A, { tolerance: 1e-7, maxIterations: 50, seed: 7 });
    */
-  slammax(A: Matrix<'float32'>, options?: LammaxOptions): LammaxResult {
-    return lammax(this.backend, 'slammax', 'float32', A, options);
+  slammax(A: Matrix<'float32'>, options?: LammaxOptions): Promise<LammaxResult> {
+    return lammax(this.#be, 'slammax', 'float32', A, options);
   }
 
   /** λ_max of a symmetric PSD float64 matrix by power iteration; options as slammax. */
-  dlammax(A: Matrix<'float64'>, options?: LammaxOptions): LammaxResult {
-    return lammax(this.backend, 'dlammax', 'float64', A, options);
+  dlammax(A: Matrix<'float64'>, options?: LammaxOptions): Promise<LammaxResult> {
+    return lammax(this.#be, 'dlammax', 'float64', A, options);
   }
 
   /**
@@ -220,16 +508,16 @@ export class Linalg {
    * NaN in x is an error. options.by = 'value' ranks by the signed values instead.
    * @example
    * const x = la.fromArray([0.5, -3, 2, 0], 4, 1);
-   * la.stopk(x, 2);                      // Int32Array [1, 2]
-   * la.stopk(x, 2, { by: 'value' });     // Int32Array [0, 2]
+   * await la.stopk(x, 2);                      // Int32Array [1, 2]
+   * await la.stopk(x, 2, { by: 'value' });     // Int32Array [0, 2]
    */
-  stopk(x: Matrix<'float32'>, k: number, options?: TopkOptions): Int32Array {
-    return topk(this.backend, 'stopk', 'float32', x, k, options);
+  stopk(x: Matrix<'float32'>, k: number, options?: TopkOptions): Promise<Int32Array> {
+    return topk(this.#be, 'stopk', 'float32', x, k, options);
   }
 
   /** Top-k indices of a float64 vector; as stopk. */
-  dtopk(x: Matrix<'float64'>, k: number, options?: TopkOptions): Int32Array {
-    return topk(this.backend, 'dtopk', 'float64', x, k, options);
+  dtopk(x: Matrix<'float64'>, k: number, options?: TopkOptions): Promise<Int32Array> {
+    return topk(this.#be, 'dtopk', 'float64', x, k, options);
   }
 
   /**
@@ -238,19 +526,19 @@ export class Linalg {
    * rest equals the inverse of H with row and column p deleted. Hinv[p,p] must be finite and > 0.
    * @example
    * const Hinv = la.fromArray([2, 1, 1, 2], 2, 2);
-   * la.sdowndate(Hinv, 0);               // Hinv = [[0, 0], [0, 1.5]]
+   * await la.sdowndate(Hinv, 0);               // Hinv = [[0, 0], [0, 1.5]]
    */
-  sdowndate(Hinv: Matrix<'float32'>, p: number): void {
-    downdate(this.backend, 'sdowndate', 'float32', Hinv, p);
+  sdowndate(Hinv: Matrix<'float32'>, p: number): Promise<void> {
+    return downdate(this.#be, 'sdowndate', 'float32', Hinv, p);
   }
 
   /** OBS downdate of a symmetric float64 inverse Hessian at p; as sdowndate. */
-  ddowndate(Hinv: Matrix<'float64'>, p: number): void {
-    downdate(this.backend, 'ddowndate', 'float64', Hinv, p);
+  ddowndate(Hinv: Matrix<'float64'>, p: number): Promise<void> {
+    return downdate(this.#be, 'ddowndate', 'float64', Hinv, p);
   }
 
   /** Releases the backend's memory; matrices made here are unusable afterwards. */
   dispose(): void {
-    this.backend.dispose();
+    this.#be.dispose();
   }
 }

@@ -14,15 +14,15 @@ export interface SyrkOptions {
 }
 
 /** Symmetric rank-k update, validated, then one backend call. */
-export function syrk(be: KernelBackend, fn: string, dtype: DType, X: unknown, C: unknown, options?: SyrkOptions): void {
+export async function syrk(be: KernelBackend, fn: string, dtype: DType | null, X: unknown, C: unknown, options?: SyrkOptions): Promise<void> {
   const o = checkOptions<SyrkOptions>(fn, options);
   const x = checkMatrix(fn, 'X', X, dtype);
-  const c = checkMatrix(fn, 'C', C, dtype);
+  const c = checkMatrix(fn, 'C', C, x.dtype);
   const trans = o.trans === undefined ? true : checkFlag(fn, 'options.trans', o.trans);
   const alpha = o.alpha === undefined ? 1 : checkFinite(fn, 'options.alpha', o.alpha);
   const beta = o.beta === undefined ? 0 : checkFinite(fn, 'options.beta', o.beta);
   const n = trans ? x.cols : x.rows;
   checkShape(fn, 'C', c, n, n, trans ? `XᵀX of the ${x.rows}x${x.cols} X` : `X Xᵀ of the ${x.rows}x${x.cols} X`);
   checkNoAlias(fn, 'C', c, { X: x });
-  be.syrk(trans, alpha, x, beta, c);
+  await be.syrk(trans, alpha, x, beta, c);
 }

@@ -18,10 +18,10 @@ export interface TrsmOptions {
 }
 
 /** Triangular solve with many right-hand sides, validated, then one backend call. */
-export function trsm(be: KernelBackend, fn: string, dtype: DType, A: unknown, B: unknown, options?: TrsmOptions): void {
+export async function trsm(be: KernelBackend, fn: string, dtype: DType | null, A: unknown, B: unknown, options?: TrsmOptions): Promise<void> {
   const o = checkOptions<TrsmOptions>(fn, options);
   const a = checkMatrix(fn, 'A', A, dtype);
-  const b = checkMatrix(fn, 'B', B, dtype);
+  const b = checkMatrix(fn, 'B', B, a.dtype);
   const side = checkChoice(fn, 'options.side', o.side, ['left', 'right'], 'left');
   const uplo = checkChoice(fn, 'options.uplo', o.uplo, ['lower', 'upper'], 'lower');
   const transA = checkFlag(fn, 'options.transA', o.transA);
@@ -33,5 +33,5 @@ export function trsm(be: KernelBackend, fn: string, dtype: DType, A: unknown, B:
     throw rangeError(fn, 'B', b, `${a.rows} ${side === 'left' ? 'rows' : 'columns'} to match A (${a.rows}x${a.cols}, side '${side}')`);
   }
   checkNoAlias(fn, 'B', b, { A: a });
-  be.trsm(side, uplo, transA, unit, alpha, a, b);
+  await be.trsm(side, uplo, transA, unit, alpha, a, b);
 }

@@ -14,10 +14,10 @@ export interface TrsvOptions {
 }
 
 /** Triangular solve op(A) x = b in place for one vector, validated, then one backend call. */
-export function trsv(be: KernelBackend, fn: string, dtype: DType, A: unknown, x: unknown, options?: TrsvOptions): void {
+export async function trsv(be: KernelBackend, fn: string, dtype: DType | null, A: unknown, x: unknown, options?: TrsvOptions): Promise<void> {
   const o = checkOptions<TrsvOptions>(fn, options);
   const a = checkMatrix(fn, 'A', A, dtype);
-  const v = checkMatrix(fn, 'x', x, dtype);
+  const v = checkMatrix(fn, 'x', x, a.dtype);
   const uplo = checkChoice(fn, 'options.uplo', o.uplo, ['lower', 'upper'], 'lower');
   const trans = checkFlag(fn, 'options.trans', o.trans);
   const unit = checkFlag(fn, 'options.unitDiagonal', o.unitDiagonal);
@@ -27,5 +27,5 @@ export function trsv(be: KernelBackend, fn: string, dtype: DType, A: unknown, x:
     throw rangeError(fn, 'x', v, `a vector of length ${n} (${n}x1 or 1x${n}) to match A (${n}x${n})`);
   }
   checkNoAlias(fn, 'x', v, { A: a });
-  be.trsv(uplo, trans, unit, a, v);
+  await be.trsv(uplo, trans, unit, a, v);
 }

@@ -42,14 +42,14 @@ const FN = 'HessianAccumulator';
 
 /**
  * Accumulates the Hessian H = Σ XᵀX of a linear layer's inputs batch by batch (X is samples x
- * inputs). Holds a float64 running sum, one cols x cols partial product and one chunk of staged
- * rows in la's memory; call free() when done.
+ * inputs). Holds a float64 running sum, one cols x cols partial product (and its float64 copy)
+ * and one chunk of staged rows in la's storage; call free() when done.
  * @example
  * const acc = new HessianAccumulator(la, 3);
- * acc.addBatch({ data: [1, 2, 3, 4, 5, 6], rows: 2, cols: 3 });
- * acc.addBatch(la.fromArray([1, 0, 1], 1, 3));
- * acc.samples;                         // 3
- * const H = acc.hessian();             // 3x3 float32: [[18, 22, 28], [22, 29, 36], [28, 36, 46]]
+ * await acc.addBatch({ data: [1, 2, 3, 4, 5, 6], rows: 2, cols: 3 });
+ * await acc.addBatch(la.fromArray([1, 0, 1], 1, 3));
+ * acc.samples;                               // 3
+ * const H = await acc.hessian();             // 3x3 float32: [[18, 22, 28], [22, 29, 36], [28, 36, 46]]
  */
 export class HessianAccumulator {
   /** Number of inputs (the layer's columns). */
@@ -59,12 +59,13 @@ export class HessianAccumulator {
   private readonly sum: Matrix<'float64'>;
   private readonly stage: Matrix;
   private readonly part: Matrix | null;
+  private readonly wide: Matrix<'float64'> | null;
   private staged = 0;
   private count = 0;
   private freed = false;
 
   constructor(
-    /** The Linalg whose kernels and memory the accumulator uses. */
+    /** The Linalg whose kernels and storage the accumulator uses. */
     readonly la: Linalg,
     cols: number,
     options?: HessianAccumulatorOptions,
@@ -80,6 +81,7 @@ export class HessianAccumulator {
     this.sum = la.matrix(cols, cols, 'float64');
     this.stage = la.matrix(chunk, cols, this.dtype);
     this.part = this.dtype === 'float64' ? null : la.matrix(cols, cols, this.dtype);
+    this.wide = this.dtype === 'float64' ? null : la.matrix(cols, cols, 'float64');
   }
 
   /** Samples (rows of X) added so far. */
@@ -92,92 +94,93 @@ export class HessianAccumulator {
    * The whole batch is checked before any of it is used: a non-finite value is an error naming
    * its position, and the accumulator is left as it was.
    */
-  addBatch(X: Matrix | InputBatch): this {
+  async addBatch(X: Matrix | InputBatch): Promise<this> {
     const fn = `${FN}.addBatch`;
     this.live(fn);
-    const read = batchReader(fn, X, this.cols);
-    for (let r = 0; r < read.rows; r++) {
-      const [a, o] = read.row(r);
-      for (let j = 0; j < this.cols; j++) {
-        if (!Number.isFinite(a[o + j])) throw rangeError(fn, `X[${r}, ${j}]`, a[o + j], 'a finite number');
-      }
-    }
-    const cap = this.stage.rows, c = this.cols;
-    // The view is re-made after each flush: a kernel call may grow (and so detach) Wasm memory.
-    let sd = this.stage.data;
-    for (let r = 0; r < read.rows; r++) {
-      const o = this.staged * c, [a, ao] = read.row(r);
-      for (let j = 0; j < c; j++) sd[o + j] = a[ao + j];
-      if (++this.staged === cap) {
-        this.flush();
-        sd = this.stage.data;
-      }
-    }
-    this.count += read.rows;
+    if (X instanceof Matrix) await this.addMatrix(fn, X);
+    else await this.addData(fn, X);
     return this;
   }
 
   /**
-   * H = Σ XᵀX so far as a new cols x cols matrix (both triangles) in la's memory, rounded once
+   * H = Σ XᵀX so far as a new cols x cols matrix (both triangles) in la's storage, rounded once
    * from the float64 sum to `dtype` (default the accumulator's). The accumulator stays usable.
    */
-  hessian<D extends DType = DType>(dtype: D = this.dtype as D): Matrix<D> {
+  async hessian<D extends DType = DType>(dtype: D = this.dtype as D): Promise<Matrix<D>> {
     const fn = `${FN}.hessian`;
     this.live(fn);
     if (dtype !== 'float32' && dtype !== 'float64') throw typeError(fn, 'dtype', dtype, "'float32' or 'float64'");
-    this.flush();
-    return this.la.matrix(this.cols, this.cols, dtype).assign(this.sum.toArray());
+    await this.flush();
+    return this.la.copy(this.sum, undefined, dtype);
   }
 
-  /** Releases the accumulator's memory; later calls throw. */
+  /** Releases the accumulator's storage; later calls throw. */
   free(): void {
     if (this.freed) return;
     this.freed = true;
-    this.sum.free();
-    this.stage.free();
-    this.part?.free();
+    for (const M of [this.sum, this.stage, this.part, this.wide]) M?.free();
   }
 
   private live(fn: string): void {
     if (this.freed) throw rangeError(fn, 'this', 'a freed accumulator', 'an accumulator that has not been freed');
   }
 
+  /** A batch already in backend storage: checked there, then copied (and converted) chunk by chunk. */
+  private async addMatrix(fn: string, X: Matrix): Promise<void> {
+    if (X.storage.released) throw rangeError(fn, 'X', X, 'a matrix that has not been freed');
+    if (X.dtype !== 'float32' && X.dtype !== 'float64') throw typeError(fn, 'X', X, 'a float32 or float64 matrix');
+    if (X.cols !== this.cols) throw rangeError(fn, 'X', X, `${this.cols} columns (the accumulator's inputs)`);
+    const bad = await this.la.firstNonFinite(X);
+    if (bad) throw rangeError(fn, `X[${bad[0]}, ${bad[1]}]`, 'a non-finite value', 'a finite number');
+    for (let r = 0; r < X.rows;) {
+      const n = Math.min(X.rows - r, this.stage.rows - this.staged);
+      await this.la.copy(X.view(r, 0, n, this.cols), this.stage.view(this.staged, 0, n, this.cols));
+      r += n;
+      this.staged += n;
+      if (this.staged === this.stage.rows) await this.flush();
+    }
+    this.count += X.rows;
+  }
+
+  /** A batch of plain data: checked on the host (it is host data), then written chunk by chunk. */
+  private async addData(fn: string, X: unknown): Promise<void> {
+    if (typeof X !== 'object' || X === null) throw typeError(fn, 'X', X, 'a Matrix or { data, rows, cols }');
+    const b = X as Partial<InputBatch>;
+    const rows = checkInt(fn, 'X.rows', b.rows);
+    checkInt(fn, 'X.cols', b.cols);
+    const c = this.cols;
+    if (b.cols !== c) throw rangeError(fn, 'X.cols', b.cols, `${c} (the accumulator's inputs)`);
+    const data = b.data;
+    if (data == null || typeof data !== 'object' || typeof data.length !== 'number') throw typeError(fn, 'X.data', data, 'an array of numbers');
+    if (data.length !== rows * c) throw rangeError(fn, 'X.data', `length ${data.length}`, `length rows * cols = ${rows * c}`);
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i];
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw rangeError(fn, `X[${Math.floor(i / c)}, ${i % c}]`, v, 'a finite number');
+    }
+    const flat = ArrayBuffer.isView(data) ? (data as unknown as Float64Array) : Float64Array.from(data);
+    for (let r = 0; r < rows;) {
+      const n = Math.min(rows - r, this.stage.rows - this.staged);
+      this.la.write(this.stage.view(this.staged, 0, n, c), flat.subarray(r * c, (r + n) * c));
+      r += n;
+      this.staged += n;
+      if (this.staged === this.stage.rows) await this.flush();
+    }
+    this.count += rows;
+  }
+
   /** Adds the staged rows' XᵀX into the float64 sum. */
-  private flush(): void {
+  private async flush(): Promise<void> {
     if (this.staged === 0) return;
     const X = this.stage.view(0, 0, this.staged, this.cols);
-    if (this.part === null) {
-      this.la.dsyrk(X as Matrix<'float64'>, this.sum, { beta: 1 });
-    } else {
-      this.la.ssyrk(X as Matrix<'float32'>, this.part as Matrix<'float32'>);
-      const s = this.sum.data, p = this.part.data;
-      for (let i = 0; i < s.length; i++) s[i] += p[i];
-    }
     this.staged = 0;
+    if (this.part === null) {
+      await this.la.syrk(X as Matrix<'float64'>, this.sum, { beta: 1 });
+    } else {
+      await this.la.syrk(X, this.part);
+      await this.la.copy(this.part, this.wide!);
+      await this.la.axpby(1, this.wide!, 1, this.sum);
+    }
   }
-}
-
-/**
- * Row access to a batch given as a Matrix or as plain data, after checking its shape: row(r) is
- * [array, offset] with the row at array[offset .. offset + cols). A Matrix's array is fetched per
- * row, so it stays valid when a kernel call grows the Wasm memory the batch lives in.
- */
-function batchReader(fn: string, X: unknown, cols: number): { rows: number; row: (r: number) => [ArrayLike<number>, number] } {
-  if (X instanceof Matrix) {
-    if (X.storage.released) throw rangeError(fn, 'X', X, 'a matrix that has not been freed');
-    if (X.cols !== cols) throw rangeError(fn, 'X', X, `${cols} columns (the accumulator's inputs)`);
-    const M = X;
-    return { rows: M.rows, row: (r) => [M.data, M.offset + r * M.stride] };
-  }
-  if (typeof X !== 'object' || X === null) throw typeError(fn, 'X', X, 'a Matrix or { data, rows, cols }');
-  const b = X as Partial<InputBatch>;
-  const rows = checkInt(fn, 'X.rows', b.rows);
-  checkInt(fn, 'X.cols', b.cols);
-  if (b.cols !== cols) throw rangeError(fn, 'X.cols', b.cols, `${cols} (the accumulator's inputs)`);
-  const data = b.data;
-  if (data == null || typeof data.length !== 'number') throw typeError(fn, 'X.data', data, 'an array of numbers');
-  if (data.length !== rows * cols) throw rangeError(fn, 'X.data', `length ${data.length}`, `length rows * cols = ${rows * cols}`);
-  return { rows, row: (r) => [data, r * cols] };
 }
 
 /** True for a HessianAccumulator (for callers that accept a Matrix or an accumulator). */

@@ -4,33 +4,46 @@
 //   Ŵ_{t+1} = argmin over support S of tr((W − Ŵ) H (W − Ŵ)ᵀ), i.e. H[S,S] ŵ_S = (H w)_S per row,
 // and return the iterate with the least objective (undamped H), the start included, so the result
 // is never worse than the start.
-import { checkFinite, checkInt, rangeError, typeError } from '../core/errors.js';
-import { Matrix } from '../core/matrix.js';
+import type { DType } from '../core/dtype.js';
+import { checkFinite, checkInt, computationError, rangeError, typeError } from '../core/errors.js';
+import type { Mask, Matrix } from '../core/matrix.js';
+import { dampedHessian } from '../linalg/damped.js';
 import type { Linalg } from '../linalg/linalg.js';
-import { checkChoice, checkOptions } from '../linalg/checks.js';
-import { DEFAULT_DAMP, deadInputs, factorDamped, layerObjective, withDeadInputs, type LayerObjective } from './hessian.js';
+import { checkChoice } from '../linalg/checks.js';
 import { sparseGPT } from './sparsegpt.js';
-import { checkPattern, maskFits, maskRule, type Pattern } from './pattern.js';
-import { solveOnSupportCG, zeroOffMask, type SupportCGResult } from './pcg.js';
-import type { LayerPruner, PrunerOptions, PrunerOutput } from './types.js';
+import { magnitude } from './magnitude.js';
+import { wanda } from './wanda.js';
+import { obc } from './obc.js';
+import { formatPattern, maskRule, maskSummary, prunedCount, type Pattern } from './pattern.js';
+import { solveOnSupportCG, type SupportCGResult } from './pcg.js';
+import { dampOf, optionsOf } from './options.js';
+import type { Pruner, PruneMethod } from './types.js';
+
+const FN = 'iobs';
 
 /** How I-OBS re-solves the weights on a support. */
 export type SupportSolver = 'auto' | 'cholesky' | 'cg';
 
-/** I-OBS options: the pruner options plus the start and the re-solve. */
-export interface IterativeOBSOptions extends PrunerOptions {
+/** Options of iobs(). */
+export interface IterativeOBSOptions {
   /**
-   * The one-shot pruner that gives Ŵ₀ (called with the same W, H, pattern and options). Default
-   * SparseGPT (the start the I-OBS measurements in ALGORITHMS.md use; obc is exact greedy OBS but
-   * O(rows·k·cols²)). Its mask must fit the pattern.
+   * The one-shot start Ŵ₀: a method name ('sparsegpt', default; 'obc', 'wanda', 'magnitude') or a
+   * Pruner value (e.g. sparseGPT({ blockSize: 64 })). A name gets this I-OBS's damp. Its mask must
+   * prune exactly what the pattern prunes; Wanda under 'unstructured' prunes ⌊cols·p⌋ per row, so
+   * it fits only where rows·⌊cols·p⌋ = ⌊rows·cols·p⌋ (use the per-row pattern otherwise).
    */
-  start?: LayerPruner;
+  start?: Exclude<PruneMethod, 'iobs'> | Pruner;
+  /** Rounds of Newton step, reselection and exact re-solve after the start (default 3). */
+  iterations?: number;
+  /** Step η in u = Ŵ + η(W − Ŵ), in (0, 1] (default 0.5). */
+  eta?: number;
+  /** Relative damping λ ≥ 0 (default 0.01). */
+  damp?: number;
   /**
    * The re-solve H[S,S] ŵ_S = (H w)_S: 'cholesky' factors H[S,S] per row (Σ_r k_r³/3 flops);
    * 'cg' runs masked Jacobi-preconditioned CG over all rows at once (one rows x cols x cols GEMM
    * per iteration), warm-started from the current iterate; 'auto' (default) picks 'cg' when the
-   * Cholesky flops Σ_r k_r³/3 (k_r = weights kept in row r) exceed those of AUTO_CG_ITERATIONS
-   * CG iterations, 2·rows·cols² each, else 'cholesky' (see autoSolver).
+   * Cholesky flops exceed those of AUTO_CG_ITERATIONS CG iterations (see autoSolver).
    */
   solver?: SupportSolver;
   /** CG's relative residual per row (default 1e-5 for float32, 1e-8 for float64). */
@@ -51,130 +64,174 @@ export interface IterativeOBSOptions extends PrunerOptions {
  */
 export const AUTO_CG_ITERATIONS = 40;
 
-/** Options of I-OBS after validation. */
-interface Settings {
-  start: LayerPruner;
-  solver: SupportSolver;
-  iterations: number;
-  eta: number;
-  damp: number;
-  resolveStart: boolean;
-  cg: { tolerance?: number; maxIterations?: number };
+const STARTS = { sparsegpt: sparseGPT, obc, wanda, magnitude } as const;
+
+/** The start pruner from options.start. */
+function startOf(start: unknown, damp: number): Pruner {
+  if (start === undefined) return sparseGPT({ damp });
+  if (typeof start === 'string') {
+    if (start === 'sparsegpt' || start === 'obc') return STARTS[start]({ damp });
+    if (start === 'wanda' || start === 'magnitude') return STARTS[start]();
+    throw rangeError(FN, 'options.start', start, `'sparsegpt', 'obc', 'wanda', 'magnitude' or a Pruner${start === 'iobs' ? ' (I-OBS cannot start from itself)' : ''}`);
+  }
+  const p = start as Pruner;
+  if (typeof p !== 'object' || p === null || typeof p.run !== 'function' || typeof p.method !== 'string') {
+    throw typeError(FN, 'options.start', start, "a method name such as 'sparsegpt' or a Pruner such as sparseGPT({ blockSize: 64 })");
+  }
+  return p;
 }
 
 /**
- * I-OBS on a layer: the start's result (options.start, default SparseGPT), optionally re-solved exactly
- * on its own mask, then options.iterations (default 3) rounds of Newton step (η = options.eta,
- * default 0.5), OBS reselection under the pattern and exact re-solve; the best iterate by
- * tr((W−Ŵ)H(W−Ŵ)ᵀ) (undamped H) is returned. Iteration stops early when the reselected mask
- * repeats. Damping as obc (dead inputs fixed, λ·mean(diag H), ×10 on failure).
+ * I-OBS on a layer as a pruner: the start's result (options.start, default SparseGPT),
+ * optionally re-solved exactly on its own mask, then options.iterations rounds of Newton step
+ * (η = options.eta), OBS reselection under the pattern and exact re-solve; the best iterate by
+ * tr((W−Ŵ)H(W−Ŵ)ᵀ) (undamped H, float64) is returned, so the result is never worse than the
+ * start. Iteration stops early when the reselected mask repeats. Damping as obc.
  *
  * details: steps (labels: 'start', 'start re-solved', 'iteration 1', …), objective and relError
  * per step, kept (index of the returned step), solver, cg (per CG re-solve: iterations,
  * worstResidual, converged), startDetails.
  * @example
- * const out = iterativeOBS(la, W, H, { kind: 'unstructured', sparsity: 0.5 }, { iterations: 3 });
- * out.details.relError;   // e.g. [0.081, 0.081, 0.074, 0.072, 0.072]
- * out.details.kept;       // 3
+ * const r = await pruneLayer(la, W, H, { pruner: iobs({ start: 'sparsegpt', iterations: 3, eta: 0.5 }), pattern: '0.5' });
+ * r.details.relError;   // e.g. [0.081, 0.081, 0.074, 0.072, 0.072]
+ * r.details.kept;       // 3
  */
-export function iterativeOBS<D extends Matrix['dtype']>(
-  la: Linalg, W: Matrix<D>, H: Matrix<D>, pattern: Pattern, options: IterativeOBSOptions = {},
-): PrunerOutput<D> {
-  const fn = 'iterativeOBS';
-  checkOperands(fn, W, H);
-  const p = checkPattern(fn, 'pattern', pattern, W.cols);
-  const s = settings(fn, options);
-  const rows = W.rows, cols = W.cols, be = la.backend;
-  const progress = (f: number, label: string): void => options.onProgress?.(f, label);
-  const owned: Matrix[] = [];
-  const keep = <M extends Matrix>(M: M): M => (owned.push(M), M);
-  let layer: LayerObjective | null = null;
+export function iobs(options?: IterativeOBSOptions): Pruner {
+  const o = optionsOf(FN, options, ['start', 'iterations', 'eta', 'damp', 'solver', 'tolerance', 'maxSolverIterations', 'resolveStart']);
+  const damp = dampOf(FN, o);
+  const start = startOf(o.start, damp);
+  const eta = checkFinite(FN, 'options.eta', o.eta ?? 0.5);
+  if (!(eta > 0 && eta <= 1)) throw rangeError(FN, 'options.eta', eta, 'a number in (0, 1]');
+  const iterations = checkInt(FN, 'options.iterations', o.iterations ?? 3, 0);
+  const solver = checkChoice(FN, 'options.solver', o.solver, ['auto', 'cholesky', 'cg'] as const, 'auto');
+  const resolveStart = o.resolveStart ?? true;
+  if (typeof resolveStart !== 'boolean') throw typeError(FN, 'options.resolveStart', resolveStart, 'a boolean');
+  const cg = {
+    tolerance: o.tolerance === undefined ? undefined : positive('options.tolerance', o.tolerance),
+    maxIterations: o.maxSolverIterations === undefined ? undefined : checkInt(FN, 'options.maxSolverIterations', o.maxSolverIterations, 0),
+  };
+  const recorded = { start: start.method, startOptions: start.options, iterations, eta, damp, solver, resolveStart, ...(cg.tolerance === undefined ? {} : { tolerance: cg.tolerance }), ...(cg.maxIterations === undefined ? {} : { maxSolverIterations: cg.maxIterations }) };
+  return {
+    method: 'iobs',
+    options: recorded,
+    factorsHessian: true,
+    checkPattern(pattern) {
+      start.checkPattern(pattern);
+    },
+    run(la, W, H, pattern, ctx) {
+      return iterate(la, W, H, pattern, ctx.check, ctx.onProgress, { start, iterations, eta, damp, solver, resolveStart, cg });
+    },
+  };
+}
+
+interface Settings {
+  start: Pruner;
+  iterations: number;
+  eta: number;
+  damp: number;
+  solver: SupportSolver;
+  resolveStart: boolean;
+  cg: { tolerance?: number; maxIterations?: number };
+}
+
+async function iterate<D extends DType>(
+  la: Linalg, W: Matrix<D>, H: Matrix<D>, p: Pattern, check: 'psd' | 'trusted',
+  onProgress: ((f: number, label: string) => void) | null, s: Settings,
+) {
+  const rows = W.rows, cols = W.cols;
+  const progress = (f: number, label: string): void => onProgress?.(f, label);
+  const scope = la.scope();
+  const hessian = await dampedHessian(la, H, { fn: FN, arg: 'H', damp: s.damp, factor: 'inverse', deadInputs: true, check });
   try {
-    // Damped Hessian, OBS column weights 1/[H⁻¹]_jj and right-hand sides B = W H_damped.
-    const dead = deadInputs(H);
-    const fixed = withDeadInputs(la, H, dead);
-    const Hd = keep(fixed.H);
-    const W0 = keep(la.copy(W));
-    for (const j of dead) for (let r = 0; r < rows; r++) W0.set(r, j, 0);
-    const { M: Hinv, dampUsed } = factorDamped(la, Hd, fixed.meanDiag, s.damp, 'inverse', fn);
-    const colWeight = keep(la.matrix(1, cols, W.dtype));
-    for (let j = 0; j < cols; j++) colWeight.set(0, j, 1 / Hinv.get(j, j));
-    Hinv.free();
-    for (let j = 0; j < cols; j++) Hd.set(j, j, Hd.get(j, j) + dampUsed * fixed.meanDiag);
-    const B = keep(la.matrix(rows, cols, W.dtype));
-    be.gemm(false, false, 1, W0, Hd, 0, B);
-    const exact = (layer = layerObjective(la, W, H));
-    const objective = (X: Matrix | null): number => exact.value(X);
-    const scale = objective(null);
+    // OBS column weights 1/[H⁻¹]_jj, right-hand sides B = W H_damped, the float64 objective.
+    const Hd = hessian.damped;
+    const W0 = scope.track(await la.copy(W));
+    if (hessian.deadCount > 0) await la.zeroColumns(W0, hessian.dead!);
+    const colWeight = scope.track(la.matrix(1, cols, W.dtype));
+    await la.diagonal(hessian.factor!, colWeight, 'reciprocal');
+    const B = scope.track(la.matrix(rows, cols, W.dtype));
+    await la.gemm(W0, Hd, B);
+    const H64 = scope.track(await la.convert(H, 'float64'));
+    const objective = (X: Matrix<D> | null): Promise<number> => la.objective(W, X, H64);
+    const scale = await objective(null);
 
     progress(0, 'start');
-    const startProgress = options.onProgress && ((f: number, l: string) => progress((0.5 * f) / (s.iterations + 1), `start: ${l}`));
-    const first = s.start(la, W, H, p, { ...options, start: undefined, onProgress: startProgress } as PrunerOptions);
-    if (first.weight instanceof Matrix) keep(first.weight);
-    if (!(first.weight instanceof Matrix) || first.weight.rows !== rows || first.weight.cols !== cols || first.weight.dtype !== W.dtype) {
-      throw typeError(fn, 'options.start', first.weight, `a pruner returning a ${rows}x${cols} ${W.dtype} weight`);
+    const first = await s.start.run(la, W, H, p, {
+      check: 'trusted',
+      onProgress: onProgress && ((f, l) => progress((0.5 * f) / (s.iterations + 1), `start: ${l}`)),
+    });
+    scope.track(first.weight);
+    scope.track(first.mask);
+    const startMask = await maskSummary(la, p, first.mask);
+    if (!startMask.fits) {
+      // Say how it misses: Wanda, the one start that compares within rows, prunes ⌊cols·p⌋ of every
+      // row under 'unstructured', which is ⌊rows·cols·p⌋ only when the two floors agree.
+      const why = s.start.method === 'wanda' && p.kind === 'unstructured' ? `; Wanda compares within rows, so it prunes ⌊cols·p⌋ of every row: give I-OBS the per-row pattern '${p.sparsity}/row', or another start` : '';
+      throw rangeError(FN, 'options.start', s.start.method, `a pruner whose mask fits the pattern (it pruned ${rows * cols - startMask.kept} weights where ${formatPattern(p)} prunes ${prunedCount(p, rows, cols)}${why})`);
     }
-    if (!maskFits(p, first.mask, rows, cols)) throw rangeError(fn, 'options.start', 'its mask', 'a pruner whose mask fits the pattern');
 
     const steps: string[] = [], objectives: number[] = [], cgRuns: SupportCGResult[] = [];
     let solverUsed: SupportSolver | null = null;
-    let X = first.weight, mask = first.mask;
-    let best = { index: 0, W: la.copy(X), mask: mask.slice(), objective: objective(X) };
+    const X = first.weight;
+    let mask: Mask = first.mask;
+    let best = { index: 0, W: scope.track(await la.copy(X)), mask: scope.track(await la.copy(mask)), objective: await objective(X) };
     steps.push('start');
     objectives.push(best.objective);
-    const record = (label: string): void => {
-      const o = objective(X);
+    const record = async (label: string): Promise<void> => {
+      const value = await objective(X);
       steps.push(label);
-      objectives.push(o);
-      if (o < best.objective) {
-        best.W.free();
-        best = { index: steps.length - 1, W: la.copy(X), mask: mask.slice(), objective: o };
+      objectives.push(value);
+      if (value < best.objective) {
+        await la.copy(X, best.W);
+        await la.copy(mask, best.mask);
+        best = { ...best, index: steps.length - 1, objective: value };
       }
     };
-    const resolve = (): void => {
-      const solver = s.solver === 'auto' ? autoSolver(mask, rows, cols) : s.solver;
+    const resolve = async (): Promise<void> => {
+      const solver = s.solver === 'auto' ? await autoSolver(la, mask) : s.solver;
       solverUsed = solver;
-      if (solver === 'cg') cgRuns.push(solveOnSupportCG(la, Hd, B, mask, X, s.cg));
+      if (solver === 'cg') cgRuns.push(await solveOnSupportCG(la, Hd, B, mask, X, s.cg));
       else {
-        const row = be.solveOnSupport(Hd, B, mask, X);
-        if (row >= 0) throw rangeError(fn, 'options.damp', s.damp, `a damping under which H[S,S] factors on every support (row ${row} failed at λ = ${dampUsed})`);
+        const row = await la.solveOnSupport(Hd, B, mask, X);
+        if (row >= 0) throw computationError(FN, 'options.damp', s.damp, `H[S,S] has no Cholesky factor on the support of row ${row} at λ = ${hessian.dampUsed}`);
       }
     };
 
-    try {
-      let resolved = false;
-      if (s.resolveStart) {
-        progress(0.5 / (s.iterations + 1), 'start re-solved');
-        resolve();
-        record('start re-solved');
-        resolved = true;
+    let resolved = false;
+    if (s.resolveStart) {
+      progress(0.5 / (s.iterations + 1), 'start re-solved');
+      await resolve();
+      await record('start re-solved');
+      resolved = true;
+    }
+    const U = scope.track(la.matrix(rows, cols, W.dtype));
+    for (let t = 1; t <= s.iterations; t++) {
+      progress(t / (s.iterations + 1), `iteration ${t}`);
+      await la.copy(X, U);
+      await la.axpby(s.eta, W0, 1 - s.eta, U); // U = X + η (W0 − X)
+      const next = scope.track(la.mask(rows, cols));
+      await la.selectMask(U, colWeight, maskRule(p, rows, cols), next);
+      if (resolved && (await la.maskDifference(next, mask)) === 0) {
+        scope.release(next);
+        break; // a fixed point: every later iterate is this one
       }
-      const U = keep(la.matrix(rows, cols, W.dtype));
-      for (let t = 1; t <= s.iterations; t++) {
-        progress(t / (s.iterations + 1), `iteration ${t}`);
-        newtonStep(U, X, W0, s.eta);
-        const next = new Uint8Array(rows * cols);
-        be.selectMask(U, colWeight, maskRule(p, rows, cols), next);
-        if (resolved && equal(next, mask)) break; // a fixed point: every later iterate is this one
-        mask = next;
-        zeroOffMask(X, mask);
-        resolve();
-        record(`iteration ${t}`);
-        resolved = true;
-      }
-    } catch (e) {
-      best.W.free();
-      throw e;
+      if (mask !== first.mask && mask !== best.mask) scope.release(mask);
+      mask = next;
+      await la.applyMask(X, mask);
+      await resolve();
+      await record(`iteration ${t}`);
+      resolved = true;
     }
     progress(1, 'done');
     return {
-      weight: best.W,
-      mask: best.mask,
-      dampUsed: best.index === 0 ? first.dampUsed ?? dampUsed : dampUsed,
+      weight: scope.keep(best.W),
+      mask: scope.keep(best.mask),
+      dampUsed: (best.index === 0 ? first.dampUsed : null) ?? hessian.dampUsed ?? 0,
+      warnings: [...hessian.warnings, ...first.warnings],
       details: {
         steps,
         objective: objectives,
-        relError: objectives.map((o) => (scale > 0 ? o / scale : o === 0 ? 0 : Infinity)),
+        relError: objectives.map((v) => (scale > 0 ? v / scale : v === 0 ? 0 : Infinity)),
         kept: best.index,
         solver: solverUsed,
         cg: cgRuns,
@@ -183,85 +240,35 @@ export function iterativeOBS<D extends Matrix['dtype']>(
       },
     };
   } finally {
-    for (const M of owned) M.free();
-    layer?.free();
+    scope.free();
+    hessian.free();
   }
 }
-
-/**
- * I-OBS as a LayerPruner, starting from options.start (default SparseGPT) — see iterativeOBS.
- * @example
- * const out = iobs(la, W, H, { kind: 'nm', n: 2, m: 4 }, { iterations: 3, eta: 0.5 });
- */
-export const iobs: LayerPruner = (la, W, H, pattern, options) => iterativeOBS(la, W, H, pattern, options);
 
 /**
  * The re-solve 'auto' picks for a keep-mask: 'cg' when per-row Cholesky would cost more flops,
  * Σ_r k_r³/3, than AUTO_CG_ITERATIONS GEMM iterations of CG, 2·rows·cols² each; else 'cholesky'.
  * Dense supports cross over near cols = 240; at 50% sparsity near cols = 1900 (a 4096 x 4096
- * layer at 50% goes to CG, 2.2x fewer flops; 10 x 128 stays with Cholesky).
+ * layer at 50% goes to CG, 2.2x fewer flops; 10 x 128 stays with Cholesky). Reads rows counts.
  * @example
- * autoSolver(new Uint8Array(4096 * 4096).fill(1), 4096, 4096);   // 'cg'
+ * await autoSolver(la, mask4096);   // 'cg' for a dense 4096 x 4096 mask
  */
-export function autoSolver(mask: Uint8Array, rows: number, cols: number): 'cg' | 'cholesky' {
-  let cholesky = 0;
-  for (let r = 0; r < rows; r++) {
-    let k = 0;
-    for (let j = 0; j < cols; j++) k += mask[r * cols + j];
-    cholesky += (k * k * k) / 3;
-  }
-  return cholesky > AUTO_CG_ITERATIONS * 2 * rows * cols * cols ? 'cg' : 'cholesky';
-}
-
-/** U = X + η (W − X), elementwise (all three rows x cols). */
-function newtonStep(U: Matrix, X: Matrix, W: Matrix, eta: number): void {
-  const x = X.toArray(), w = W.toArray(), u = new Float64Array(x.length);
-  for (let i = 0; i < u.length; i++) u[i] = x[i] + eta * (w[i] - x[i]);
-  U.assign(u);
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function checkOperands(fn: string, W: unknown, H: unknown): void {
-  if (!(W instanceof Matrix)) throw typeError(fn, 'W', W, 'a Matrix');
-  if (!(H instanceof Matrix)) throw typeError(fn, 'H', H, 'a Matrix');
-  if (H.rows !== W.cols || H.cols !== W.cols) throw rangeError(fn, 'H', H, `${W.cols}x${W.cols} (W has ${W.cols} columns)`);
-  if (H.dtype !== W.dtype) throw typeError(fn, 'H', H, `a ${W.dtype} matrix like W`);
-  for (const [name, M] of [['W', W], ['H', H]] as const) {
-    const a = M.toArray();
-    for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) throw rangeError(fn, name, a[i], 'finite entries');
+export async function autoSolver(la: Linalg, mask: Mask): Promise<'cg' | 'cholesky'> {
+  const rows = mask.rows, cols = mask.cols;
+  const counts = la.matrix(rows, 1, 'int32');
+  try {
+    await la.maskCounts(mask, 0, counts);
+    const k = await la.read(counts);
+    let cholesky = 0;
+    for (let r = 0; r < rows; r++) cholesky += (k[r] * k[r] * k[r]) / 3;
+    return cholesky > AUTO_CG_ITERATIONS * 2 * rows * cols * cols ? 'cg' : 'cholesky';
+  } finally {
+    counts.free();
   }
 }
 
-function settings(fn: string, options: IterativeOBSOptions): Settings {
-  const o = checkOptions<IterativeOBSOptions>(fn, options);
-  const start = o.start ?? sparseGPT;
-  if (typeof start !== 'function') throw typeError(fn, 'options.start', start, 'a LayerPruner function');
-  const eta = checkFinite(fn, 'options.eta', o.eta ?? 0.5);
-  if (!(eta > 0 && eta <= 1)) throw rangeError(fn, 'options.eta', eta, 'a number in (0, 1]');
-  const damp = checkFinite(fn, 'options.damp', o.damp ?? DEFAULT_DAMP);
-  if (!(damp >= 0)) throw rangeError(fn, 'options.damp', damp, 'a number >= 0');
-  const resolveStart = o.resolveStart ?? true;
-  if (typeof resolveStart !== 'boolean') throw typeError(fn, 'options.resolveStart', resolveStart, 'a boolean');
-  return {
-    start,
-    solver: checkChoice(fn, 'options.solver', o.solver, ['auto', 'cholesky', 'cg'] as const, 'auto'),
-    iterations: checkInt(fn, 'options.iterations', o.iterations ?? 3, 0),
-    eta,
-    damp,
-    resolveStart,
-    cg: {
-      tolerance: o.tolerance === undefined ? undefined : positive(fn, 'options.tolerance', o.tolerance),
-      maxIterations: o.maxSolverIterations === undefined ? undefined : checkInt(fn, 'options.maxSolverIterations', o.maxSolverIterations, 0),
-    },
-  };
-}
-
-function positive(fn: string, arg: string, x: unknown): number {
-  const v = checkFinite(fn, arg, x);
-  if (!(v > 0)) throw rangeError(fn, arg, v, 'a positive number');
+function positive(arg: string, x: unknown): number {
+  const v = checkFinite(FN, arg, x);
+  if (!(v > 0)) throw rangeError(FN, arg, v, 'a positive number');
   return v;
 }

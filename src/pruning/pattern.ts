@@ -1,6 +1,8 @@
 // Sparsity patterns a pruner honours, and the keep-mask rule each one means for a rows x cols layer.
 import { checkFinite, checkInt, rangeError, typeError } from '../core/errors.js';
+import type { Mask } from '../core/matrix.js';
 import type { MaskRule } from '../backends/types.js';
+import type { Linalg } from '../linalg/linalg.js';
 
 /**
  * Which weights of a layer are pruned:
@@ -13,9 +15,19 @@ export type Pattern =
   | { kind: 'per-row'; sparsity: number }
   | { kind: 'nm'; n: number; m: number };
 
-/** Throws unless `pattern` is a valid Pattern for a layer with `cols` inputs; returns it. */
+/**
+ * Throws unless `pattern` is a valid Pattern (or its text: '2:4', '0.5', '0.5/row') for a layer
+ * with `cols` inputs; returns it.
+ */
 export function checkPattern(fn: string, arg: string, pattern: unknown, cols: number): Pattern {
-  if (typeof pattern !== 'object' || pattern === null) throw typeError(fn, arg, pattern, "a pattern such as { kind: 'nm', n: 2, m: 4 }");
+  if (typeof pattern === 'string') {
+    try {
+      pattern = parsePattern(pattern);
+    } catch {
+      throw rangeError(fn, arg, pattern, "a pattern: 'N:M' (such as '2:4'), a sparsity such as '0.5', or '0.5/row'");
+    }
+  }
+  if (typeof pattern !== 'object' || pattern === null) throw typeError(fn, arg, pattern, "a pattern such as { kind: 'nm', n: 2, m: 4 } or '2:4'");
   const p = pattern as Record<string, unknown>;
   if (p.kind === 'unstructured' || p.kind === 'per-row') {
     const s = checkFinite(fn, `${arg}.sparsity`, p.sparsity);
@@ -66,21 +78,27 @@ export function maskRule(p: Pattern, rows: number, cols: number): MaskRule {
   return { kind: 'layer', keep: rows * cols - Math.floor(rows * cols * p.sparsity) };
 }
 
-/** True when the keep-mask (1 = kept) satisfies the pattern exactly. */
-export function maskFits(p: Pattern, mask: Uint8Array, rows: number, cols: number): boolean {
-  let kept = 0;
-  for (let r = 0; r < rows; r++) {
-    let rowKept = 0;
-    for (let j = 0; j < cols; j++) {
-      rowKept += mask[r * cols + j];
-      if (p.kind === 'nm' && (j + 1) % p.m === 0) {
-        let g = 0;
-        for (let t = j + 1 - p.m; t <= j; t++) g += mask[r * cols + t];
-        if (g > p.n) return false;
-      }
+/**
+ * Kept weights per row of a keep-mask and the fraction pruned, with whether the mask satisfies
+ * the pattern exactly (per-row and N:M counts, and the layer's total). Reads rows numbers.
+ */
+export async function maskSummary(la: Linalg, p: Pattern, mask: Mask): Promise<{ fits: boolean; kept: number; sparsity: number }> {
+  const { rows, cols } = mask;
+  const counts = la.matrix(rows, 1, 'int32');
+  try {
+    const mostInGroup = await la.maskCounts(mask, p.kind === 'nm' ? p.m : 0, counts);
+    const perRow = await la.read(counts);
+    let kept = 0, fits = true;
+    const rowKeep = p.kind === 'per-row' ? cols - Math.floor(cols * p.sparsity) : -1;
+    for (let r = 0; r < rows; r++) {
+      kept += perRow[r];
+      if (rowKeep >= 0 && perRow[r] !== rowKeep) fits = false;
     }
-    if (p.kind === 'per-row' && rowKept !== cols - Math.floor(cols * p.sparsity)) return false;
-    kept += rowKept;
+    if (p.kind === 'nm' && mostInGroup > p.n) fits = false;
+    if (kept !== rows * cols - prunedCount(p, rows, cols)) fits = false;
+    // (total − kept) / total: the correctly rounded fraction (1 − kept/total can be off by an ulp).
+    return { fits, kept, sparsity: rows * cols > 0 ? (rows * cols - kept) / (rows * cols) : 0 };
+  } finally {
+    counts.free();
   }
-  return kept === rows * cols - prunedCount(p, rows, cols);
 }

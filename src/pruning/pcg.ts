@@ -1,11 +1,12 @@
 // The batched exact re-solve on a support: every row r of a layer solves H[S_r,S_r] x = B[r,S_r]
 // with preconditioned conjugate gradients, all rows at once, so that one iteration is one GEMM
-// P·H (rows x cols x cols) plus elementwise masked updates (la.backend.pcgStart / pcgStep).
-// Per-row Cholesky (la.backend.solveOnSupport) costs Σ_r k_r³/3; this costs 2·rows·cols² per
+// P·H (rows x cols x cols) plus elementwise masked updates (la.pcgStart / la.pcgStep).
+// Per-row Cholesky (la.solveOnSupport) costs Σ_r k_r³/3; this costs 2·rows·cols² per
 // iteration, which wins on large layers when a good start (the previous iterate) keeps the
 // iteration count small.
-import { checkFinite, checkInt, rangeError } from '../core/errors.js';
-import type { Matrix } from '../core/matrix.js';
+import type { DType } from '../core/dtype.js';
+import { checkFinite, checkInt, computationError, rangeError } from '../core/errors.js';
+import type { Mask, Matrix } from '../core/matrix.js';
 import type { Linalg } from '../linalg/linalg.js';
 
 /** Options of solveOnSupportCG. */
@@ -53,30 +54,31 @@ const MAX_RESTARTS = 4;
  * restarts from the true residual, at most 4 times. Rows that do not reach the tolerance within
  * maxIterations are returned as they are, and the worst residual says how far they are.
  * @example
- * const X = W.copy();                          // warm start
- * const r = solveOnSupportCG(la, Hd, B, mask, X, { tolerance: 1e-5 });
+ * const X = await la.copy(W);                  // warm start
+ * const r = await solveOnSupportCG(la, Hd, B, mask, X, { tolerance: 1e-5 });
  * r.iterations; r.worstResidual;               // e.g. 37, 8.1e-6
  */
-export function solveOnSupportCG<D extends Matrix['dtype']>(
-  la: Linalg, H: Matrix<D>, B: Matrix<D>, mask: Uint8Array, X: Matrix<D>, options: SupportCGOptions = {},
-): SupportCGResult {
+export async function solveOnSupportCG<D extends DType>(
+  la: Linalg, H: Matrix<D>, B: Matrix<D>, mask: Mask, X: Matrix<D>, options: SupportCGOptions = {},
+): Promise<SupportCGResult> {
   const fn = 'solveOnSupportCG';
   const tolerance = checkFinite(fn, 'options.tolerance', options.tolerance ?? DEFAULT_CG_TOLERANCE[X.dtype]);
   if (!(tolerance > 0)) throw rangeError(fn, 'options.tolerance', tolerance, 'a positive number');
   const maxIterations = checkInt(fn, 'options.maxIterations', options.maxIterations ?? DEFAULT_CG_ITERATIONS, 0);
-  const rows = X.rows, cols = X.cols, be = la.backend;
-  zeroOffMask(X, mask);
-  const dinv = la.matrix(1, cols, X.dtype);
-  for (let j = 0; j < cols; j++) dinv.set(0, j, 1 / H.get(j, j));
-  const R = la.matrix(rows, cols, X.dtype), P = la.matrix(rows, cols, X.dtype), Q = la.matrix(rows, cols, X.dtype);
-  const state = new Float64Array(rows * 4);
+  const rows = X.rows, cols = X.cols;
+  const scope = la.scope();
   let iterations = 0, restarts = 0, worst = Infinity;
   try {
+    await la.applyMask(X, mask);
+    const dinv = scope.track(la.matrix(1, cols, X.dtype));
+    await la.diagonal(H, dinv, 'reciprocal');
+    const R = scope.track(la.matrix(rows, cols, X.dtype)), P = scope.track(la.matrix(rows, cols, X.dtype)), Q = scope.track(la.matrix(rows, cols, X.dtype));
+    const state = scope.track(la.matrix(rows, 4, 'float64'));
     for (;;) {
-      R.assign(B.toArray());
-      be.gemm(false, false, -1, X, H, 1, R);
-      let active = be.pcgStart(X, B, R, P, mask, dinv, tolerance, state);
-      const now = worstOf(state, rows);
+      await la.copy(B, R);
+      await la.gemm(X, H, R, { alpha: -1, beta: 1 });
+      let active = await la.pcgStart(X, B, R, P, mask, dinv, tolerance, state);
+      const now = worstOf(await la.read(state), rows); // 4 numbers a row
       // Stop when converged, out of iterations, or when a restart no longer helps.
       if (active === 0 || iterations >= maxIterations || restarts > MAX_RESTARTS || !(now < worst)) {
         worst = now;
@@ -85,18 +87,15 @@ export function solveOnSupportCG<D extends Matrix['dtype']>(
       worst = now;
       if (restarts > 0 || iterations > 0) restarts++;
       while (active > 0 && iterations < maxIterations) {
-        be.gemm(false, false, 1, P, H, 0, Q);
-        active = be.pcgStep(X, R, P, Q, mask, dinv, tolerance, state);
+        await la.gemm(P, H, Q);
+        active = await la.pcgStep(X, R, P, Q, mask, dinv, tolerance, state);
         iterations++;
       }
     }
   } finally {
-    dinv.free();
-    R.free();
-    P.free();
-    Q.free();
+    scope.free();
   }
-  if (!Number.isFinite(worst)) throw rangeError(fn, 'H', H, 'a positive definite matrix with finite entries (CG produced a non-finite residual)');
+  if (!Number.isFinite(worst)) throw computationError(fn, 'H', H, 'CG produced a non-finite residual: H is not positive definite on some support or holds values too large for this dtype');
   return { iterations, worstResidual: worst, converged: worst <= tolerance, restarts };
 }
 
@@ -110,13 +109,4 @@ function worstOf(state: Float64Array, rows: number): number {
     w = Math.max(w, v);
   }
   return w;
-}
-
-/** Sets the entries of M where the keep-mask is 0 to 0. */
-export function zeroOffMask(M: Matrix, mask: Uint8Array): void {
-  const d = M.data;
-  for (let i = 0; i < M.rows; i++) {
-    const o = M.offset + i * M.stride;
-    for (let j = 0; j < M.cols; j++) if (mask[i * M.cols + j] === 0) d[o + j] = 0;
-  }
 }

@@ -2,40 +2,24 @@
 // §2, §4): dead inputs, relative damping, U = the upper Cholesky factor of the damped H⁻¹, blocks of
 // columns with the mask chosen per block, the column loop of each block on the backend
 // (sparsegptBlock), and the lazy update of all later columns with one matrix product per block.
-import { checkFinite, checkInt, rangeError, typeError } from '../core/errors.js';
-import type { Matrix } from '../core/matrix.js';
+import { computationError, rangeError } from '../core/errors.js';
 import type { MaskRule } from '../backends/types.js';
-import type { Linalg } from '../linalg/linalg.js';
-import { checkOptions } from '../linalg/checks.js';
-import { DEFAULT_DAMP, deadInputs, factorDamped, withDeadInputs } from './hessian.js';
+import { dampedHessian } from '../linalg/damped.js';
 import type { Pattern } from './pattern.js';
-import type { LayerPruner, PrunerOptions, PrunerOutput } from './types.js';
+import { dampOf, optionsOf, positiveIntOf } from './options.js';
+import type { Pruner } from './types.js';
 
 const FN = 'sparseGPT';
 
 /** SparseGPT's default block of columns. */
 export const DEFAULT_BLOCK_SIZE = 128;
 
-/** The options sparseGPT reads, validated, with defaults. */
-interface SparseGPTSettings {
-  damp: number;
-  blockSize: number;
-  onProgress: ((fraction: number, label: string) => void) | null;
-}
-
-function readOptions(options: unknown, pattern: Pattern): SparseGPTSettings {
-  const o = checkOptions<PrunerOptions>(FN, options);
-  let damp = DEFAULT_DAMP;
-  if (o.damp !== undefined) {
-    damp = checkFinite(FN, 'options.damp', o.damp);
-    if (!(damp > 0)) throw rangeError(FN, 'options.damp', damp, 'a finite number > 0 (relative damping λ)');
-  }
-  const blockSize = o.blockSize === undefined ? DEFAULT_BLOCK_SIZE : checkInt(FN, 'options.blockSize', o.blockSize, 1);
-  if (pattern.kind === 'nm' && blockSize % pattern.m !== 0) {
-    throw rangeError(FN, 'options.blockSize', blockSize, `a multiple of m = ${pattern.m} (the ${pattern.n}:${pattern.m} groups are chosen every m columns of a block)`);
-  }
-  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw typeError(FN, 'options.onProgress', o.onProgress, 'a function');
-  return { damp, blockSize, onProgress: o.onProgress ?? null };
+/** Options of sparseGPT(). */
+export interface SparseGPTOptions {
+  /** Relative damping λ ≥ 0 in H + λ·mean(diag H)·I (default 0.01; ×10 while H fails to factor). */
+  damp?: number;
+  /** Columns per block (default 128; a multiple of m for N:M patterns). */
+  blockSize?: number;
 }
 
 /**
@@ -55,82 +39,67 @@ export function blockRule(pattern: Pattern, rows: number, c0: number, c1: number
   return { kind: 'layer', keep: rows * b - (Math.floor(rows * c1 * p) - Math.floor(rows * c0 * p)) };
 }
 
-function checkInputs(W: Matrix, H: Matrix): void {
-  if (H.rows !== W.cols || H.cols !== W.cols) throw rangeError(FN, 'H', H, `${W.cols}x${W.cols} (W has ${W.cols} columns)`);
-  if (H.dtype !== W.dtype) throw typeError(FN, 'H', H, `a ${W.dtype} matrix like W`);
-  const w = W.toArray();
-  for (let i = 0; i < w.length; i++) {
-    if (!Number.isFinite(w[i])) throw rangeError(FN, `W[${Math.floor(i / W.cols)}, ${i % W.cols}]`, w[i], 'a finite number');
-  }
-}
-
 /**
- * SparseGPT: prunes W (rows = outputs x cols = inputs) under `pattern`, compensating the error of
- * each pruned weight in the later columns through U, the upper Cholesky factor of the damped H⁻¹.
- * Follows IST-DASLab/sparsegpt `fasterprune`: inputs with H_jj = 0 are dead (H_jj := 1,
- * W[:, j] := 0); H + λ·mean(diag H)·I is factored (λ = options.damp, default 0.01, ×10 on
- * failure; dampUsed reports it); columns go in blocks of options.blockSize (default 128; a
- * multiple of m for N:M); each block's mask is chosen by w²/U_jj² (per block for unstructured,
- * per row and block for per-row, every m columns from the current weights for N:M), its column
- * loop runs on the backend, and W[:, end:] −= Err1 · U[block, end:] updates the rest.
- *
- * Unstructured sparsity is exact per block, ⌊rows·b·p⌋ (the published code prunes every score at
- * or below the ⌊rows·b·p⌋-th smallest, 0-based, which is one more plus ties; here ties keep the
- * smaller index); the layer's total can be below ⌊rows·cols·p⌋ by less than the number of blocks,
- * and details.sparsity reports the fraction actually pruned. Per-row and N:M are exact.
- * W and H (cols x cols, undamped, same dtype) are not modified; float32 and float64 both work.
+ * SparseGPT as a pruner: prunes W (rows = outputs x cols = inputs) under the pattern, compensating
+ * the error of each pruned weight in the later columns through U, the upper Cholesky factor of the
+ * damped H⁻¹. Follows IST-DASLab/sparsegpt `fasterprune`: inputs with H_jj = 0 are dead (H_jj := 1,
+ * W[:, j] := 0); H + λ·mean(diag H)·I is factored (λ = options.damp, ×10 on failure, reported as
+ * dampUsed with a warning); columns go in blocks of options.blockSize; each block's mask is chosen
+ * by w²/U_jj² (per block for unstructured, per row and block for per-row, every m columns from the
+ * current weights for N:M), its column loop runs on the backend (la.sparsegptBlock), and
+ * W[:, end:] −= Err1 · U[block, end:] updates the rest. Every count is exact (blockRule).
  * @example
- * const out = sparseGPT(la, W, H, { kind: 'nm', n: 2, m: 4 }, { blockSize: 128 });
- * out.weight; out.mask; out.dampUsed;    // 0.01 unless H needed more damping
+ * const r = await pruneLayer(la, W, H, { pruner: sparseGPT({ blockSize: 128 }), pattern: '2:4' });
+ * r.weight; r.mask; r.dampUsed;    // 0.01 unless H needed more damping
  */
-export const sparseGPT: LayerPruner = <D extends Matrix['dtype']>(
-  la: Linalg, W: Matrix<D>, H: Matrix<D>, pattern: Pattern, options: PrunerOptions,
-): PrunerOutput<D> => {
-  const { damp, blockSize, onProgress } = readOptions(options, pattern);
-  checkInputs(W, H);
-  const rows = W.rows, cols = W.cols;
-  const dead = deadInputs(H);
-  const Wc = la.copy(W);
-  for (const j of dead) for (let r = 0; r < rows; r++) Wc.set(r, j, 0);
-  const fixed = withDeadInputs(la, H, dead);
-  let U: Matrix<D> | null = null, Err: Matrix<D> | null = null;
-  try {
-    const f = factorDamped(la, fixed.H, fixed.meanDiag, damp, 'invchol', FN);
-    U = f.M;
-    Err = la.matrix(rows, Math.min(blockSize, cols), W.dtype);
-    const mask = new Uint8Array(rows * cols);
-    const blockMask = new Uint8Array(rows * Math.min(blockSize, cols));
-    const blocks = Math.ceil(cols / blockSize);
-    for (let k = 0, c0 = 0; c0 < cols; k++, c0 += blockSize) {
-      const c1 = Math.min(c0 + blockSize, cols), b = c1 - c0;
-      const E = Err.view(0, 0, rows, b);
-      const info = la.backend.sparsegptBlock(Wc.view(0, c0, rows, b), U.view(c0, c0, b, b), blockRule(pattern, rows, c0, c1), E, blockMask);
-      if (info >= 0) throw rangeError(FN, 'H', H, `a Hessian whose damped inverse factor has a finite positive diagonal (U[${c0 + info}, ${c0 + info}] is not)`);
-      for (let r = 0; r < rows; r++) mask.set(blockMask.subarray(r * b, (r + 1) * b), r * cols + c0);
-      if (c1 < cols) lazyUpdate(la, E, U.view(c0, c1, b, cols - c1), Wc.view(0, c1, rows, cols - c1));
-      onProgress?.(c1 / cols, `sparsegpt block ${k + 1}/${blocks}`);
-    }
-    let pruned = 0;
-    for (let i = 0; i < mask.length; i++) pruned += 1 - mask[i];
-    return {
-      weight: Wc,
-      mask,
-      dampUsed: f.dampUsed,
-      details: { blockSize, blocks, deadInputs: dead.length, pruned, sparsity: mask.length ? pruned / mask.length : 0 },
-    };
-  } catch (e) {
-    Wc.free();
-    throw e;
-  } finally {
-    fixed.H.free();
-    U?.free();
-    Err?.free();
-  }
-};
-
-/** W[:, end:] −= Err1 · U[block, end:] on views, in the layer's precision. */
-function lazyUpdate(la: Linalg, E: Matrix, Urest: Matrix, Wrest: Matrix): void {
-  const o = { alpha: -1, beta: 1 };
-  if (E.dtype === 'float32') la.sgemm(E as Matrix<'float32'>, Urest as Matrix<'float32'>, Wrest as Matrix<'float32'>, o);
-  else la.dgemm(E as Matrix<'float64'>, Urest as Matrix<'float64'>, Wrest as Matrix<'float64'>, o);
+export function sparseGPT(options?: SparseGPTOptions): Pruner {
+  const o = optionsOf(FN, options, ['damp', 'blockSize']);
+  const damp = dampOf(FN, o);
+  const blockSize = positiveIntOf(FN, o, 'blockSize', DEFAULT_BLOCK_SIZE);
+  return {
+    method: 'sparsegpt',
+    options: { damp, blockSize },
+    factorsHessian: true,
+    checkPattern(pattern) {
+      if (pattern.kind === 'nm' && blockSize % pattern.m !== 0) {
+        throw rangeError(FN, 'options.blockSize', blockSize, `a multiple of m = ${pattern.m} (the ${pattern.n}:${pattern.m} groups are chosen every m columns of a block)`);
+      }
+    },
+    async run(la, W, H, pattern, ctx) {
+      this.checkPattern(pattern);
+      const rows = W.rows, cols = W.cols;
+      const scope = la.scope();
+      const hessian = await dampedHessian(la, H, { fn: FN, arg: 'H', damp, factor: 'invchol', deadInputs: true, check: ctx.check });
+      try {
+        const Wc = scope.track(await la.copy(W));
+        if (hessian.deadCount > 0) await la.zeroColumns(Wc, hessian.dead!);
+        const U = hessian.factor!;
+        const width = Math.min(blockSize, cols);
+        const Err = scope.track(la.matrix(rows, width, W.dtype));
+        const mask = scope.track(la.mask(rows, cols));
+        const blockMask = scope.track(la.mask(rows, width));
+        const blocks = Math.ceil(cols / blockSize);
+        for (let k = 0, c0 = 0; c0 < cols; k++, c0 += blockSize) {
+          const c1 = Math.min(c0 + blockSize, cols), b = c1 - c0;
+          const E = Err.view(0, 0, rows, b);
+          const bm = b === width ? blockMask : scope.track(la.mask(rows, b));
+          const info = await la.sparsegptBlock(Wc.view(0, c0, rows, b), U.view(c0, c0, b, b), blockRule(pattern, rows, c0, c1), E, bm);
+          if (info >= 0) throw computationError(FN, 'H', H, `the damped inverse's Cholesky factor has a diagonal entry U[${c0 + info}, ${c0 + info}] that is not finite and positive`);
+          await la.copy(bm, mask.view(0, c0, rows, b));
+          if (c1 < cols) await la.gemm(E, U.view(c0, c1, b, cols - c1), Wc.view(0, c1, rows, cols - c1), { alpha: -1, beta: 1 });
+          ctx.onProgress?.(c1 / cols, `sparsegpt block ${k + 1}/${blocks}`);
+        }
+        return {
+          weight: scope.keep(Wc),
+          mask: scope.keep(mask),
+          dampUsed: hessian.dampUsed ?? 0, // damp 0 that factored: λ = 0, not null (null is for methods without H)
+          warnings: hessian.warnings,
+          details: { blockSize, blocks, deadInputs: hessian.deadCount },
+        };
+      } finally {
+        scope.free();
+        hessian.free();
+      }
+    },
+  };
 }

@@ -1,8 +1,9 @@
 // Wanda (Sun et al. 2023): weight magnitude times input norm, compared within each row.
 import type { MaskRule } from '../backends/types.js';
 import { maskRule, type Pattern } from './pattern.js';
-import { maskedCopy } from './apply-mask.js';
-import type { LayerPruner } from './types.js';
+import { maskedCopy } from './masked-copy.js';
+import { optionsOf } from './options.js';
+import type { Pruner } from './types.js';
 
 /**
  * The mask rule Wanda uses: as published it compares scores within each row, so 'unstructured'
@@ -18,21 +19,30 @@ export function wandaRule(pattern: Pattern, rows: number, cols: number): MaskRul
  * order), compared within each row: 'unstructured' and 'per-row' both prune exactly
  * ⌊cols·sparsity⌋ weights of every row (locuslab/wanda prunes per output row); N:M keeps the n
  * best of every m consecutive inputs. Dead inputs (H_jj = 0) score 0 and go first. Equal scores
- * keep the smaller index. No compensation, no damping (dampUsed is null).
+ * keep the smaller index. No compensation, no damping (dampUsed is null). It takes no options.
  * @example
- * const out = wanda(la, W, H, { kind: 'per-row', sparsity: 0.5 }, {});
+ * const r = await pruneLayer(la, W, acc, { pruner: wanda(), pattern: { kind: 'per-row', sparsity: 0.5 } });
  */
-export const wanda: LayerPruner = (la, W, H, pattern, options) => {
-  const cols = W.cols;
-  const diag = la.matrix(1, cols, W.dtype);
-  try {
-    const d = diag.data;
-    for (let j = 0; j < cols; j++) d[j] = H.get(j, j);
-    const mask = new Uint8Array(W.rows * cols);
-    la.backend.selectMask(W, diag, wandaRule(pattern, W.rows, cols), mask);
-    options.onProgress?.(1, 'wanda');
-    return { weight: maskedCopy(la, W, mask), mask, dampUsed: null };
-  } finally {
-    diag.free();
-  }
-};
+export function wanda(options?: Record<string, never>): Pruner {
+  optionsOf('wanda', options, []);
+  return {
+    method: 'wanda',
+    options: {},
+    factorsHessian: false,
+    checkPattern() {},
+    async run(la, W, H, pattern, ctx) {
+      const scope = la.scope();
+      try {
+        const diag = scope.track(la.matrix(1, W.cols, W.dtype));
+        await la.diagonal(H, diag);
+        const mask = scope.track(la.mask(W.rows, W.cols));
+        await la.selectMask(W, diag, wandaRule(pattern, W.rows, W.cols), mask);
+        const weight = await maskedCopy(la, W, mask);
+        ctx.onProgress?.(1, 'wanda');
+        return { weight, mask: scope.keep(mask), dampUsed: null, warnings: [], details: {} };
+      } finally {
+        scope.free();
+      }
+    },
+  };
+}

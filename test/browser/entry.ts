@@ -2,7 +2,7 @@
 // files beside the bundle (the loader finds them through import.meta.url), then run for every
 // backend that initialises. Results go to window.__iobsResult for the runner to collect.
 import * as lib from '../../dist/index.js';
-import { allCases, runCases } from '../cases/index.js';
+import { algorithmCases, allCases, kernelCases, runCases } from '../cases/index.js';
 
 export interface BrowserResult {
   passed: number;
@@ -28,7 +28,8 @@ async function main(): Promise<BrowserResult> {
   const features = lib.probeFeatures();
   const supported: Record<string, boolean> = { 'wasm-relaxed': features.relaxedSimd, 'wasm-simd': features.simd, reference: true };
   log(`${navigator.userAgent}: simd ${features.simd}, relaxed simd ${features.relaxedSimd}`);
-  const cases = allCases();
+  const pick = new URLSearchParams(location.search).get('cases') ?? 'all';
+  const cases = pick === 'kernels' ? kernelCases() : pick === 'algorithms' ? algorithmCases() : allCases();
   const ref = await lib.init({ backend: 'reference' });
   for (const name of BACKENDS) {
     let la;
@@ -45,7 +46,7 @@ async function main(): Promise<BrowserResult> {
       }
       continue;
     }
-    const r = await runCases(cases, { lib: lib as never, la: la as never, ref: ref as never }, log);
+    const r = await runCases(cases, { lib: lib as never, la: la as never, ref: ref as never, strict: null }, log);
     log(`${name}: ${r.passed} passed, ${r.failed} failed`);
     passed += r.passed;
     failed += r.failed;

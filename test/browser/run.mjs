@@ -5,6 +5,7 @@
 // browser (find-chromium.mjs decides) it prints `chromium: skipped (why; how to enable)` and
 // exits 77, which scripts/test.mjs reports as skipped; under CI=true a missing browser fails.
 //   node test/browser/run.mjs            (CHROMIUM=/path/to/chrome to use another binary)
+//   node test/browser/run.mjs kernels    (only the kernel cases; `algorithms` for the others)
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -90,7 +91,7 @@ async function main(executablePath) {
     });
     page.on('requestfailed', (req) => console.error(`[chromium requestfailed] ${req.url()}: ${req.failure()?.errorText}`));
 
-    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.goto(`http://127.0.0.1:${port}/?cases=${encodeURIComponent(process.argv[2] ?? 'all')}`);
     await page.waitForFunction(() => window.__iobsResult !== undefined, null, { timeout: TIMEOUT_MS, polling: 100 });
     const result = await page.evaluate(() => window.__iobsResult);
     for (const line of result.lines) console.log(line);

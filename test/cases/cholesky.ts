@@ -3,21 +3,23 @@
 // diagonal signs, exact info for matrices that are not positive definite, untouched frames
 // around strided views, a NaN-filled upper triangle that must never be read, and bad arguments.
 import { type Case, type CaseContext, check, eps, type Matrix } from './harness.js';
-import { type DT, Rng, expectThrow, matmul, maxAbs, norm1, place, spd, symmetrize, withTriangle } from './dense.js';
+import { type DT, Rng, expectReject, matmul, maxAbs, norm1, place, spd, symmetrize, withTriangle } from './dense.js';
 
 const SIZES = [1, 3, 17, 64, 65, 128, 129, 130, 200];
 type Kernel = 'potrf' | 'potri' | 'invchol';
 
-function run(la: CaseContext['la'], kernel: Kernel, dtype: DT, A: Matrix): number {
+/** Runs the s- or d- kernel (dtype-checked alias); resolves to its info. */
+function run(la: CaseContext['la'], kernel: Kernel, dtype: DT, A: Matrix): Promise<number> {
   const fn = (dtype === 'float32' ? 's' : 'd') + kernel;
-  return (la as unknown as Record<string, (M: Matrix) => number>)[fn](A);
+  return (la as unknown as Record<string, (M: Matrix) => Promise<number>>)[fn](A);
 }
 
 /** The reference's float64 inverse of the symmetric matrix with lower triangle `lower`. */
-function refInverse(ref: CaseContext['ref'], lower: ArrayLike<number>, n: number): Float64Array {
+async function refInverse(ref: CaseContext['ref'], lower: ArrayLike<number>, n: number): Promise<Float64Array> {
   const X = ref.fromArray(lower, n, n, 'float64');
-  check(ref.dpotri(X as never) === 0, () => 'reference dpotri failed');
-  return X.toArray() as Float64Array;
+  const info = await ref.dpotri(X as never);
+  check(info === 0, () => `reference dpotri failed (info ${info})`);
+  return (await ref.read(X)) as Float64Array;
 }
 
 function maxDiff(what: string, got: ArrayLike<number>, want: ArrayLike<number>, tol: number): void {
@@ -43,23 +45,25 @@ function factorCase(kernel: Kernel, n: number, dtype: DT, strided: boolean, seed
   const name = `${dtype === 'float32' ? 's' : 'd'}${kernel} ${n}${strided ? ' strided' : ''}${ill ? ' ill-conditioned' : ''} seed ${seed}`;
   return {
     name,
-    run({ la, ref }) {
+    deviceNeutral: true,
+    async run({ la, ref }) {
       const rng = new Rng(seed);
       // Well conditioned: G Gᵀ + n I. Ill conditioned: rank n/4 plus a tiny shift (κ ~ 1e8).
       const full = ill ? spd(rng, n, Math.max(1, n >> 2), 1e-6) : spd(rng, n);
       // Only the lower triangle may be read: the strict upper one holds NaN.
-      const P = place(la, rng, withTriangle(full, n, 'lower', NaN), n, n, dtype, strided);
-      const A = symmetrize(P.M.toArray(), n); // the matrix as stored (rounded to dtype)
-      const info = run(la, kernel, dtype, P.M);
-      P.frameIntact(name);
+      const P = await place(la, rng, withTriangle(full, n, 'lower', NaN), n, n, dtype, strided);
+      const A = symmetrize(await la.read(P.M), n); // the matrix as stored (rounded to dtype)
+      const info = await run(la, kernel, dtype, P.M);
+      await P.frameIntact(name);
       check(info === 0, () => `${name}: info ${info}, want 0`);
-      const got = P.M.toArray();
+      const got = await la.read(P.M);
       const u = eps(dtype), scaleA = maxAbs(A);
-      const Ainv = refInverse(ref, A, n);
+      const Ainv = await refInverse(ref, A, n);
       const kappa = norm1(A, n) * norm1(Ainv, n);
       const R = ref.fromArray(A, n, n, 'float64');
-      check((ref as never as Record<string, (M: Matrix) => number>)['d' + kernel](R) === 0, () => `${name}: reference failed`);
-      const want = R.toArray();
+      const refInfo = await run(ref, kernel, 'float64', R);
+      check(refInfo === 0, () => `${name}: reference failed (info ${refInfo})`);
+      const want = await ref.read(R);
       if (kernel === 'potrf') {
         checkTriangular(name, got, n, 'lower');
         // Backward error: |L Lᵀ - A| <= γ(n+1) |L||Lᵀ| <= γ(n+1) max A_ii.
@@ -76,8 +80,8 @@ function factorCase(kernel: Kernel, n: number, dtype: DT, strided: boolean, seed
         maxDiff(`${name} Uᵀ U - A⁻¹`, matmul(got, n, n, true, got, n, n, false), Ainv, 4 * (n + 2) * u * kappa * maxAbs(Ainv));
         // The definition SparseGPT uses: U = chol(A⁻¹, upper) = (lower Cholesky factor of A⁻¹)ᵀ.
         const C = ref.fromArray(Ainv, n, n, 'float64');
-        check(ref.dpotrf(C as never) === 0, () => `${name}: reference dpotrf of A⁻¹ failed`);
-        const cl = C.toArray(), def = new Float64Array(n * n);
+        check((await ref.dpotrf(C as never)) === 0, () => `${name}: reference dpotrf of A⁻¹ failed`);
+        const cl = await ref.read(C), def = new Float64Array(n * n);
         for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) def[i * n + j] = cl[j * n + i];
         const scaleU = Math.sqrt(maxAbs(Ainv));
         maxDiff(`${name} vs chol(A⁻¹)ᵀ`, got, def, 4 * (n + 2) * u * kappa * scaleU);
@@ -92,13 +96,14 @@ function notSpdCase(kernel: Kernel, n: number, c: number, bad: 'negative' | 'nan
   const name = `${dtype === 'float32' ? 's' : 'd'}${kernel} ${n} not SPD (${bad} pivot at ${c})${strided ? ' strided' : ''}`;
   return {
     name,
-    run({ la }) {
+    deviceNeutral: true,
+    async run({ la }) {
       const rng = new Rng(seed);
       const a = withTriangle(spd(rng, n), n, 'lower', NaN);
       a[c * n + c] = bad === 'nan' ? NaN : bad === 'inf' ? Infinity : -(a[c * n + c] + 10 * n);
-      const P = place(la, rng, a, n, n, dtype, strided);
-      const info = run(la, kernel, dtype, P.M);
-      P.frameIntact(name);
+      const P = await place(la, rng, a, n, n, dtype, strided);
+      const info = await run(la, kernel, dtype, P.M);
+      await P.frameIntact(name);
       // potrf/potri fail at the first leading minor containing c; invchol factors from the last
       // row up and fails at the first trailing minor containing c, of order n - c.
       const want = kernel === 'invchol' ? n - c : c + 1;
@@ -124,27 +129,39 @@ export function choleskyCases(): Case[] {
   }
   cases.push({
     name: 'Cholesky family: 2x2 examples and the 0x0 matrix',
-    run({ la }) {
+    deviceNeutral: true,
+    async run({ la }) {
       const A = la.fromArray([4, NaN, 2, 5], 2, 2, 'float64');
-      check(la.dpotrf(A) === 0 && A.toArray().join() === '2,0,1,2', () => `dpotrf gave ${A.toArray().join()}`);
+      const infoA = await la.dpotrf(A), a = (await la.read(A)).join();
+      check(infoA === 0 && a === '2,0,1,2', () => `dpotrf gave info ${infoA}, ${a}`);
       const B = la.fromArray([4, 0, 2, 5], 2, 2, 'float64');
-      check(la.dpotri(B) === 0, () => 'dpotri failed');
-      const inv = [5 / 16, -2 / 16, -2 / 16, 4 / 16];
-      check(B.toArray().every((v, i) => Math.abs(v - inv[i]) < 1e-15), () => `dpotri gave ${B.toArray().join()}`);
+      check((await la.dpotri(B)) === 0, () => 'dpotri failed');
+      const inv = [5 / 16, -2 / 16, -2 / 16, 4 / 16], b = await la.read(B);
+      check(b.every((v, i) => Math.abs(v - inv[i]) < 1e-15), () => `dpotri gave ${b.join()}`);
       const C = la.fromArray([4, 0, 2, 5], 2, 2);
-      check(la.sinvchol(C) === 0 && C.get(1, 0) === 0 && C.get(0, 0) > 0, () => `sinvchol gave ${C.toArray().join()}`);
+      const infoC = await la.sinvchol(C), c = await la.read(C);
+      check(infoC === 0 && c[2] === 0 && c[0] > 0, () => `sinvchol gave info ${infoC}, ${c.join()}`);
+      // The dtype-generic entries dispatch on the dtype.
+      const G = la.fromArray([4, NaN, 2, 5], 2, 2);
+      const infoG = await la.potrf(G), g = (await la.read(G)).join();
+      check(infoG === 0 && g === '2,0,1,2', () => `potrf (float32) gave info ${infoG}, ${g}`);
+      const N = la.fromArray([1, 0, 2, 1], 2, 2, 'float64');
+      check((await la.potri(N)) === 2 && (await la.invchol(la.fromArray([1, 0, 2, 1], 2, 2))) === 2, () => 'indefinite 2x2 should give info 2');
       const Z = la.matrix(0, 0);
-      check(la.spotrf(Z) === 0 && la.spotri(Z) === 0 && la.sinvchol(Z) === 0, () => '0x0 should succeed');
+      const zeros = [await la.spotrf(Z), await la.spotri(Z), await la.sinvchol(Z)];
+      check(zeros.every((i) => i === 0), () => `0x0 should succeed; got infos ${zeros.join()}`);
     },
   });
   cases.push({
     name: 'Cholesky family rejects bad arguments with their names',
-    run({ la }) {
-      expectThrow(() => la.spotrf(la.matrix(2, 3)), /spotrf: argument A must be a square matrix; got 2x3 float32 matrix/);
-      expectThrow(() => la.dpotri(la.matrix(3, 2, 'float64')), /dpotri: argument A must be a square matrix; got 3x2/);
-      expectThrow(() => la.spotrf(la.matrix(2, 2, 'float64') as never), /spotrf: argument A must be a float32 matrix/);
-      expectThrow(() => la.dinvchol(la.matrix(2, 2) as never), /dinvchol: argument A must be a float64 matrix/);
-      expectThrow(() => la.sinvchol([1, 2, 3, 4] as never), /sinvchol: argument A must be a Matrix; got \[1, 2, 3, 4\]/);
+    deviceNeutral: true,
+    async run({ la }) {
+      await expectReject(() => la.spotrf(la.matrix(2, 3)), /spotrf: argument A must be a square matrix; got 2x3 float32 matrix/);
+      await expectReject(() => la.dpotri(la.matrix(3, 2, 'float64')), /dpotri: argument A must be a square matrix; got 3x2/);
+      await expectReject(() => la.spotrf(la.matrix(2, 2, 'float64') as never), /spotrf: argument A must be a float32 matrix/);
+      await expectReject(() => la.dinvchol(la.matrix(2, 2) as never), /dinvchol: argument A must be a float64 matrix/);
+      await expectReject(() => la.sinvchol([1, 2, 3, 4] as never), /sinvchol: argument A must be a Matrix; got \[1, 2, 3, 4\]/);
+      await expectReject(() => la.potrf(la.matrix(2, 2, 'int32') as never), /potrf: argument A must be a float32 or float64 matrix/);
     },
   });
   return cases;

@@ -1,7 +1,7 @@
 // Helpers shared by the triangular-solve and Cholesky cases: placing a matrix inside a larger
 // one (a strided view) and checking the frame around it was left alone, SPD and triangular test
 // matrices, and plain float64 products for checks that do not go through any backend.
-import { check, type CaseContext, expectThrow, type Matrix } from './harness.js';
+import { check, type CaseContext, expectReject, expectThrow, type Matrix } from './harness.js';
 import { Rng } from './random.js';
 
 export type DT = 'float32' | 'float64';
@@ -11,19 +11,21 @@ type La = CaseContext['la'];
 export interface Placed {
   M: Matrix;
   /** Checks every element of the enclosing matrix outside the view kept its value. */
-  frameIntact(what: string): void;
+  frameIntact(what: string): Promise<void>;
 }
 
-export function place(la: La, rng: Rng, values: ArrayLike<number>, rows: number, cols: number, dtype: DT, strided: boolean): Placed {
-  if (!strided) return { M: la.fromArray(values, rows, cols, dtype), frameIntact() {} };
+/** Places values (through la.write only, so it works on every backend). */
+export async function place(la: La, rng: Rng, values: ArrayLike<number>, rows: number, cols: number, dtype: DT, strided: boolean): Promise<Placed> {
+  if (!strided) return { M: la.fromArray(values, rows, cols, dtype), async frameIntact() {} };
   const R = rows + 4, C = cols + 3;
   const big = la.fromArray(rng.normals(R * C), R, C, dtype);
-  const before = big.toArray();
-  const M = big.view(2, 1, rows, cols).assign(values);
+  const before = await la.read(big);
+  const M = big.view(2, 1, rows, cols);
+  la.write(M, values);
   return {
     M,
-    frameIntact(what: string) {
-      const after = big.toArray();
+    async frameIntact(what: string) {
+      const after = await la.read(big);
       for (let i = 0; i < R; i++) {
         for (let j = 0; j < C; j++) {
           if (i >= 2 && i < 2 + rows && j >= 1 && j < 1 + cols) continue;
@@ -94,5 +96,5 @@ export function norm1(a: ArrayLike<number>, n: number): number {
   return m;
 }
 
-export { expectThrow };
+export { expectReject, expectThrow };
 export { Rng };

@@ -1,7 +1,7 @@
 // sdowndate / ddowndate: the downdated H⁻¹ must equal the inverse of H with the removed rows and
 // columns deleted (embedded with zeros there), computed here by a float64 Gauss–Jordan inverse
 // of the reduced matrix — single downdates and sequences, odd sizes, strided views.
-import { type Case, type CaseContext, check, eps, expectClose, type Matrix, expectThrow } from './harness.js';
+import { type Case, type CaseContext, check, eps, expectClose, type Matrix, expectReject } from './harness.js';
 import { Rng } from './random.js';
 
 type DT = 'float32' | 'float64';
@@ -61,14 +61,17 @@ function reducedInverse(H: number[], n: number, removed: number[]): number[] {
 function operand(la: CaseContext['la'], rng: Rng, n: number, dtype: DT, strided: boolean, values: number[]): Matrix {
   if (!strided) return la.fromArray(values, n, n, dtype);
   const big = la.fromArray(rng.normals((n + 3) * (n + 2)), n + 3, n + 2, dtype);
-  return big.view(1, 2, n, n).assign(values);
+  const M = big.view(1, 2, n, n);
+  la.write(M, values);
+  return M;
 }
 
 function downdateCase(n: number, removed: number[], dtype: DT, strided: boolean, seed: number): Case {
   const name = `${dtype === 'float32' ? 's' : 'd'}downdate n=${n} remove [${removed.join(', ')}]${strided ? ' strided' : ''} seed ${seed}`;
   return {
     name,
-    run({ la }) {
+    deviceNeutral: true,
+    async run({ la }) {
       const rng = new Rng(seed);
       const H = spd(rng, n);
       // Gauss–Jordan's inverse is symmetric only to rounding; the kernel's input is symmetric.
@@ -77,10 +80,10 @@ function downdateCase(n: number, removed: number[], dtype: DT, strided: boolean,
       const Hinv = operand(la, rng, n, dtype, strided, inv);
       const want = reducedInverse(H, n, removed);
       for (const p of removed) {
-        if (dtype === 'float32') la.sdowndate(Hinv as never, p);
-        else la.ddowndate(Hinv as never, p);
+        if (dtype === 'float32') await la.sdowndate(Hinv as never, p);
+        else await la.ddowndate(Hinv as never, p);
       }
-      const got = Hinv.toArray();
+      const got = await la.read(Hinv);
       let scale = 0;
       for (const v of want) scale = Math.max(scale, Math.abs(v));
       // H is well conditioned (eigenvalues in [c, c + ~4]); each downdate adds a few roundings.
@@ -113,25 +116,32 @@ export function downdateCases(): Case[] {
   }
   cases.push({
     name: 'sdowndate: 2x2 example; bad pivot and arguments are errors naming them',
-    run({ la }) {
+    deviceNeutral: true,
+    async run({ la }) {
       const A = la.fromArray([2, 1, 1, 2], 2, 2);
-      la.sdowndate(A, 0);
-      check(A.toArray().join() === '0,0,0,1.5', () => `got ${A.toArray().join()}`);
+      await la.sdowndate(A, 0);
+      const a = (await la.read(A)).join();
+      check(a === '0,0,0,1.5', () => `got ${a}`);
       // A was downdated at 0: its pivot there is now 0.
-      expectThrow(() => la.sdowndate(A, 0), /sdowndate: argument Hinv\[0, 0\] .*positive.*got 0/);
-      expectThrow(() => la.sdowndate(la.fromArray([-1, 0, 0, 1], 2, 2), 0), /Hinv\[0, 0\] .*got -1/);
-      expectThrow(() => la.sdowndate(la.fromArray([1, 0, 0, NaN], 2, 2), 1), /Hinv\[1, 1\] .*got NaN/);
-      expectThrow(() => la.sdowndate(la.fromArray([1, 0, 0, Infinity], 2, 2), 1), /Hinv\[1, 1\] .*got Infinity/);
-      expectThrow(() => la.sdowndate(la.matrix(2, 2), 2), /sdowndate: argument p .*\[0, 1\].*2/);
-      expectThrow(() => la.sdowndate(la.matrix(2, 3), 0), /sdowndate: argument Hinv .*square/);
-      expectThrow(() => la.ddowndate(la.matrix(2, 2) as never, 0), /ddowndate: argument Hinv .*float64/);
+      await expectReject(() => la.sdowndate(A, 0), /sdowndate: argument Hinv\[0, 0\] .*positive.*got 0/);
+      await expectReject(() => la.sdowndate(la.fromArray([-1, 0, 0, 1], 2, 2), 0), /Hinv\[0, 0\] .*got -1/);
+      await expectReject(() => la.sdowndate(la.fromArray([1, 0, 0, NaN], 2, 2), 1), /Hinv\[1, 1\] .*got NaN/);
+      await expectReject(() => la.sdowndate(la.fromArray([1, 0, 0, Infinity], 2, 2), 1), /Hinv\[1, 1\] .*got Infinity/);
+      await expectReject(() => la.sdowndate(la.matrix(2, 2), 2), /sdowndate: argument p .*\[0, 1\].*2/);
+      await expectReject(() => la.sdowndate(la.matrix(2, 3), 0), /sdowndate: argument Hinv .*square/);
+      await expectReject(() => la.ddowndate(la.matrix(2, 2) as never, 0), /ddowndate: argument Hinv .*float64/);
+      await expectReject(() => la.downdate(la.fromArray([0, 0, 0, 1], 2, 2, 'float64'), 0), /downdate: argument Hinv\[0, 0\] .*got 0/);
+      // The pivot of a strided view is its own (1, 1), not the parent's.
+      const big = la.fromArray([9, 9, 9, 9, 4, 2, 9, 2, 3], 3, 3);
+      const V = big.view(1, 1, 2, 2);
+      await la.sdowndate(V, 1);
+      const v = await la.read(big);
+      const frame = [0, 1, 2, 3, 6].every((i) => v[i] === 9) && v[5] === 0 && v[7] === 0 && v[8] === 0;
+      check(frame && Math.abs(v[4] - 8 / 3) <= 1e-6, () => `view downdate gave ${v.join()} (want 9,9,9,9,8/3,0,9,0,0)`);
       const B = la.fromArray([4, 2, 2, 3], 2, 2);
-      try {
-        la.sdowndate(B, 5);
-      } catch {
-        // expected
-      }
-      check(B.toArray().join() === '4,2,2,3', () => 'a rejected call changed Hinv');
+      await expectReject(() => la.sdowndate(B, 5), /sdowndate: argument p/);
+      const b = (await la.read(B)).join();
+      check(b === '4,2,2,3', () => `a rejected call changed Hinv: ${b}`);
     },
   });
   return cases;

@@ -1,7 +1,7 @@
 // slammax / dlammax against exact largest eigenvalues: Q diag(λ) Qᵀ with a Householder-built
 // orthogonal Q (λ_max known by construction), and AᵀA of random A with λ_max from a float64
 // cyclic Jacobi eigenvalue solver written here, independent of the library.
-import { type Case, type CaseContext, check, type Matrix, expectThrow } from './harness.js';
+import { type Case, type CaseContext, check, type Matrix, expectReject } from './harness.js';
 import { Rng } from './random.js';
 
 type DT = 'float32' | 'float64';
@@ -67,20 +67,23 @@ function run(la: CaseContext['la'], A: Matrix, dtype: DT, opts?: object) {
 function operand(la: CaseContext['la'], rng: Rng, n: number, dtype: DT, strided: boolean, values: number[]): Matrix {
   if (!strided) return la.fromArray(values, n, n, dtype);
   const big = la.fromArray(rng.normals((n + 2) * (n + 3)), n + 2, n + 3, dtype);
-  return big.view(2, 1, n, n).assign(values);
+  const M = big.view(2, 1, n, n);
+  la.write(M, values);
+  return M;
 }
 
 function spectrumCase(n: number, ratio: number, dtype: DT, strided: boolean, seed: number): Case {
   const name = `${dtype === 'float32' ? 's' : 'd'}lammax Q diag(λ) Qᵀ n=${n} λ2/λ1=${ratio}${strided ? ' strided' : ''} seed ${seed}`;
   return {
     name,
-    run({ la }) {
+    deviceNeutral: true,
+    async run({ la }) {
       const rng = new Rng(seed);
       const top = 1 + 9 * rng.uniform();
       const lambda = Array.from({ length: n }, (_, i) => (i === 0 ? top : i === 1 ? ratio * top : ratio * top * rng.uniform()));
       const A = operand(la, rng, n, dtype, strided, knownSpectrum(rng, lambda));
       const tolerance = dtype === 'float32' ? 1e-6 : 1e-12;
-      const r = run(la, A, dtype, { tolerance, maxIterations: 20000, seed });
+      const r = await run(la, A, dtype, { tolerance, maxIterations: 20000, seed });
       // Stopping on a change of tol·λ leaves an error of about tol·λ·r²/(1 − r²).
       const allow = dtype === 'float32' ? 2e-5 : 100 * tolerance / (1 - ratio * ratio);
       check(r.converged, () => `${name}: not converged after ${r.iterations} (value ${r.value})`);
@@ -94,14 +97,15 @@ function gramCase(rows: number, n: number, dtype: DT, seed: number): Case {
   const name = `${dtype === 'float32' ? 's' : 'd'}lammax AᵀA of random ${rows}x${n} seed ${seed}`;
   return {
     name,
-    run({ la }) {
+    deviceNeutral: true,
+    async run({ la }) {
       const rng = new Rng(seed);
       const B = rng.normals(rows * n);
       const G = new Array<number>(n * n).fill(0);
       for (let p = 0; p < rows; p++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) G[i * n + j] += B[p * n + i] * B[p * n + j];
       const want = Math.max(...jacobiEigenvalues(G, n));
       const A = la.fromArray(G, n, n, dtype);
-      const r = run(la, A, dtype, { tolerance: dtype === 'float32' ? 1e-7 : 1e-13, maxIterations: 100000, seed: seed * 7 });
+      const r = await run(la, A, dtype, { tolerance: dtype === 'float32' ? 1e-7 : 1e-13, maxIterations: 100000, seed: seed * 7 });
       const allow = dtype === 'float32' ? 2e-5 : 1e-9;
       if (dtype === 'float64') check(r.converged, () => `${name}: not converged after ${r.iterations}`);
       check(Math.abs(r.value - want) <= allow * want, () => `${name}: λ = ${r.value}, want ${want} (rel ${(Math.abs(r.value - want) / want).toExponential(3)})`);
@@ -120,31 +124,35 @@ export function lammaxCases(): Case[] {
   }
   cases.push({
     name: 'slammax: zero matrix, one iteration, same seed same answer, 2x2 exact',
-    run({ la }) {
+    deviceNeutral: true,
+    async run({ la }) {
       const Z = la.matrix(4, 4);
-      const z = la.slammax(Z);
+      const z = await la.slammax(Z);
       check(z.value === 0 && z.converged, () => `zero matrix gave ${JSON.stringify(z)}`);
       const A = la.fromArray([2, 1, 1, 2], 2, 2);
-      const one = la.slammax(A, { maxIterations: 1 });
+      const one = await la.slammax(A, { maxIterations: 1 });
       check(one.iterations === 1 && !one.converged, () => `maxIterations 1 gave ${JSON.stringify(one)}`);
-      const a = la.dlammax(la.fromArray([2, 1, 1, 2], 2, 2, 'float64'), { seed: 3, tolerance: 1e-14 });
-      const b = la.dlammax(la.fromArray([2, 1, 1, 2], 2, 2, 'float64'), { seed: 3, tolerance: 1e-14 });
+      const a = await la.dlammax(la.fromArray([2, 1, 1, 2], 2, 2, 'float64'), { seed: 3, tolerance: 1e-14 });
+      const b = await la.dlammax(la.fromArray([2, 1, 1, 2], 2, 2, 'float64'), { seed: 3, tolerance: 1e-14 });
       check(a.value === b.value && a.iterations === b.iterations, () => `not deterministic: ${JSON.stringify([a, b])}`);
       check(Math.abs(a.value - 3) < 1e-12, () => `λmax([[2,1],[1,2]]) = ${a.value}`);
-      const e = la.slammax(la.matrix(0, 0));
+      const g = await la.lammax(la.fromArray([2, 1, 1, 2], 2, 2, 'float64'), { seed: 3, tolerance: 1e-14 });
+      check(g.value === a.value && g.iterations === a.iterations, () => `lammax (float64) ${JSON.stringify(g)} differs from dlammax ${JSON.stringify(a)}`);
+      const e = await la.slammax(la.matrix(0, 0));
       check(e.value === 0 && e.converged, () => `0x0 gave ${JSON.stringify(e)}`);
     },
   });
   cases.push({
     name: 'slammax rejects bad arguments with their names',
-    run({ la }) {
+    deviceNeutral: true,
+    async run({ la }) {
       const A = la.matrix(3, 3);
-      expectThrow(() => la.slammax(la.matrix(3, 2)), /slammax: argument A .*square.*3x2/);
-      expectThrow(() => la.slammax(A, { maxIterations: 0 }), /options\.maxIterations .*\[1, /);
-      expectThrow(() => la.slammax(A, { tolerance: NaN }), /options\.tolerance .*NaN/);
-      expectThrow(() => la.slammax(A, { tolerance: -1 }), /options\.tolerance .*>= 0.*-1/);
-      expectThrow(() => la.slammax(A, { seed: 1.5 }), /options\.seed .*integer.*1\.5/);
-      expectThrow(() => la.dlammax(A as never), /dlammax: argument A .*float64/);
+      await expectReject(() => la.slammax(la.matrix(3, 2)), /slammax: argument A .*square.*3x2/);
+      await expectReject(() => la.slammax(A, { maxIterations: 0 }), /options\.maxIterations .*\[1, /);
+      await expectReject(() => la.slammax(A, { tolerance: NaN }), /options\.tolerance .*NaN/);
+      await expectReject(() => la.slammax(A, { tolerance: -1 }), /options\.tolerance .*>= 0.*-1/);
+      await expectReject(() => la.slammax(A, { seed: 1.5 }), /options\.seed .*integer.*1\.5/);
+      await expectReject(() => la.dlammax(A as never), /dlammax: argument A .*float64/);
     },
   });
   return cases;

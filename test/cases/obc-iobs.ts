@@ -3,15 +3,16 @@
 // ((H_damped (ŵ − w))_S = 0), exact pattern counts, never-worse-than-start, CG against the
 // per-row Cholesky re-solve, and the PCG kernels against the reference backend step by step.
 // Layers are random with correlated inputs (X = Z·M), odd sizes, several seeds, f32 and f64.
-import { type Case, type CaseContext, check, expectClose, expectThrow, type Matrix } from './harness.js';
+// Values are read only through `await la.read(M)`.
+import { type Case, type CaseContext, check, expectClose, expectReject, expectThrow, type Matrix } from './harness.js';
 import { invert } from './downdate.js';
-import { place } from './dense.js';
 import { Rng } from './random.js';
 
 type DT = 'float32' | 'float64';
+type Lib = CaseContext['lib'];
 type La = CaseContext['la'];
 type Pattern = { kind: 'unstructured' | 'per-row'; sparsity: number } | { kind: 'nm'; n: number; m: number };
-type Pruner = CaseContext['lib']['obc'];
+type Pruner = ReturnType<Lib['obc']>;
 
 /** A layer: W rows x cols and H = XᵀX from correlated inputs; `dead` columns of X are zero. */
 interface Layer {
@@ -24,7 +25,7 @@ interface Layer {
   h: Float64Array;
 }
 
-function layer(la: La, rng: Rng, rows: number, cols: number, dtype: DT, dead: number[] = []): Layer {
+async function layer(la: La, rng: Rng, rows: number, cols: number, dtype: DT, dead: number[] = []): Promise<Layer> {
   const n = 2 * cols + 5;
   const z = rng.normals(n * cols), mix = rng.normals(cols * cols);
   const x = new Float64Array(n * cols);
@@ -46,7 +47,7 @@ function layer(la: La, rng: Rng, rows: number, cols: number, dtype: DT, dead: nu
     }
   }
   const W = la.fromArray(rng.normals(rows * cols), rows, cols, dtype), H = la.fromArray(h, cols, cols, dtype);
-  return { rows, cols, W, H, w: Float64Array.from(W.toArray()), h: Float64Array.from(H.toArray()) };
+  return { rows, cols, W, H, w: Float64Array.from(await la.read(W)), h: Float64Array.from(await la.read(H)) };
 }
 
 /** tr((w − x) H (w − x)ᵀ) in float64. */
@@ -184,81 +185,112 @@ function obcCase(rows: number, cols: number, pattern: Pattern, dtype: DT, seed: 
   const name = `obc ${dtype} ${rows}x${cols} ${label(pattern)}${dead.length ? ` dead [${dead}]` : ''} seed ${seed}`;
   return {
     name,
-    run({ lib, la }) {
-      const L = layer(la, new Rng(seed), rows, cols, dtype, dead);
-      const out = lib.obc(la, L.W, L.H, pattern, {});
-      check(out.dampUsed === 0.01, () => `${name}: dampUsed ${out.dampUsed}`);
-      const x = Float64Array.from(out.weight.toArray());
-      checkPattern(name, pattern, x, out.mask, rows, cols);
-      checkOptimal(name, L, out.dampUsed!, x, out.mask, dtype === 'float64' ? 1e-10 : 1e-4);
+    deviceNeutral: true,
+    async run({ lib, la }) {
+      const L = await layer(la, new Rng(seed), rows, cols, dtype, dead);
+      const out = await lib.pruneLayer(la, L.W, L.H, { pruner: lib.obc(), pattern });
+      check(out.dampUsed === 0.01 && out.warnings.length === 0, () => `${name}: dampUsed ${out.dampUsed}, warnings ${out.warnings}`);
+      const x = Float64Array.from(await la.read(out.weight)), mask = await la.read(out.mask);
+      checkPattern(name, pattern, x, mask, rows, cols);
+      checkOptimal(name, L, out.dampUsed!, x, mask, dtype === 'float64' ? 1e-10 : 1e-4);
       const want = plainOBC(L, pattern, out.dampUsed!);
       if (dtype === 'float64') {
-        for (let i = 0; i < want.mask.length; i++) check(out.mask[i] === want.mask[i], () => `${name}: mask differs from the plain greedy at ${i}`);
+        for (let i = 0; i < want.mask.length; i++) check(mask[i] === want.mask[i], () => `${name}: mask differs from the plain greedy at ${i}`);
         let scale = 0;
         for (const v of L.w) scale = Math.max(scale, Math.abs(v));
         expectClose(name, x, want.w, 1e-9, scale);
       } else {
         // float32 roundings may flip near-ties; the result must still be as good.
         let differ = 0;
-        for (let i = 0; i < want.mask.length; i++) differ += +(out.mask[i] !== want.mask[i]);
+        for (let i = 0; i < want.mask.length; i++) differ += +(mask[i] !== want.mask[i]);
         check(differ <= 0.1 * want.mask.length, () => `${name}: ${differ} mask entries differ from the plain greedy`);
         const got = objective(L, x), ref = objective(L, want.w);
         check(got <= ref * 1.02, () => `${name}: objective ${got} vs plain greedy ${ref}`);
       }
-      out.weight.free();
-      L.W.free();
-      L.H.free();
+      // OBC's predicted loss is tr(ΔH_dΔᵀ) with the damped H: exact greedy OBS steps add up.
+      const predicted = (out.details as { predictedLoss: number }).predictedLoss;
+      const { w0, hd } = damped(L, out.dampUsed!);
+      expectClose(`${name}: predictedLoss`, [predicted], [quadratic(w0, x, hd, rows, cols)], dtype === 'float64' ? 1e-8 : 2e-3, Math.max(predicted, 1e-300));
+      for (const M of [out.weight, out.mask, L.W, L.H]) M.free();
     },
   };
 }
 
-/** Magnitude pruning as a start pruner written here (keeps the largest |w| under the pattern). */
-function magnitude(): Pruner {
-  return ((la: La, W: Matrix, _H: Matrix, pattern: Pattern) => {
-    const rows = W.rows, cols = W.cols, mask = new Uint8Array(rows * cols);
-    const rule = pattern.kind === 'nm' ? pattern
-      : pattern.kind === 'per-row' ? { kind: 'row' as const, keep: cols - Math.floor(cols * pattern.sparsity) }
-        : { kind: 'layer' as const, keep: rows * cols - Math.floor(rows * cols * pattern.sparsity) };
-    la.backend.selectMask(W, null, rule, mask);
-    const w = W.toArray().map((v, i) => (mask[i] ? v : 0));
-    return { weight: la.fromArray(w, rows, cols, W.dtype), mask, dampUsed: null };
-  }) as unknown as Pruner;
+/** tr((a − b) H (a − b)ᵀ) for rows x cols a, b and a cols x cols H, in float64. */
+function quadratic(a: ArrayLike<number>, b: ArrayLike<number>, h: ArrayLike<number>, rows: number, cols: number): number {
+  let s = 0;
+  for (let r = 0; r < rows; r++) {
+    for (let i = 0; i < cols; i++) {
+      const di = a[r * cols + i] - b[r * cols + i];
+      if (di === 0) continue;
+      for (let j = 0; j < cols; j++) s += di * h[i * cols + j] * (a[r * cols + j] - b[r * cols + j]);
+    }
+  }
+  return s;
+}
+
+/**
+ * Magnitude pruning as a start pruner written here, a Pruner value of its own (keeps the largest
+ * |w| under the pattern through la.selectMask; no H), to show that I-OBS takes any Pruner.
+ */
+function magnitudeStart(): Pruner {
+  return {
+    method: 'magnitude',
+    options: { writtenHere: true },
+    factorsHessian: false,
+    checkPattern() {},
+    async run(la, W, _H, pattern) {
+      const rows = W.rows, cols = W.cols, mask = la.mask(rows, cols);
+      const p = pattern as Pattern;
+      const rule = p.kind === 'nm' ? p
+        : p.kind === 'per-row' ? { kind: 'row' as const, keep: cols - Math.floor(cols * p.sparsity) }
+          : { kind: 'layer' as const, keep: rows * cols - Math.floor(rows * cols * p.sparsity) };
+      await la.selectMask(W, null, rule, mask);
+      const weight = await la.copy(W);
+      await la.applyMask(weight, mask);
+      return { weight, mask, dampUsed: null, warnings: [], details: { custom: true } };
+    },
+  };
 }
 
 function iobsCase(rows: number, cols: number, pattern: Pattern, dtype: DT, seed: number, start: 'obc' | 'magnitude', solver: 'cholesky' | 'cg', resolveStart = true): Case {
   const name = `iobs ${dtype} ${rows}x${cols} ${label(pattern)} start ${start} solver ${solver}${resolveStart ? '' : ' no re-solve'} seed ${seed}`;
   return {
     name,
-    run({ lib, la }) {
-      const L = layer(la, new Rng(seed), rows, cols, dtype, seed % 3 === 0 ? [1] : []);
-      const startFn = start === 'obc' ? lib.obc : magnitude();
-      const first = startFn(la, L.W, L.H, pattern, {});
-      const firstObj = objective(L, first.weight.toArray());
+    deviceNeutral: true,
+    async run({ lib, la }) {
+      const L = await layer(la, new Rng(seed), rows, cols, dtype, seed % 3 === 0 ? [1] : []);
+      const startPruner = start === 'obc' ? lib.obc() : magnitudeStart();
+      const first = await startPruner.run(la, L.W, L.H, pattern, { check: 'psd', onProgress: null });
+      const firstObj = objective(L, await la.read(first.weight));
       const tolerance = dtype === 'float32' ? 1e-5 : 1e-10;
-      const out = lib.iterativeOBS(la, L.W, L.H, pattern, { start: startFn, solver, tolerance, resolveStart });
-      const x = Float64Array.from(out.weight.toArray());
-      checkPattern(name, pattern, x, out.mask, rows, cols);
+      // The OBC start by its name, the magnitude start as the value written here.
+      const pruner = lib.iobs({ start: start === 'obc' ? 'obc' : startPruner, solver, tolerance, resolveStart });
+      check(pruner.options.start === start && pruner.options.solver === solver, () => `${name}: options ${JSON.stringify(pruner.options)}`);
+      const out = await lib.pruneLayer(la, L.W, L.H, { pruner, pattern });
+      const x = Float64Array.from(await la.read(out.weight)), mask = await la.read(out.mask);
+      checkPattern(name, pattern, x, mask, rows, cols);
       const got = objective(L, x);
-      const d = out.details as { steps: string[]; objective: number[]; relError: number[]; kept: number; cg: { worstResidual: number }[] };
+      const d = out.details as { steps: string[]; objective: number[]; relError: number[]; kept: number; cg: { worstResidual: number }[]; startDetails: Record<string, unknown> };
       check(got <= firstObj * (1 + 1e-9), () => `${name}: objective ${got} worse than the start's ${firstObj}`);
-      check(d.objective.length === d.steps.length && d.steps[0] === 'start', () => `${name}: steps ${d.steps}`);
+      check(d.objective.length === d.steps.length && d.steps[0] === 'start' && (d.steps[1] === 'start re-solved') === resolveStart, () => `${name}: steps ${d.steps}`);
       check(d.objective[d.kept] === Math.min(...d.objective), () => `${name}: kept ${d.kept} is not the least of ${d.objective}`);
       expectClose(`${name}: reported objective`, [d.objective[d.kept]], [got], dtype === 'float64' ? 1e-9 : 1e-4, got);
       expectClose(`${name}: reported start objective`, [d.objective[0]], [firstObj], dtype === 'float64' ? 1e-9 : 1e-4, firstObj);
+      const scale = objective(L, new Float64Array(rows * cols));
+      expectClose(`${name}: relError per step`, d.relError, d.objective.map((v) => v / scale), 1e-9);
+      check(start === 'obc' ? typeof d.startDetails.predictedLoss === 'number' : d.startDetails.custom === true, () => `${name}: startDetails ${JSON.stringify(d.startDetails)}`);
       if (solver === 'cg') for (const c of d.cg) check(c.worstResidual <= tolerance * 4, () => `${name}: CG residual ${c.worstResidual}`);
       if (d.kept > 0 || start === 'obc') {
         // Every re-solved iterate, and OBC itself, is optimal on its support.
         const tol = dtype === 'float64' ? (solver === 'cg' ? 1e-8 : 1e-10) : 2e-4;
-        checkOptimal(name, L, out.dampUsed!, x, out.mask, tol);
+        checkOptimal(name, L, out.dampUsed!, x, mask, tol);
       }
       if (start === 'magnitude') {
         check(d.kept > 0, () => `${name}: I-OBS kept the magnitude start (${d.objective})`);
         check(got < 0.8 * firstObj, () => `${name}: I-OBS ${got} not clearly better than magnitude ${firstObj}`);
       }
-      first.weight.free();
-      out.weight.free();
-      L.W.free();
-      L.H.free();
+      for (const M of [first.weight, first.mask, out.weight, out.mask, L.W, L.H]) M.free();
     },
   };
 }
@@ -272,14 +304,15 @@ function iterationGainCase(pattern: Pattern, dtype: DT): Case {
   const name = `iobs ${dtype} 16x32 ${label(pattern)}: iterations improve on the re-solved magnitude mask`;
   return {
     name,
-    run({ lib, la }) {
+    deviceNeutral: true,
+    async run({ lib, la }) {
       const ratios: number[] = [];
       for (let seed = 1; seed <= 5; seed++) {
-        const L = layer(la, new Rng(9000 + seed), 16, 32, dtype);
-        const out = lib.iterativeOBS(la, L.W, L.H, pattern, { start: magnitude(), iterations: 4 });
+        const L = await layer(la, new Rng(9000 + seed), 16, 32, dtype);
+        const out = await lib.pruneLayer(la, L.W, L.H, { pruner: lib.iobs({ start: magnitudeStart(), iterations: 4 }), pattern });
         const o = (out.details as { objective: number[] }).objective;
         ratios.push(Math.min(...o) / o[1]);
-        for (const M of [out.weight, L.W, L.H]) M.free();
+        for (const M of [out.weight, out.mask, L.W, L.H]) M.free();
       }
       const mean = ratios.reduce((a, b) => a + b) / ratios.length;
       check(mean <= 0.97, () => `${name}: mean best/re-solved ${mean.toFixed(4)} (${ratios.map((r) => r.toFixed(3))})`);
@@ -329,26 +362,29 @@ function cgCase(rows: number, cols: number, dtype: DT, seed: number): Case {
   const name = `pcg solveOnSupportCG ${dtype} ${rows}x${cols} seed ${seed}`;
   return {
     name,
-    run({ lib, la }) {
+    deviceNeutral: true,
+    async run({ lib, la }) {
       const rng = new Rng(seed);
-      const H = la.fromArray(dampedH(rng, cols), cols, cols, dtype), h = H.toArray();
-      const B = la.fromArray(rng.normals(rows * cols), rows, cols, dtype), b = B.toArray();
-      const mask = randomMask(rng, rows, cols, seed % 2 === 0);
+      const H = la.fromArray(dampedH(rng, cols), cols, cols, dtype), h = await la.read(H);
+      const bv = rng.normals(rows * cols);
+      const maskv = randomMask(rng, rows, cols, seed % 2 === 0);
       // Row 1's right-hand side is zero on its support: its solution is 0 whatever the start.
-      for (let j = 0; j < cols; j++) if (mask[cols + j]) B.set(1, j, 0), (b[cols + j] = 0);
+      for (let j = 0; j < cols; j++) if (maskv[cols + j]) bv[cols + j] = 0;
+      const B = la.fromArray(bv, rows, cols, dtype), b = await la.read(B);
+      const mask = la.fromArray(maskv, rows, cols, 'uint8');
       const want = la.matrix(rows, cols, dtype);
-      check(la.backend.solveOnSupport(H, B, mask, want) < 0, () => `${name}: Cholesky failed`);
+      check((await la.solveOnSupport(H, B, mask, want)) < 0, () => `${name}: Cholesky failed`);
       const tolerance = dtype === 'float32' ? 1e-4 : 1e-9;
       const X = la.fromArray(rng.normals(rows * cols), rows, cols, dtype);
-      const res = lib.solveOnSupportCG(la, H, B, mask, X, { tolerance });
-      const x = X.toArray(), wx = want.toArray();
+      const res = await lib.solveOnSupportCG(la, H, B, mask, X, { tolerance });
+      const x = await la.read(X), wx = await la.read(want);
       check(res.converged && res.worstResidual <= tolerance, () => `${name}: ${JSON.stringify(res)}`);
       // The residual in float64, row by row, must be what it reports (up to float32 products).
       let worst = 0;
       for (let r = 0; r < rows; r++) {
         let rr = 0, bb = 0;
         for (let j = 0; j < cols; j++) {
-          if (!mask[r * cols + j]) {
+          if (!maskv[r * cols + j]) {
             check(x[r * cols + j] === 0, () => `${name}: X (${r}, ${j}) off the mask is ${x[r * cols + j]}`);
             continue;
           }
@@ -365,9 +401,18 @@ function cgCase(rows: number, cols: number, dtype: DT, seed: number): Case {
       for (const v of wx) scale = Math.max(scale, Math.abs(v));
       // ‖x − x*‖ ≤ κ · tolerance · ‖x*‖; κ of these damped supports is below a few hundred.
       expectClose(name, x, wx, 1000 * tolerance, scale);
-      for (const M of [H, B, want, X]) M.free();
+      for (const M of [H, B, mask, want, X]) M.free();
     },
   };
+}
+
+/** A rows x cols matrix holding values: plain, or a view at (2, 1) inside a larger random one. */
+function placed(la: La, rng: Rng, values: ArrayLike<number>, rows: number, cols: number, dtype: DT, strided: boolean): Matrix {
+  if (!strided) return la.fromArray(values, rows, cols, dtype);
+  const big = la.fromArray(rng.normals((rows + 4) * (cols + 3)), rows + 4, cols + 3, dtype);
+  const M = big.view(2, 1, rows, cols);
+  la.write(M, values);
+  return M;
 }
 
 /** The PCG kernels on the backend under test against the reference backend, step by step, on strided views. */
@@ -375,28 +420,30 @@ function kernelCase(rows: number, cols: number, dtype: DT, seed: number): Case {
   const name = `pcg kernels ${dtype} ${rows}x${cols} seed ${seed}`;
   return {
     name,
-    run({ la, ref }) {
+    deviceNeutral: true,
+    async run({ la, ref }) {
       const rng = new Rng(seed);
-      const h = dampedH(rng, cols), mask = randomMask(rng, rows, cols, true);
-      const x0 = rng.normals(rows * cols).map((v, i) => (mask[i] ? v : 0)), b = rng.normals(rows * cols);
+      const h = dampedH(rng, cols), maskv = randomMask(rng, rows, cols, true);
+      const x0 = rng.normals(rows * cols).map((v, i) => (maskv[i] ? v : 0)), b = rng.normals(rows * cols);
       const dinv = Array.from({ length: cols }, (_, j) => 1 / h[j * cols + j]);
       const tolerance = 1e-3;
-      const run = (L: La, strided: boolean) => {
+      const run = async (L: La, strided: boolean) => {
         const r2 = new Rng(seed + 1);
-        const H = L.fromArray(h, cols, cols, dtype), D = L.fromArray(dinv, 1, cols, dtype);
-        const [X, B, R, P, Q] = [x0, b, b, new Array(rows * cols).fill(0), new Array(rows * cols).fill(0)].map((v) => place(L, r2, v, rows, cols, dtype, strided).M);
-        L.backend.gemm(false, false, -1, X, H, 1, R);
-        const state = new Float64Array(rows * 4);
+        const H = L.fromArray(h, cols, cols, dtype), D = L.fromArray(dinv, 1, cols, dtype), mask = L.fromArray(maskv, rows, cols, 'uint8');
+        const [X, B, R, P, Q] = [x0, b, b, new Array(rows * cols).fill(0), new Array(rows * cols).fill(0)].map((v) => placed(L, r2, v, rows, cols, dtype, strided));
+        await L.gemm(X, H, R, { alpha: -1, beta: 1 });
+        const state = L.matrix(rows, 4, 'float64');
         const trace: number[][] = [];
-        const snap = (active: number) => trace.push([active, ...X.toArray(), ...R.toArray(), ...P.toArray(), ...state]);
-        snap(L.backend.pcgStart(X, B, R, P, mask, D, tolerance, state));
+        const snap = async (active: number) => trace.push([active, ...(await L.read(X)), ...(await L.read(R)), ...(await L.read(P)), ...(await L.read(state))]);
+        await snap(await L.pcgStart(X, B, R, P, mask, D, tolerance, state));
         for (let t = 0; t < 4; t++) {
-          L.backend.gemm(false, false, 1, P, H, 0, Q);
-          snap(L.backend.pcgStep(X, R, P, Q, mask, D, tolerance, state));
+          await L.gemm(P, H, Q);
+          await snap(await L.pcgStep(X, R, P, Q, mask, D, tolerance, state));
         }
+        for (const M of [H, D, mask, X, B, R, P, Q, state]) (M.parent ?? M).free();
         return trace;
       };
-      const got = run(la, true), want = run(ref, false);
+      const got = await run(la, true), want = await run(ref, false);
       const tol = dtype === 'float32' ? 1e-3 : 1e-9;
       const n = rows * cols;
       got.forEach((g, t) => {
@@ -450,38 +497,70 @@ export function obcIobsCases(): Case[] {
     for (const [r, c] of [[3, 5], [6, 13], [9, 34]]) cases.push(kernelCase(r, c, dtype, seed++));
   }
   cases.push({
-    name: 'obc/iobs: empty patterns, bad options are errors naming them',
-    run({ lib, la }) {
-      const L = layer(la, new Rng(77), 4, 8, 'float32');
-      const none = lib.obc(la, L.W, L.H, { kind: 'unstructured', sparsity: 0 }, {});
-      check(none.mask.every((v) => v === 1), () => 'sparsity 0 pruned something');
-      expectClose('sparsity 0', none.weight.toArray(), L.W.toArray(), 0);
-      const it = lib.iterativeOBS(la, L.W, L.H, { kind: 'per-row', sparsity: 0.5 }, { iterations: 0, resolveStart: false });
+    name: 'obc/iobs: empty patterns, the auto solver, bad options are errors naming them',
+    deviceNeutral: true,
+    async run({ lib, la }) {
+      const L = await layer(la, new Rng(77), 4, 8, 'float32');
+      const made: { free(): void }[] = [L.W, L.H];
+      const prune = async (pruner: Pruner, pattern: Pattern | string) => {
+        const r = await lib.pruneLayer(la, L.W, L.H, { pruner, pattern });
+        made.push(r.weight, r.mask);
+        return r;
+      };
+      const none = await prune(lib.obc(), { kind: 'unstructured', sparsity: 0 });
+      check((await la.read(none.mask)).every((v) => v === 1), () => 'sparsity 0 pruned something');
+      expectClose('sparsity 0', await la.read(none.weight), await la.read(L.W), 0);
+      const it = await prune(lib.iobs({ iterations: 0, resolveStart: false }), { kind: 'per-row', sparsity: 0.5 });
       check((it.details as { steps: string[] }).steps.join() === 'start', () => 'iterations 0 should only run the start');
       check((it.details as { solver: unknown }).solver === null, () => 'no re-solve should report solver null');
       // 'auto': Cholesky flops Σ k³/3 against 40 GEMMs of 2·rows·cols² (dense crossover at cols = 240).
-      check(lib.autoSolver(new Uint8Array(2 * 241).fill(1), 2, 241) === 'cg', () => 'auto: dense 2x241 should be cg');
-      check(lib.autoSolver(new Uint8Array(2 * 239).fill(1), 2, 239) === 'cholesky', () => 'auto: dense 2x239 should be cholesky');
-      const half = new Uint8Array(3 * 2000).map((_, i) => i % 2);
-      check(lib.autoSolver(half, 3, 2000) === 'cg' && lib.autoSolver(half.subarray(0, 3 * 1800), 3, 1800) === 'cholesky', () => 'auto: 50% crossover near 1920');
-      const small = lib.iterativeOBS(la, L.W, L.H, { kind: 'nm', n: 2, m: 4 }, { iterations: 1 });
+      const auto = async (rows: number, cols: number, keep: (i: number) => number) => {
+        const mask = la.fromArray(Uint8Array.from({ length: rows * cols }, (_, i) => keep(i)), rows, cols, 'uint8');
+        const s = await lib.autoSolver(la, mask);
+        mask.free();
+        return s;
+      };
+      check((await auto(2, 241, () => 1)) === 'cg', () => 'auto: dense 2x241 should be cg');
+      check((await auto(2, 239, () => 1)) === 'cholesky', () => 'auto: dense 2x239 should be cholesky');
+      check((await auto(3, 2000, (i) => i % 2)) === 'cg' && (await auto(3, 1800, (i) => i % 2)) === 'cholesky', () => 'auto: 50% crossover near 1920');
+      const small = await prune(lib.iobs({ iterations: 1 }), '2:4');
       check((small.details as { solver: unknown }).solver === 'cholesky', () => 'auto on 4x8 should use cholesky');
-      const bad = (o: object, re: RegExp) => expectThrow(() => lib.iterativeOBS(la, L.W, L.H, { kind: 'nm', n: 2, m: 4 }, o as never), re);
-      bad({ eta: 0 }, /iterativeOBS: argument options\.eta .*\(0, 1\].*got 0/);
-      bad({ eta: NaN }, /options\.eta .*finite.*NaN/);
-      bad({ solver: 'lu' }, /options\.solver .*'cg'.*"lu"/);
-      bad({ iterations: -1 }, /options\.iterations .*got -1/);
-      bad({ start: 3 }, /options\.start .*LayerPruner.*got 3/);
-      bad({ solver: 'cg', tolerance: -1 }, /iterativeOBS: argument options\.tolerance .*positive.*-1/);
-      bad({ solver: 'cg', maxSolverIterations: 1.5 }, /iterativeOBS: argument options\.maxSolverIterations .*integer.*1\.5/);
-      expectThrow(() => lib.iterativeOBS(la, L.W, L.H, { kind: 'nm', n: 2, m: 3 }), /iterativeOBS: argument pattern\.m .*divisor.*3/);
-      expectThrow(() => lib.iterativeOBS(la, L.W, la.matrix(7, 7), { kind: 'nm', n: 2, m: 4 }), /iterativeOBS: argument H .*8x8/);
-      const nan = la.fromArray(L.W.toArray(), 4, 8);
-      nan.set(1, 1, NaN);
-      expectThrow(() => lib.iterativeOBS(la, nan, L.H, { kind: 'nm', n: 2, m: 4 }), /iterativeOBS: argument W .*finite.*NaN/);
-      // A start whose mask ignores the pattern is refused.
-      const ignoresPattern = ((l: La, W: Matrix) => ({ weight: l.fromArray(W.toArray(), 4, 8), mask: new Uint8Array(32).fill(1), dampUsed: null })) as never;
-      expectThrow(() => lib.iterativeOBS(la, L.W, L.H, { kind: 'nm', n: 2, m: 4 }, { start: ignoresPattern }), /options\.start .*fits the pattern/);
+      // la.obcAllocate, the global choice behind unstructured OBC: the `total` smallest step losses,
+      // ties to the smaller row-major index; counts per row and the chosen losses' sum.
+      const losses = la.fromArray([1, 5, 2, 3], 2, 2, 'float64'), ties = la.fromArray([1, 1, 1, 1], 2, 2, 'float64'), counts = la.matrix(2, 1, 'int32');
+      made.push(losses, ties, counts);
+      check((await la.obcAllocate(losses, 2, counts)) === 3 && (await la.read(counts)).join() === '1,1', () => 'obcAllocate [1, 5; 2, 3], 2');
+      check((await la.obcAllocate(ties, 3, counts)) === 3 && (await la.read(counts)).join() === '2,1', () => 'obcAllocate ties');
+      check((await la.obcAllocate(losses, 0, counts)) === 0 && (await la.read(counts)).join() === '0,0', () => 'obcAllocate 0');
+      const nm24 = { kind: 'nm', n: 2, m: 4 } as const;
+      await expectThrow(() => lib.iobs({ eta: 0 }), /^iobs: argument options\.eta must be a number in \(0, 1\]; got 0/);
+      await expectThrow(() => lib.iobs({ eta: NaN }), /options\.eta must be a finite number; got NaN/);
+      await expectThrow(() => lib.iobs({ solver: 'lu' as never }), /options\.solver must be 'auto' or 'cholesky' or 'cg'; got "lu"/);
+      await expectThrow(() => lib.iobs({ iterations: -1 }), /options\.iterations .*got -1/);
+      await expectThrow(() => lib.iobs({ start: 3 as never }), /options\.start must be a method name such as 'sparsegpt' or a Pruner .*; got 3/);
+      await expectThrow(() => lib.iobs({ start: 'iobs' as never }), /options\.start must be 'sparsegpt', 'obc', 'wanda', 'magnitude' or a Pruner \(I-OBS cannot start from itself\); got "iobs"/);
+      await expectThrow(() => lib.iobs({ solver: 'cg', tolerance: -1 }), /^iobs: argument options\.tolerance must be a positive number; got -1/);
+      await expectThrow(() => lib.iobs({ solver: 'cg', maxSolverIterations: 1.5 }), /^iobs: argument options\.maxSolverIterations must be an integer; got 1\.5/);
+      await expectThrow(() => lib.iobs({ resolveStart: 'yes' as never }), /^iobs: argument options\.resolveStart must be a boolean; got "yes"/);
+      await expectThrow(() => lib.obc({ damp: 0.01, blockSize: 4 } as never), /^obc: argument options\.blockSize must be a known option \(damp\); got 4/);
+      await expectReject(() => lib.pruneLayer(la, L.W, L.H, { pruner: lib.iobs(), pattern: { kind: 'nm', n: 2, m: 3 } }), /^pruneLayer: argument options\.pattern\.m must be a divisor of the layer's 8 inputs; got 3/);
+      const H7 = la.matrix(7, 7), nan = la.fromArray(Float32Array.from(L.w, (v, i) => (i === 9 ? NaN : v)), 4, 8);
+      made.push(H7, nan);
+      await expectReject(() => lib.pruneLayer(la, L.W, H7, { pruner: lib.iobs(), pattern: nm24 }), /^pruneLayer: argument stats must be 8x8/);
+      await expectReject(() => lib.pruneLayer(la, nan, L.H, { pruner: lib.iobs(), pattern: nm24 }), /^pruneLayer: argument W must be finite values \(W\[1, 1\] is not finite\)/);
+      // A start whose mask ignores the pattern is refused, and what it returned is freed.
+      const ignoresPattern: Pruner = {
+        method: 'magnitude', options: {}, factorsHessian: false, checkPattern() {},
+        async run(l, W) {
+          const mask = l.mask(W.rows, W.cols);
+          await l.fill(mask, 1);
+          return { weight: await l.copy(W), mask, dampUsed: null, warnings: [], details: {} };
+        },
+      };
+      const before = la.liveBytes();
+      await expectReject(() => lib.pruneLayer(la, L.W, L.H, { pruner: lib.iobs({ start: ignoresPattern }), pattern: nm24 }), /^iobs: argument options\.start must be a pruner whose mask fits the pattern \(it pruned 0 weights where 2:4 prunes 16\); got "magnitude"/);
+      check(la.liveBytes() === before, () => `a refused start left ${la.liveBytes() - before} bytes`);
+      for (const M of made) M.free();
     },
   });
   return cases;

@@ -3,10 +3,11 @@
 // of lazily), within 1% of its relative error over shapes, block sizes, patterns, dtypes, rank-
 // deficient and full-rank H and dead inputs; the block kernel of every backend against the
 // reference backend's (masks exactly, ties included); pattern validity; a sanity comparison with
-// magnitude pruning; and bad options.
-import { type Case, type CaseContext, check, expectClose, expectThrow, type Matrix } from './harness.js';
+// magnitude pruning; and bad options. Values are read only through `await la.read(M)`.
+import { type Case, type CaseContext, check, expectClose, expectReject, expectThrow, type Matrix } from './harness.js';
 import type { Pattern } from '../../src/pruning/pattern.js';
 import { Rng } from './random.js';
+import { relErrorTolerance } from './pruning-basic.js';
 
 type DT = 'float32' | 'float64';
 type La = CaseContext['la'];
@@ -100,7 +101,7 @@ function published(W0: ArrayLike<number>, H0: ArrayLike<number>, rows: number, c
     return (w * w) / (U[j * cols + j] * U[j * cols + j]);
   };
   for (let i1 = 0; i1 < cols; i1 += blockSize) {
-    const i2 = Math.min(i1 + blockSize, cols), b = i2 - i1;
+    const i2 = Math.min(i1 + blockSize, cols);
     // Flat indices r·cols + j of the block, in the block's row-major order.
     const block = (r0: number, r1: number, c0: number, c1: number): number[] => {
       const out: number[] = [];
@@ -192,28 +193,34 @@ function prunerCase(rows: number, cols: number, pattern: Pattern, blockSize: num
   const name = `sparseGPT ${dtype} ${rows}x${cols} ${patternName(pattern)} blockSize ${blockSize}${few ? ' samples < cols' : ''}${withDead ? ' dead inputs' : ''} seed ${seed}`;
   return {
     name,
-    run({ lib, la }) {
-      const { sparseGPT, maskFits } = lib;
+    deviceNeutral: true,
+    async run({ lib, la }) {
       const { W, H, dead } = problem(seed, rows, cols, few, withDead);
       const Wm = la.fromArray(W, rows, cols, dtype), Hm = la.fromArray(H, cols, cols, dtype);
       const progress: number[] = [];
-      const before = [Wm.toArray(), Hm.toArray()];
-      const out = sparseGPT(la, Wm, Hm, pattern, { blockSize, onProgress: (f) => progress.push(f) });
-      const got = out.weight.toArray(), mask = out.mask;
-      expectClose(`${name}: W unchanged`, Wm.toArray(), before[0], 0);
-      expectClose(`${name}: H unchanged`, Hm.toArray(), before[1], 0);
-      check(out.dampUsed === 0.01, () => `${name}: dampUsed ${out.dampUsed}`);
+      const before = [await la.read(Wm), await la.read(Hm)];
+      const out = await lib.pruneLayer(la, Wm, Hm, { pruner: lib.sparseGPT({ blockSize }), pattern, onProgress: (f) => progress.push(f) });
+      const got = await la.read(out.weight), mask = await la.read(out.mask);
+      expectClose(`${name}: W unchanged`, await la.read(Wm), before[0], 0);
+      expectClose(`${name}: H unchanged`, await la.read(Hm), before[1], 0);
+      check(out.dampUsed === 0.01 && out.warnings.length === 0, () => `${name}: dampUsed ${out.dampUsed}, warnings ${out.warnings}`);
       const blocks = Math.ceil(cols / blockSize);
       check(progress.length === blocks && progress[blocks - 1] === 1, () => `${name}: progress ${progress.join(', ')}`);
       for (let t = 0; t < rows * cols; t++) check(mask[t] === 1 || got[t] === 0, () => `${name}: pruned entry ${t} is ${got[t]}`);
       for (const j of dead) for (let r = 0; r < rows; r++) check(got[r * cols + j] === 0, () => `${name}: dead input ${j} of row ${r} is ${got[r * cols + j]}`);
       let pruned = 0;
       for (const k of mask) pruned += 1 - k;
-      check(maskFits(pattern, mask, rows, cols), () => `${name}: the mask does not fit the pattern (${pruned} pruned)`);
-      check(out.details?.pruned === pruned, () => `${name}: details.pruned ${out.details?.pruned} != ${pruned}`);
+      check((await lib.maskSummary(la, pattern, out.mask)).fits, () => `${name}: the mask does not fit the pattern (${pruned} pruned)`);
+      check(pruned === lib.prunedCount(pattern, rows, cols), () => `${name}: ${pruned} pruned, the pattern prunes ${lib.prunedCount(pattern, rows, cols)}`);
+      const details = out.details as { blockSize: number; blocks: number; deadInputs: number };
+      check(details.blockSize === blockSize && details.blocks === blocks && details.deadInputs === dead.length, () => `${name}: details ${JSON.stringify(details)}`);
       const pub = published(W, H, rows, cols, pattern, blockSize);
+      const stored = [Float64Array.from(before[0]), Float64Array.from(before[1])];
       const want = relError(W, pub.weight, H, rows, cols), have = relError(W, got, H, rows, cols);
       check(Number.isFinite(have) && Math.abs(have - want) <= 0.01 * want, () => `${name}: relative error ${have} vs published ${want} (${(100 * (have / want - 1)).toFixed(3)}%)`);
+      // The summary's relError is the float64 one of the stored values, to its stated accuracy.
+      const direct = relError(stored[0], got, stored[1], rows, cols);
+      expectClose(`${name}: summary relError`, [out.relError], [direct], 1, relErrorTolerance(stored[0], got, stored[1], rows, cols, dtype));
       if (dtype === 'float64') {
         // Same arithmetic up to rounding: the masks agree and the weights to many digits.
         let differ = 0;
@@ -223,9 +230,7 @@ function prunerCase(rows: number, cols: number, pattern: Pattern, blockSize: num
         for (const v of pub.weight) scale = Math.max(scale, Math.abs(v));
         expectClose(`${name}: weights`, got, pub.weight, 1e-9, scale);
       }
-      out.weight.free();
-      Wm.free();
-      Hm.free();
+      for (const M of [out.weight, out.mask, Wm, Hm]) M.free();
     },
   };
 }
@@ -244,30 +249,40 @@ function ruleName(r: Rule): string {
   return r.kind === 'nm' ? `${r.n}:${r.m}` : `${r.kind} keep ${r.keep}`;
 }
 
-/** A matrix with `values`, plain or as a view inside a larger one filled with NaN. */
+/** A matrix with `values`, plain or as a view inside a larger one filled with NaN (free it with release). */
 function operand(la: La, values: ArrayLike<number>, rows: number, cols: number, dtype: DT, strided: boolean): Matrix {
   if (!strided) return la.fromArray(values, rows, cols, dtype);
   const big = la.fromArray(new Float64Array((rows + 2) * (cols + 3)).fill(NaN), rows + 2, cols + 3, dtype);
-  return big.view(1, 2, rows, cols).assign(values);
+  const M = big.view(1, 2, rows, cols);
+  la.write(M, values);
+  return M;
+}
+
+/** Frees a matrix, or the matrix a view was made from. */
+function release(M: { parent: { free(): void } | null; free(): void }): void {
+  (M.parent ?? M).free();
 }
 
 function blockCase(rows: number, b: number, rule: Rule, dtype: DT, strided: boolean, ties: boolean, seed: number): Case {
   const name = `sparsegptBlock ${dtype} ${rows}x${b} ${ruleName(rule)}${strided ? ' strided' : ''}${ties ? ' ties' : ''} seed ${seed}`;
   return {
     name,
-    run({ la, ref }) {
+    deviceNeutral: true,
+    async run({ la, ref }) {
       const rng = new Rng(seed);
       // Ties: small integers and a U whose diagonal is constant (scaled identity plus a strict
       // upper part), so equal scores are common and the tie rule decides.
       const W = Array.from({ length: rows * b }, () => (ties ? rng.int(5) - 2 : rng.normal()));
       const U = ties ? Float64Array.from({ length: b * b }, (_, t) => (t % b === Math.floor(t / b) ? 0.5 : t % b > Math.floor(t / b) ? 0.25 * (rng.int(5) - 2) : 0)) : factorBlock(rng, b);
-      const run = (L: La, s: boolean) => {
+      const run = async (L: La, s: boolean) => {
         const W1 = operand(L, W, rows, b, dtype, s), U1 = operand(L, U, b, b, dtype, s), E = operand(L, new Float64Array(rows * b).fill(NaN), rows, b, dtype, s);
-        const mask = new Uint8Array(rows * b).fill(7);
-        const info = L.backend.sparsegptBlock(W1 as never, U1 as never, rule, E as never, mask);
-        return { info, W: W1.toArray(), E: E.toArray(), mask, U: U1.toArray() };
+        const mask = L.fromArray(new Uint8Array(rows * b).fill(7), rows, b, 'uint8');
+        const info = await L.sparsegptBlock(W1, U1, rule, E, mask);
+        const out = { info, W: await L.read(W1), E: await L.read(E), mask: await L.read(mask), U: await L.read(U1) };
+        for (const M of [W1, U1, E, mask]) release(M);
+        return out;
       };
-      const got = run(la, strided), want = run(ref, false);
+      const got = await run(la, strided), want = await run(ref, false);
       check(got.info === -1 && want.info === -1, () => `${name}: info ${got.info} / ${want.info}`);
       expectClose(`${name}: U1 unchanged`, got.U, want.U, 0);
       let differ = 0;
@@ -314,15 +329,18 @@ function blockCases(): Case[] {
   }
   cases.push({
     name: 'sparsegptBlock: a 1x2 example by hand; a bad diagonal of U1 is reported',
-    run({ lib, la }) {
-      const { sparseGPT, maskFits } = lib;
+    deviceNeutral: true,
+    async run({ la }) {
       // Scores 1²/2² = 0.25 and 3²/1² = 9: column 0 goes, e = 1/2, w_1 = 3 − 0.5·1 = 2.5.
-      const W1 = la.fromArray([1, 3], 1, 2), U1 = la.fromArray([2, 1, 0, 1], 2, 2), E = la.matrix(1, 2), mask = new Uint8Array(2);
-      check(la.backend.sparsegptBlock(W1, U1, { kind: 'layer', keep: 1 }, E, mask) === -1, () => 'info');
-      check(W1.toArray().join() === '0,2.5' && E.toArray().join() === '0.5,0' && mask.join() === '0,1', () => `got W ${W1.toArray().join()} E ${E.toArray().join()} mask ${mask.join()}`);
+      const W1 = la.fromArray([1, 3], 1, 2), U1 = la.fromArray([2, 1, 0, 1], 2, 2), E = la.matrix(1, 2), mask = la.mask(1, 2);
+      check((await la.sparsegptBlock(W1, U1, { kind: 'layer', keep: 1 }, E, mask)) === -1, () => 'info');
+      const [w, e, m] = [await la.read(W1), await la.read(E), await la.read(mask)];
+      check(w.join() === '0,2.5' && e.join() === '0.5,0' && m.join() === '0,1', () => `got W ${w.join()} E ${e.join()} mask ${m.join()}`);
       const bad = la.fromArray([1, 0, 0, 0], 2, 2), W2 = la.fromArray([1, 3], 1, 2);
-      check(la.backend.sparsegptBlock(W2, bad, { kind: 'layer', keep: 1 }, E, mask) === 1, () => 'bad diagonal not reported');
-      check(W2.toArray().join() === '1,3', () => 'W1 written despite a bad diagonal');
+      check((await la.sparsegptBlock(W2, bad, { kind: 'layer', keep: 1 }, E, mask)) === 1, () => 'bad diagonal not reported');
+      check((await la.read(W2)).join() === '1,3', () => 'W1 written despite a bad diagonal');
+      await expectReject(() => la.sparsegptBlock(W2, bad, { kind: 'nm', n: 1, m: 3 }, E, mask), /sparsegptBlock: argument rule\.m must be a divisor of the 2 columns; got 3/);
+      for (const M of [W1, U1, E, mask, bad, W2]) M.free();
     },
   });
   return cases;
@@ -346,62 +364,88 @@ function prunerCases(): Case[] {
   }
   cases.push({
     name: 'sparseGPT: below magnitude pruning on the same H (independent inputs of varied scale)',
-    run({ lib, la }) {
-      const { sparseGPT, maskFits } = lib;
+    deviceNeutral: true,
+    async run({ lib, la }) {
       // A sanity check, not a theorem: with strongly correlated inputs a tiny layer can go either way.
       for (let seed = 5200; seed < 5212; seed++) {
         const pattern = [{ kind: 'unstructured', sparsity: 0.5 }, { kind: 'per-row', sparsity: 0.7 }, { kind: 'nm', n: 2, m: 4 }][seed % 3] as Pattern;
         const rows = 6 + (seed % 4), cols = 48, { W, H } = problem(seed, rows, cols, seed % 2 === 0, false, 0);
-        const out = sparseGPT(la, la.fromArray(W, rows, cols, 'float64'), la.fromArray(H, cols, cols, 'float64'), pattern, { blockSize: 16 });
-        const have = relError(W, out.weight.toArray(), H, rows, cols), mag = relError(W, magnitude(W, rows, cols, pattern), H, rows, cols);
+        const Wm = la.fromArray(W, rows, cols, 'float64'), Hm = la.fromArray(H, cols, cols, 'float64');
+        const out = await lib.pruneLayer(la, Wm, Hm, { pruner: lib.sparseGPT({ blockSize: 16 }), pattern });
+        const have = relError(W, await la.read(out.weight), H, rows, cols), mag = relError(W, magnitude(W, rows, cols, pattern), H, rows, cols);
         check(have < 0.8 * mag, () => `seed ${seed} ${patternName(pattern)}: relative error ${have} not below 0.8 × magnitude's ${mag}`);
+        for (const M of [out.weight, out.mask, Wm, Hm]) M.free();
       }
     },
   });
   cases.push({
-    name: 'sparseGPT: sparsity 0 leaves W as it is; 1x1, 3x1 and 1xN layers',
-    run({ lib, la }) {
-      const { sparseGPT, maskFits } = lib;
+    name: 'sparseGPT: sparsity 0 leaves W as it is; 1x1, 3x2 with a dead input (ties) and 1xN layers',
+    deviceNeutral: true,
+    async run({ lib, la }) {
+      const prune = async (W: Matrix, H: Matrix, pattern: Pattern | string, blockSize = 128) => {
+        const r = await lib.pruneLayer(la, W, H, { pruner: lib.sparseGPT({ blockSize }), pattern });
+        const out = { weight: await la.read(r.weight), mask: await la.read(r.mask), r };
+        r.weight.free();
+        r.mask.free();
+        return out;
+      };
       const { W, H } = problem(5300, 3, 20, false, false);
       for (const dtype of ['float32', 'float64'] as DT[]) {
         const Wm = la.fromArray(W, 3, 20, dtype), Hm = la.fromArray(H, 20, 20, dtype);
         for (const pattern of [{ kind: 'unstructured', sparsity: 0 }, { kind: 'per-row', sparsity: 0 }, { kind: 'nm', n: 4, m: 4 }] as Pattern[]) {
-          const out = sparseGPT(la, Wm, Hm, pattern, { blockSize: 8 });
-          expectClose(`${dtype} ${patternName(pattern)}`, out.weight.toArray(), Wm.toArray(), 0);
-          check(out.mask.every((k) => k === 1), () => `${dtype} ${patternName(pattern)}: something pruned`);
+          const out = await prune(Wm, Hm, pattern, 8);
+          expectClose(`${dtype} ${patternName(pattern)}`, out.weight, await la.read(Wm), 0);
+          check(out.mask.every((k) => k === 1) && out.r.relError === 0 && out.r.sparsity === 0, () => `${dtype} ${patternName(pattern)}: something pruned (relError ${out.r.relError})`);
         }
+        Wm.free();
+        Hm.free();
       }
-      const one = sparseGPT(la, la.fromArray([2], 1, 1), la.fromArray([3], 1, 1), { kind: 'per-row', sparsity: 0.99 }, {});
-      check(one.mask[0] === 1 && one.weight.get(0, 0) === 2, () => `1x1 at 99%/row: ${one.weight.get(0, 0)}, mask ${one.mask[0]}`);
-      // A dead input: every score is 0, so the tie rule keeps the smaller index.
-      const col = sparseGPT(la, la.fromArray([1, -3, 2], 3, 1), la.fromArray([0], 1, 1), { kind: 'unstructured', sparsity: 0.7 }, {});
-      check(col.weight.toArray().join() === '0,0,0' && col.mask.join() === '1,0,0', () => `3x1 dead input: ${col.weight.toArray().join()} mask ${col.mask.join()}`);
+      const w11 = la.fromArray([2], 1, 1), h11 = la.fromArray([3], 1, 1);
+      const one = await prune(w11, h11, '0.99/row');
+      check(one.mask[0] === 1 && one.weight[0] === 2, () => `1x1 at 99%/row: ${one.weight[0]}, mask ${one.mask[0]}`);
+      // A dead input: its three weights are zeroed and score 0, so the two pruned of them are the
+      // later rows (the tie rule keeps the smaller index); the live column is untouched (no error
+      // flows from a zero weight).
+      const w32 = la.fromArray([1, 5, -3, 6, 2, 7], 3, 2), h32 = la.fromArray([0, 0, 0, 1], 2, 2);
+      const col = await prune(w32, h32, '0.34'); // ⌊6·0.34⌋ = 2 pruned
+      check(col.weight.join() === '0,5,0,6,0,7' && col.mask.join() === '1,1,0,1,0,1', () => `3x2 dead input: ${col.weight.join()} mask ${col.mask.join()}`);
+      check((col.r.details as { deadInputs: number }).deadInputs === 1, () => `3x2 dead input: details ${JSON.stringify(col.r.details)}`);
       const { W: w1, H: h1 } = problem(5301, 1, 24, true, true);
-      const row = sparseGPT(la, la.fromArray(w1, 1, 24, 'float64'), la.fromArray(h1, 24, 24, 'float64'), { kind: 'nm', n: 1, m: 4 }, { blockSize: 8 });
+      const w124 = la.fromArray(w1, 1, 24, 'float64'), h124 = la.fromArray(h1, 24, 24, 'float64');
+      const row = await prune(w124, h124, { kind: 'nm', n: 1, m: 4 }, 8);
       const pub = published(w1, h1, 1, 24, { kind: 'nm', n: 1, m: 4 }, 8);
-      expectClose('1x24 1:4', row.weight.toArray(), pub.weight, 1e-12, 1);
+      expectClose('1x24 1:4', row.weight, pub.weight, 1e-12, 1);
       check(row.mask.join() === pub.mask.join(), () => `1x24 1:4 mask ${row.mask.join('')} vs ${pub.mask.join('')}`);
+      for (const M of [w11, h11, w32, h32, w124, h124]) M.free();
     },
   });
   cases.push({
-    name: 'sparseGPT: bad options are errors naming them; a Hessian that needs more damping',
-    run({ lib, la }) {
-      const { sparseGPT, maskFits } = lib;
+    name: 'sparseGPT: bad options are errors naming them; an H it is handed directly is checked; a smaller damping is used as given',
+    deviceNeutral: true,
+    async run({ lib, la }) {
       const W = la.fromArray(new Rng(3).normals(2 * 8), 2, 8), H = la.fromArray(gram(inputs(new Rng(4), 12, 8, []), 12, 8), 8, 8);
       const nm: Pattern = { kind: 'nm', n: 2, m: 4 }, half: Pattern = { kind: 'unstructured', sparsity: 0.5 };
-      expectThrow(() => sparseGPT(la, W, H, nm, { blockSize: 6 }), /sparseGPT: argument options\.blockSize must be a multiple of m = 4.*got 6/);
-      expectThrow(() => sparseGPT(la, W, H, half, { blockSize: 0 }), /sparseGPT: argument options\.blockSize .*got 0/);
-      expectThrow(() => sparseGPT(la, W, H, half, { blockSize: 2.5 }), /sparseGPT: argument options\.blockSize must be an integer; got 2\.5/);
-      for (const damp of [0, -0.01, NaN, Infinity]) expectThrow(() => sparseGPT(la, W, H, half, { damp }), new RegExp(`sparseGPT: argument options\\.damp .*got ${damp}`));
-      expectThrow(() => sparseGPT(la, W, H, half, { damp: '0.1' as never }), /sparseGPT: argument options\.damp must be a number; got "0\.1"/);
-      expectThrow(() => sparseGPT(la, W, la.matrix(7, 7), half, {}), /sparseGPT: argument H must be 8x8/);
-      expectThrow(() => sparseGPT(la, la.fromArray([1, NaN, 0, 0, 0, 0, 0, 0], 1, 8), H, half, {}), /sparseGPT: argument W\[0, 1\] must be a finite number; got NaN/);
-      // Indefinite H: no damping makes it factor, and the error says so.
+      const prune = (w: Matrix, h: Matrix, pattern: Pattern, options: object) => () => lib.pruneLayer(la, w, h, { pruner: lib.sparseGPT(options as never), pattern });
+      await expectReject(prune(W, H, nm, { blockSize: 6 }), /sparseGPT: argument options\.blockSize must be a multiple of m = 4.*got 6/);
+      await expectThrow(() => lib.sparseGPT({ blockSize: 0 }), /sparseGPT: argument options\.blockSize .*got 0/);
+      await expectThrow(() => lib.sparseGPT({ blockSize: 2.5 }), /sparseGPT: argument options\.blockSize must be an integer; got 2\.5/);
+      for (const damp of [-0.01, NaN, Infinity]) await expectThrow(() => lib.sparseGPT({ damp }), new RegExp(`sparseGPT: argument options\\.damp .*got ${damp}`));
+      await expectThrow(() => lib.sparseGPT({ damp: '0.1' as never }), /sparseGPT: argument options\.damp must be a number; got "0\.1"/);
+      await expectThrow(() => lib.sparseGPT({ blocksize: 64 } as never), /sparseGPT: argument options\.blocksize must be a known option \(damp, blockSize\); did you mean 'blockSize'\?; got 64/);
+      const H7 = la.matrix(7, 7), Wnan = la.fromArray([1, NaN, 0, 0, 0, 0, 0, 0], 1, 8);
+      await expectReject(prune(W, H7, half, {}), /pruneLayer: argument stats must be 8x8/);
+      await expectReject(prune(Wnan, H, half, {}), /pruneLayer: argument W must be finite values \(W\[0, 1\] is not finite\)/);
+      // Indefinite H (a negative diagonal): refused, by pruneLayer and by the pruner run directly.
       const bad = la.fromArray(Array.from({ length: 64 }, (_, t) => (t === 0 ? -1000 : t % 9 === 0 ? 1 : 0)), 8, 8);
-      expectThrow(() => sparseGPT(la, W, bad, half, {}), /sparseGPT: argument damp .*got 0\.01/);
-      // A smaller damping is used as given when it works.
-      const out = sparseGPT(la, W, H, half, { damp: 1e-3 });
-      check(out.dampUsed === 1e-3, () => `dampUsed ${out.dampUsed}`);
+      await expectReject(prune(W, bad, half, {}), /pruneLayer: argument stats must be a positive semidefinite Hessian \(H\[0, 0\] = -1000 < 0\)/);
+      await expectReject(() => lib.sparseGPT().run(la, W, bad, half, { check: 'psd', onProgress: null }), /^sparseGPT: argument H must be a positive semidefinite Hessian \(H\[0, 0\] = -1000 < 0\)/);
+      // A smaller damping, and none at all, are used as given when H factors.
+      for (const damp of [1e-3, 0]) {
+        const out = await prune(W, H, half, { damp })();
+        check(out.dampUsed === damp && out.warnings.length === 0 && JSON.stringify(out.options) === JSON.stringify({ damp, blockSize: 128 }), () => `damp ${damp}: dampUsed ${out.dampUsed}, options ${JSON.stringify(out.options)}`);
+        for (const M of [out.weight, out.mask]) M.free();
+      }
+      for (const M of [W, H, H7, Wnan, bad]) M.free();
     },
   });
   return cases;

@@ -1,7 +1,7 @@
 // ssyrk / dsyrk against the float64 reference: odd sizes on both sides of the blocking
 // (MC = 128 rows, KC = 256 deep, NC = 1024 columns), both orientations, strided views,
 // alpha/beta (only C's lower triangle is read), and the 100,000-row precision requirement.
-import { type Case, type CaseContext, check, eps, expectClose, type Matrix, expectThrow } from './harness.js';
+import { type Case, type CaseContext, check, eps, expectClose, type Matrix, expectReject } from './harness.js';
 import { Rng } from './random.js';
 
 type DT = 'float32' | 'float64';
@@ -11,14 +11,17 @@ const SIZES: [number, number][] = [[1, 1], [3, 3], [17, 17], [130, 130], [1, 17]
 function operand(la: CaseContext['la'], rng: Rng, rows: number, cols: number, dtype: DT, strided: boolean, values: ArrayLike<number>): Matrix {
   if (!strided) return la.fromArray(values, rows, cols, dtype);
   const big = la.fromArray(rng.normals((rows + 3) * (cols + 5)), rows + 3, cols + 5, dtype);
-  return big.view(1, 2, rows, cols).assign(values);
+  const M = big.view(1, 2, rows, cols);
+  la.write(M, values);
+  return M;
 }
 
 function syrkCase(n: number, k: number, trans: boolean, dtype: DT, strided: boolean, seed: number): Case {
   const name = `${dtype === 'float32' ? 's' : 'd'}syrk n=${n} k=${k} ${trans ? 'XᵀX' : 'XXᵀ'}${strided ? ' strided' : ''} seed ${seed}`;
   return {
     name,
-    run({ la, ref }) {
+    deviceNeutral: true,
+    async run({ la, ref }) {
       const rng = new Rng(seed);
       const [xr, xc] = trans ? [k, n] : [n, k];
       const xv = rng.normals(xr * xc), cv = rng.normals(n * n);
@@ -27,19 +30,19 @@ function syrkCase(n: number, k: number, trans: boolean, dtype: DT, strided: bool
       const X = operand(la, rng, xr, xc, dtype, strided, xv);
       const C = operand(la, rng, n, n, dtype, strided, cv);
       // The oracle sees the values as rounded to the dtype under test.
-      const Xr = ref.fromArray(X.toArray(), xr, xc, 'float64'), Cr = ref.fromArray(C.toArray(), n, n, 'float64');
-      if (dtype === 'float32') la.ssyrk(X as never, C as never, opts);
-      else la.dsyrk(X as never, C as never, opts);
-      ref.dsyrk(Xr as never, Cr as never, opts);
+      const Xr = ref.fromArray(await la.read(X), xr, xc, 'float64'), Cr = ref.fromArray(await la.read(C), n, n, 'float64');
+      if (dtype === 'float32') await la.ssyrk(X as never, C as never, opts);
+      else await la.dsyrk(X as never, C as never, opts);
+      await ref.dsyrk(Xr as never, Cr as never, opts);
       // Per element: γ(min(k, 256) + a few) · (|α| |X|ᵀ|X| + |β| |C|), lower-triangle-based like C.
-      const Xa = ref.fromArray(Array.from(Xr.toArray(), Math.abs), xr, xc, 'float64');
+      const Xa = ref.fromArray(Array.from(await ref.read(Xr), Math.abs), xr, xc, 'float64');
       const bound = ref.matrix(n, n, 'float64');
       const Ca = ref.fromArray(Array.from(cv, Math.abs), n, n, 'float64');
-      ref.dsyrk(Xa as never, bound as never, { trans, alpha: Math.abs(alpha) });
-      const b = bound.toArray(), ca = Ca.toArray();
+      await ref.dsyrk(Xa as never, bound as never, { trans, alpha: Math.abs(alpha) });
+      const b = await ref.read(bound), ca = await ref.read(Ca);
       for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) b[i * n + j] += Math.abs(beta) * ca[Math.max(i, j) * n + Math.min(i, j)];
-      expectClose(name, C.toArray(), Cr.toArray(), 4 * (Math.min(k, 256) + 4) * eps(dtype), b);
-      const c = C.toArray();
+      const c = await la.read(C);
+      expectClose(name, c, await ref.read(Cr), 4 * (Math.min(k, 256) + 4) * eps(dtype), b);
       for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) check(c[i * n + j] === c[j * n + i], () => `${name}: C not symmetric at (${i}, ${j})`);
     },
   };
@@ -76,12 +79,13 @@ function bigCase(n: number, mean: number, dtype: DT): Case {
   const name = `${dtype === 'float32' ? 's' : 'd'}syrk 100000x${n} N(${mean},1) in one call: within 1e-5 of the float64 sum`;
   return {
     name,
-    run({ la }) {
+    deviceNeutral: true,
+    async run({ la }) {
       const { x, c64 } = bigData(n, mean);
       const X = la.fromArray(x, 100_000, n, dtype), C = la.matrix(n, n, dtype);
-      if (dtype === 'float32') la.ssyrk(X as never, C as never);
-      else la.dsyrk(X as never, C as never);
-      const c = C.toArray();
+      if (dtype === 'float32') await la.ssyrk(X as never, C as never);
+      else await la.dsyrk(X as never, C as never);
+      const c = await la.read(C);
       let off = 0, diag = 0;
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < n; j++) off = Math.max(off, Math.abs(c[i * n + j] - c64[i * n + j]) / Math.sqrt(c64[i * n + i] * c64[j * n + j]));
@@ -110,27 +114,38 @@ export function syrkCases(): Case[] {
   cases.push(bigCase(64, 1, 'float64'));
   cases.push({
     name: 'ssyrk defaults (XᵀX, alpha 1, beta 0 clears NaN), k = 0 leaves beta * C mirrored',
-    run({ la }) {
+    deviceNeutral: true,
+    async run({ la }) {
       const X = la.fromArray([1, 2, 3, 4, 5, 6], 3, 2), C = la.fromArray([NaN, NaN, NaN, NaN], 2, 2);
-      la.ssyrk(X, C);
-      check(C.toArray().join() === '35,44,44,56', () => `XᵀX gave ${C.toArray().join()}`);
-      la.ssyrk(X, la.matrix(3, 3), { trans: false });
+      await la.ssyrk(X, C);
+      const c = (await la.read(C)).join();
+      check(c === '35,44,44,56', () => `XᵀX gave ${c}`);
+      const E = la.matrix(3, 3);
+      await la.ssyrk(X, E, { trans: false });
+      const e = (await la.read(E)).join();
+      check(e === '5,11,17,11,25,39,17,39,61', () => `X Xᵀ gave ${e}`);
       const D = la.fromArray([1, 9, 2, 3], 2, 2);
-      la.ssyrk(la.matrix(0, 2), D, { beta: 2 });
-      check(D.toArray().join() === '2,4,4,6', () => `k = 0 gave ${D.toArray().join()}`);
+      await la.ssyrk(la.matrix(0, 2), D, { beta: 2 });
+      const d = (await la.read(D)).join();
+      check(d === '2,4,4,6', () => `k = 0 gave ${d}`);
+      const G = la.matrix(2, 2, 'float64');
+      await la.syrk(la.fromArray([1, 2, 3, 4, 5, 6], 3, 2, 'float64'), G);
+      const g = (await la.read(G)).join();
+      check(g === '35,44,44,56', () => `syrk (float64) gave ${g}`);
     },
   });
   cases.push({
     name: 'ssyrk rejects bad arguments with their names',
-    run({ la }) {
+    deviceNeutral: true,
+    async run({ la }) {
       const X = la.matrix(5, 3);
-      expectThrow(() => la.ssyrk(X, la.matrix(5, 5)), /ssyrk: argument C .*3x3.*5x5/);
-      expectThrow(() => la.ssyrk(X, la.matrix(3, 3), { trans: false }), /ssyrk: argument C .*5x5/);
-      expectThrow(() => la.ssyrk(X, la.matrix(3, 3, 'float64') as never), /ssyrk: argument C .*float32/);
-      expectThrow(() => la.ssyrk(X, la.matrix(3, 3), { beta: Infinity }), /options\.beta .*finite/);
-      expectThrow(() => la.ssyrk(X, la.matrix(3, 3), { trans: 1 as never }), /options\.trans .*boolean/);
+      await expectReject(() => la.ssyrk(X, la.matrix(5, 5)), /ssyrk: argument C .*3x3.*5x5/);
+      await expectReject(() => la.ssyrk(X, la.matrix(3, 3), { trans: false }), /ssyrk: argument C .*5x5/);
+      await expectReject(() => la.ssyrk(X, la.matrix(3, 3, 'float64') as never), /ssyrk: argument C .*float32/);
+      await expectReject(() => la.ssyrk(X, la.matrix(3, 3), { beta: Infinity }), /options\.beta .*finite/);
+      await expectReject(() => la.ssyrk(X, la.matrix(3, 3), { trans: 1 as never }), /options\.trans .*boolean/);
       const S = la.matrix(3, 3);
-      expectThrow(() => la.ssyrk(S, S), /argument C .*overlap/);
+      await expectReject(() => la.ssyrk(S, S), /argument C .*overlap/);
     },
   });
   return cases;

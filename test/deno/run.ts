@@ -5,8 +5,9 @@
 //   DENO_NO_UPDATE_CHECK=1 deno run --no-lock --no-remote --no-npm --no-config --sloppy-imports \
 //     --allow-read=. test/deno/run.ts
 // (--sloppy-imports: the cases import './gemm.js' meaning gemm.ts, as TypeScript writes it.)
+// A last argument `kernels` or `algorithms` runs only that part of the list.
 import * as lib from '../../dist/index.js';
-import { allCases, runCases } from '../cases/index.ts';
+import { algorithmCases, allCases, kernelCases, runCases } from '../cases/index.ts';
 
 const BACKENDS = ['wasm-relaxed', 'wasm-simd', 'reference'];
 
@@ -14,7 +15,8 @@ let passed = 0, failed = 0;
 const features = lib.probeFeatures();
 const supported: Record<string, boolean> = { 'wasm-relaxed': features.relaxedSimd, 'wasm-simd': features.simd, reference: true };
 console.log(`deno ${Deno.version.deno} (V8 ${Deno.version.v8}): simd ${features.simd}, relaxed simd ${features.relaxedSimd}`);
-const cases = allCases();
+const pick = Deno.args[0] ?? 'all';
+const cases = pick === 'kernels' ? kernelCases() : pick === 'algorithms' ? algorithmCases() : allCases();
 const ref = await lib.init({ backend: 'reference' });
 for (const name of BACKENDS) {
   let la;
@@ -30,7 +32,7 @@ for (const name of BACKENDS) {
     }
     continue;
   }
-  const r = await runCases(cases, { lib: lib as never, la: la as never, ref: ref as never }, (line) => console.log(line));
+  const r = await runCases(cases, { lib: lib as never, la: la as never, ref: ref as never, strict: null }, (line) => console.log(line));
   console.log(`${name}: ${r.passed} passed, ${r.failed} failed`);
   passed += r.passed;
   failed += r.failed;

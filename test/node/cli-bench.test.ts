@@ -75,6 +75,18 @@ describe('iobs bench', () => {
     expect(out.ratios).toEqual([]);
   });
 
+  it.each(['wasm-relaxed', 'reference'])('every kernel entry (await included) runs and passes its check on %s', (backend) => {
+    const r = iobs('bench', '--json', '--backend', backend, '--peers', 'none', '--sizes', '17,33', '--min-time', '0.01');
+    expect(r.code, r.stderr).toBe(0);
+    const out = lastJson(r.stdout);
+    const kernels = ['sgemm', 'dgemm', 'spotrf', 'strsm', 'spotri', 'sinvchol', 'ssyrk', 'slammax', 'stopk', 'sdowndate', 'selectMask', 'obsGreedy', 'solveOnSupport', 'await'];
+    expect(out.results.map((x) => `${x.kernel}/${x.n}/${x.backend}`)).toEqual(kernels.flatMap((k) => [`${k}/17/${backend}`, `${k}/33/${backend}`]));
+    for (const row of out.results) expect(Number.isFinite(row.gflops) && row.gflops > 0 && row.seconds > 0).toBe(true);
+    // One run of 'await' is n awaited calls: well under a millisecond each.
+    const wait = out.results.find((x) => x.kernel === 'await' && x.n === 33)!;
+    expect(wait.seconds / 33).toBeLessThan(1e-3);
+  });
+
   it('prints a table without --json', () => {
     const r = iobs('bench', '--kernels', 'sgemm', '--peers', 'plain-js', '--sizes', '17', '--min-time', '0.02');
     expect(r.code, r.stderr).toBe(0);

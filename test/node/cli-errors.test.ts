@@ -68,9 +68,9 @@ const solve = ['recover', '--A', 'A.npy', '--y', 'y.npy', '--k', '3', '--method'
 const lastLine = (s: string) => s.trimEnd().split('\n').at(-1) ?? '';
 
 /** The exit code the CLI owes a library failure: 2 for an argument error, 1 for anything else. */
-function codeFor(run: () => unknown): number {
+async function codeFor(run: () => unknown): Promise<number> {
   try {
-    run();
+    await run();
   } catch (e) {
     return lib.isIobsError(e) && e.kind === 'argument' ? 2 : 1;
   }
@@ -185,9 +185,9 @@ describe('outputs are checked before any work', () => {
 
   it('a pruning that fails after the output was prepared leaves neither the output nor a temporary file', () => {
     const la = lib.init();
-    return la.then((la) => {
+    return la.then(async (la) => {
       const Wm = la.fromArray(W, R, C, 'float32'), Hm = la.fromArray(Hbad, C, C, 'float32');
-      const want = codeFor(() => lib.pruneLayer(la, Wm, Hm, { method: 'magnitude', pattern: { kind: 'unstructured', sparsity: 0.5 } }));
+      const want = await codeFor(() => lib.pruneLayer(la, Wm, Hm, { pruner: lib.magnitude(), pattern: { kind: 'unstructured', sparsity: 0.5 } }));
       mkdirSync(at('fail'));
       const r = iobs(['prune-layer', '--weight', 'W.npy', '--hessian', 'Hbad.npy', '--method', 'magnitude', '--sparsity', '0.5', '--out', 'fail/W2.npy']);
       expect(r.code).toBe(want);

@@ -39,13 +39,13 @@ describe.skipIf(MNIST === undefined)(`the MNIST claim, on the first test digit${
     expect(Math.min(...inst.theta)).toBe(0);
   });
 
-  it('Top-k I-OBS (η = 1) reaches 1e-6 within 10 iterations; k-IHT needs more than 10 (and, exactly scaled, fewer than 1,000)', () => {
-    const topk = lib.runVariant(la, inst, { label: 'Top-k I-OBS', method: 'topk-iobs', steps: 10 });
+  it('Top-k I-OBS (η = 1) reaches 1e-6 within 10 iterations; k-IHT needs more than 10 (and, exactly scaled, fewer than 1,000)', async () => {
+    const topk = await lib.runVariant(la, inst, { label: 'Top-k I-OBS', method: 'topk-iobs', steps: 10 });
     const hit = lib.firstBelow(topk.errors, 1e-6);
     expect(hit).not.toBeNull();
     expect(hit!).toBeLessThanOrEqual(10);
     expect(topk.errors[10]).toBeLessThan(1e-12);
-    const kiht = lib.runVariant(la, inst, { label: 'k-IHT', method: 'kiht', steps: 1000 });
+    const kiht = await lib.runVariant(la, inst, { label: 'k-IHT', method: 'kiht', steps: 1000 });
     const first = lib.firstBelow(kiht.errors, 1e-6);
     expect(kiht.errors[10]).toBeGreaterThan(1e-2);
     expect(first).not.toBeNull();
@@ -55,14 +55,14 @@ describe.skipIf(MNIST === undefined)(`the MNIST claim, on the first test digit${
     for (let t = 1; t <= first!; t++) expect(kiht.errors[t]).toBeLessThan(kiht.errors[t - 1]);
   });
 
-  it("with the authors' 2/n gradient scale k-IHT has not reached 1e-6 after 1,000 iterations", () => {
-    const kiht = lib.runVariant(la, inst, { label: 'k-IHT', method: 'kiht', steps: 1000, gradientScale: 'paper' });
+  it("with the authors' 2/n gradient scale k-IHT has not reached 1e-6 after 1,000 iterations", async () => {
+    const kiht = await lib.runVariant(la, inst, { label: 'k-IHT', method: 'kiht', steps: 1000, gradientScale: 'paper' });
     expect(lib.firstBelow(kiht.errors, 1e-6)).toBeNull();
     expect(kiht.errors[1000]).toBeGreaterThan(0.1);
   });
 
-  it('I-OBS (greedy OBS support) reaches 1e-6 within 10 iterations too', () => {
-    const iobs = lib.runVariant(la, inst, { label: 'I-OBS', method: 'iobs', steps: 2, selection: 'greedy' });
+  it('I-OBS (greedy OBS support) reaches 1e-6 within 10 iterations too', async () => {
+    const iobs = await lib.runVariant(la, inst, { label: 'I-OBS', method: 'iobs', steps: 2, selection: 'greedy' });
     expect(lib.firstBelow(iobs.errors, 1e-6)).not.toBeNull();
     expect(iobs.errors[2]).toBeLessThan(1e-12);
   });
@@ -97,14 +97,14 @@ describe('figure 1 experiment pieces', () => {
   it('records one error per iteration, t = 0 … steps, starting from 1 at θ_0 = 0', async () => {
     const la = await lib.init();
     const inst = lib.gaussianInstance(new lib.SeededRandom(3), 41, 19, 3, 7);
-    const run = lib.runVariant(la, inst, { label: 'k-IHT', method: 'kiht', steps: 25 });
+    const run = await lib.runVariant(la, inst, { label: 'k-IHT', method: 'kiht', steps: 25 });
     expect(run.errors.length).toBe(26);
     expect(run.errors[0]).toBe(1);
     // The same iterates straight from recover.
     const A = la.fromArray(inst.A, 41, 19, 'float64'), y = la.fromArray(inst.y, 41, 1, 'float64');
-    const p = lib.leastSquares(la, A, y);
+    const p = await lib.leastSquares(la, A, y);
     const seen: number[] = [];
-    lib.recover(la, p, { k: 7, method: 'kiht', steps: 25, onIteration: (t, x) => void (seen[t] = relativeError(x, inst.theta)) });
+    await lib.recover(la, p, { k: 7, method: 'kiht', steps: 25, onIteration: (t, x) => void (seen[t] = relativeError(x, inst.theta)) });
     p.free();
     A.free();
     y.free();
@@ -117,7 +117,7 @@ describe('figure 1 experiment pieces', () => {
     const A = new Float64Array(d * d);
     for (let i = 0; i < d; i++) A[i * d + i] = 1; // A = I: one Newton step lands on θ* exactly
     const theta = Float64Array.of(0, 2, 0, -1, 0, 0.5);
-    const run = lib.runVariant(la, { n: d, d, k: 3, A, y: theta.slice(), theta }, { label: 'Top-k I-OBS', method: 'topk-iobs', steps: 50 });
+    const run = await lib.runVariant(la, { n: d, d, k: 3, A, y: theta.slice(), theta }, { label: 'Top-k I-OBS', method: 'topk-iobs', steps: 50 });
     expect(run.errors[1]).toBe(0);
     expect(run.fixedPointAt).toBe(2);
     expect(Array.from(run.errors.slice(1))).toEqual(new Array(50).fill(0));
@@ -125,7 +125,7 @@ describe('figure 1 experiment pieces', () => {
 
   it('turns results into a figure: a panel per setting, a path per curve and band', async () => {
     const la = await lib.init();
-    const results = lib.runFigure1(la, { trials: 2, seed: 2, settings: ['gaussian', 'underdetermined'], steps: { gaussian: 12, underdetermined: 12 } });
+    const results = await lib.runFigure1(la, { trials: 2, seed: 2, settings: ['gaussian', 'underdetermined'], steps: { gaussian: 12, underdetermined: 12 } });
     expect(results.map((r) => r.id)).toEqual(['gaussian', 'underdetermined']);
     for (const r of results) {
       for (const c of r.curves) {

@@ -105,9 +105,9 @@ function expectAllClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: nu
 }
 
 /** The accumulated H as a plain array. */
-function hessianOf(s: LayerStatistics): Float64Array {
-  const H = s.stats.hessian('float64');
-  const a = H.toArray();
+async function hessianOf(s: LayerStatistics): Promise<Float64Array> {
+  const H = await s.stats.hessian('float64');
+  const a = await la.read(H);
   H.free();
   return a;
 }
@@ -294,17 +294,27 @@ describe('capture with onnxruntime-node', () => {
       const got = await captureLayerHessians(la, model, { input: 'x', data: x, sampleShape: shape }, { batchSize: 8 });
       try {
         expect(got.map((g) => [g.layer.op, g.stats.samples])).toEqual(rank3 ? [['MatMul', 2 * n]] : [['MatMul', n], ['Gemm', n]]);
-        expectAllClose(hessianOf(got[0]), gram(x, x.length / 5, 5), 1e-12);
+        expectAllClose(await hessianOf(got[0]), gram(x, x.length / 5, 5), 1e-12);
         if (!rank3) {
           const Wmt = layerWeight(model, got[0].layer);
           const r = apply(Wmt, 3, 5, x, n).map((v) => Math.max(v, 0));
-          expectAllClose(hessianOf(got[1]), gram(r, n, 3), 1e-5);
+          expectAllClose(await hessianOf(got[1]), gram(r, n, 3), 1e-5);
         }
         expect(Wm.length).toBe(15);
       } finally {
         for (const g of got) g.stats.free();
       }
     }
+  });
+
+  it('a non-finite layer input is an error of captureLayerHessians, not lost in a batch still being added', async () => {
+    const { bytes } = tinyModel(7);
+    const model = decodeOnnxModel(bytes);
+    const x = randoms(40 * 5, rng(8));
+    x[33 * 5 + 2] = Infinity; // sample 33 of the graph input, which the MatMul layer reads
+    const before = la.liveBytes();
+    await expect(captureLayerHessians(la, model, { input: 'x', data: x, sampleShape: [5] }, { batchSize: 16 })).rejects.toThrow(/HessianAccumulator\.addBatch: argument X\[1, 2\] must be a finite number; got Infinity/);
+    expect(la.liveBytes()).toBe(before); // every accumulator freed
   });
 
   it('float64 models: DOUBLE weights and inputs, H from float64 inputs', async () => {
@@ -330,7 +340,7 @@ describe('capture with onnxruntime-node', () => {
     const [got] = await captureLayerHessians(la, model, { input: 'x', data: x, sampleShape: [4] }, { batchSize: 5 });
     try {
       expect([got.layer.dtype, got.layer.rows, got.layer.cols, got.stats.samples]).toEqual(['float64', 3, 4, n]);
-      expectAllClose(hessianOf(got), gram(x.map((v) => Math.max(v, 0)), n, 4), 1e-14);
+      expectAllClose(await hessianOf(got), gram(x.map((v) => Math.max(v, 0)), n, 4), 1e-14);
     } finally {
       got.stats.free();
     }
@@ -350,9 +360,10 @@ describe('capture with onnxruntime-node', () => {
     try {
       // fc2 in full; fc1 on a random sample of entries (a full 3136² XᵀX in plain JS is slow).
       const X2 = out[layers[1].input].data as Float32Array;
-      expectAllClose(hessianOf(got[1]), gram(X2, n, 128), 1e-9);
-      const X1 = out[layers[0].input].data as Float32Array, H1 = got[0].stats.hessian('float64');
+      expectAllClose(await hessianOf(got[1]), gram(X2, n, 128), 1e-9);
+      const X1 = out[layers[0].input].data as Float32Array, H1 = await got[0].stats.hessian('float64');
       expect(H1.rows).toBe(3136);
+      const at = async (i: number, j: number) => (await la.read(H1.view(i, j, 1, 1)))[0];
       const r = rng(11);
       for (let t = 0; t < 300; t++) {
         const i = Math.floor(r() * 3136), j = Math.floor(r() * 3136);
@@ -361,8 +372,9 @@ describe('capture with onnxruntime-node', () => {
           s += X1[k * 3136 + i] * X1[k * 3136 + j];
           mag += Math.abs(X1[k * 3136 + i] * X1[k * 3136 + j]);
         }
-        expect(Math.abs(H1.get(i, j) - s)).toBeLessThanOrEqual(1e-12 * Math.max(1, mag));
-        expect(H1.get(i, j)).toBe(H1.get(j, i));
+        const hij = await at(i, j);
+        expect(Math.abs(hij - s)).toBeLessThanOrEqual(1e-12 * Math.max(1, mag));
+        expect(hij).toBe(await at(j, i));
       }
       H1.free();
     } finally {

@@ -1,7 +1,13 @@
 // The reference backend: straightforward TypeScript loops that accumulate in float64. It is the
 // fallback where Wasm SIMD is missing and the oracle the tests hold every other backend to.
-import { HeapStorage, type Matrix, type Storage } from '../../core/matrix.js';
+import type { StorageArray } from '../../core/dtype.js';
+import { HeapStorage, type Mask, type Matrix, type Storage } from '../../core/matrix.js';
 import type { KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
+import { copy, fill } from './copy.js';
+import { addDiagonal, deadInputs, diagonal } from './diagonal.js';
+import { applyMask, axpby, zeroColumns } from './elementwise.js';
+import { dot, firstNonFinite, objective, symmetryViolation } from './reduce.js';
+import { maskCounts, maskDifference, maskViolation, obcAllocate } from './masks.js';
 import { gemm } from './gemm.js';
 import { invchol } from './invchol.js';
 import { potrf } from './potrf.js';
@@ -18,11 +24,96 @@ import { solveOnSupport } from './solve-support.js';
 import { sparsegptBlock } from './sparsegpt-block.js';
 import { pcgStart, pcgStep } from './pcg.js';
 
+/** The elements of a contiguous matrix as a typed array over its storage (no copy). */
+function flat<A extends StorageArray>(M: Matrix<any>): A {
+  return (M.data as A).subarray(M.offset, M.offset + M.size) as A;
+}
+
 export class ReferenceBackend implements KernelBackend {
-  readonly name = 'reference';
+  readonly name: string = 'reference';
+  private live = 0;
 
   allocate(byteLength: number): Storage {
-    return new HeapStorage(this.name, byteLength);
+    this.live += byteLength;
+    return new HeapStorage(this.name, byteLength, (bytes) => {
+      this.live -= bytes;
+    });
+  }
+
+  liveBytes(): number {
+    return this.live;
+  }
+
+  read(M: Matrix<any>): StorageArray {
+    return M.toArray();
+  }
+
+  write(M: Matrix<any>, values: ArrayLike<number>): void {
+    M.assign(values);
+  }
+
+  copy(A: Matrix<any>, B: Matrix<any>): void {
+    copy(A, B);
+  }
+
+  fill(A: Matrix<any>, value: number): void {
+    fill(A, value);
+  }
+
+  addDiagonal(A: Matrix, alpha: number): void {
+    addDiagonal(A, alpha);
+  }
+
+  diagonal(A: Matrix, x: Matrix, op: 'copy' | 'reciprocal'): void {
+    diagonal(A, x, op);
+  }
+
+  deadInputs(H: Matrix, dead: Mask): number {
+    return deadInputs(H, dead);
+  }
+
+  zeroColumns(A: Matrix, cols: Mask): void {
+    zeroColumns(A, cols);
+  }
+
+  axpby(alpha: number, X: Matrix, beta: number, Y: Matrix): void {
+    axpby(alpha, X, beta, Y);
+  }
+
+  applyMask(A: Matrix, mask: Mask): void {
+    applyMask(A, mask);
+  }
+
+  firstNonFinite(A: Matrix): number {
+    return firstNonFinite(A);
+  }
+
+  dot(A: Matrix, B: Matrix): number {
+    return dot(A, B);
+  }
+
+  objective(W: Matrix, X: Matrix | null, H: Matrix<'float64'>): number {
+    return objective(W, X, H);
+  }
+
+  symmetryViolation(H: Matrix, tolerance: number): number {
+    return symmetryViolation(H, tolerance);
+  }
+
+  maskCounts(mask: Mask, groupSize: number, rowCounts: Matrix<'int32'>): number {
+    return maskCounts(mask, groupSize, rowCounts);
+  }
+
+  maskDifference(a: Mask, b: Mask): number {
+    return maskDifference(a, b);
+  }
+
+  maskViolation(W: Matrix, mask: Mask): number {
+    return maskViolation(W, mask);
+  }
+
+  obcAllocate(losses: Matrix<'float64'>, total: number, rowCounts: Matrix<'int32'>): number {
+    return obcAllocate(losses, total, rowCounts);
   }
 
   gemm(transA: boolean, transB: boolean, alpha: number, A: Matrix, B: Matrix, beta: number, C: Matrix): void {
@@ -57,36 +148,36 @@ export class ReferenceBackend implements KernelBackend {
     return lammax(A, maxIterations, tolerance, seed);
   }
 
-  topk(x: Matrix, k: number, byValue: boolean, out: Int32Array): number {
-    return topk(x, k, byValue, out);
+  topk(x: Matrix, k: number, byValue: boolean, out: Matrix<'int32'>): number {
+    return topk(x, k, byValue, flat<Int32Array>(out));
   }
 
   downdate(Hinv: Matrix, p: number): void {
     downdate(Hinv, p);
   }
 
-  selectMask(W: Matrix, colWeight: Matrix | null, rule: MaskRule, mask: Uint8Array): void {
-    selectMask(W, colWeight, rule, mask);
+  selectMask(W: Matrix, colWeight: Matrix | null, rule: MaskRule, mask: Mask): void {
+    selectMask(W, colWeight, rule, flat<Uint8Array>(mask));
   }
 
-  obsGreedy(W: Matrix, Hinv: Matrix, counts: Int32Array, groupSize: number, groupPrune: number, mask: Uint8Array, losses: Float64Array | null, lossStride: number): number {
-    return obsGreedy(W, Hinv, counts, groupSize, groupPrune, mask, losses, lossStride);
+  obsGreedy(W: Matrix, Hinv: Matrix, counts: Matrix<'int32'>, groupSize: number, groupPrune: number, mask: Mask, losses: Matrix<'float64'> | null): number {
+    return obsGreedy(W, Hinv, flat<Int32Array>(counts), groupSize, groupPrune, flat<Uint8Array>(mask), losses && flat<Float64Array>(losses), losses ? losses.cols : 0);
   }
 
-  solveOnSupport(H: Matrix, B: Matrix, mask: Uint8Array, X: Matrix): number {
-    return solveOnSupport(H, B, mask, X);
+  solveOnSupport(H: Matrix, B: Matrix, mask: Mask, X: Matrix): number {
+    return solveOnSupport(H, B, flat<Uint8Array>(mask), X);
   }
 
-  sparsegptBlock(W1: Matrix, U1: Matrix, rule: MaskRule, Err1: Matrix, mask: Uint8Array): number {
-    return sparsegptBlock(W1, U1, rule, Err1, mask);
+  sparsegptBlock(W1: Matrix, U1: Matrix, rule: MaskRule, Err1: Matrix, mask: Mask): number {
+    return sparsegptBlock(W1, U1, rule, Err1, flat<Uint8Array>(mask));
   }
 
-  pcgStart(X: Matrix, B: Matrix, R: Matrix, P: Matrix, mask: Uint8Array, dinv: Matrix, tolerance: number, state: Float64Array): number {
-    return pcgStart(X, B, R, P, mask, dinv, tolerance, state);
+  pcgStart(X: Matrix, B: Matrix, R: Matrix, P: Matrix, mask: Mask, dinv: Matrix, tolerance: number, state: Matrix<'float64'>): number {
+    return pcgStart(X, B, R, P, flat<Uint8Array>(mask), dinv, tolerance, flat<Float64Array>(state));
   }
 
-  pcgStep(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Uint8Array, dinv: Matrix, tolerance: number, state: Float64Array): number {
-    return pcgStep(X, R, P, Q, mask, dinv, tolerance, state);
+  pcgStep(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Mask, dinv: Matrix, tolerance: number, state: Matrix<'float64'>): number {
+    return pcgStep(X, R, P, Q, flat<Uint8Array>(mask), dinv, tolerance, flat<Float64Array>(state));
   }
 
   dispose(): void {}

@@ -2,7 +2,7 @@
 // (cache lines; v128 loads want 16), freed blocks coalesce with their neighbours, and the
 // memory grows on demand. Typed-array views must be re-made after a grow: MemoryStorage.view
 // does that by comparing buffers.
-import type { DType, FloatArray } from '../../core/dtype.js';
+import type { ArrayFor, StorageArray, StorageDType } from '../../core/dtype.js';
 import { arrayType, bytesPer } from '../../core/dtype.js';
 import type { Storage } from '../../core/matrix.js';
 
@@ -103,7 +103,7 @@ export class Arena {
 /** Storage for one arena block; views are re-made when the memory's buffer changes. */
 export class MemoryStorage implements Storage {
   released = false;
-  private cache: { buffer: ArrayBufferLike; dtype: DType; array: FloatArray } | null = null;
+  private cache: { buffer: ArrayBufferLike; dtype: StorageDType; array: StorageArray } | null = null;
 
   constructor(
     readonly owner: string,
@@ -112,13 +112,13 @@ export class MemoryStorage implements Storage {
     readonly byteLength: number,
   ) {}
 
-  view(dtype: DType): FloatArray {
+  view<D extends StorageDType>(dtype: D): ArrayFor<D> {
     if (this.released) throw new Error('iobs: use of a matrix after free()');
     const buffer = this.arena.memory.buffer;
     const c = this.cache;
-    if (c && c.buffer === buffer && c.dtype === dtype) return c.array;
+    if (c && c.buffer === buffer && c.dtype === dtype) return c.array as ArrayFor<D>;
     const T = arrayType(dtype);
-    const array = new T(buffer, this.address, this.byteLength / bytesPer(dtype));
+    const array = new T(buffer, this.address, Math.floor(this.byteLength / bytesPer(dtype))) as ArrayFor<D>;
     this.cache = { buffer, dtype, array };
     return array;
   }

@@ -1,11 +1,28 @@
 // The Wasm backends: one class over the kernel module, registered twice (relaxed-SIMD and
 // plain-SIMD builds). The memory is created here and imported by the module, so a later
 // worker pool can share it; the arena hands out blocks of it as matrix storage.
-import type { Matrix, Storage } from '../../core/matrix.js';
+import type { StorageArray } from '../../core/dtype.js';
+import type { Mask, Matrix, Storage } from '../../core/matrix.js';
 import type { KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
 import { Arena, MemoryStorage } from './arena.js';
 import { WasmContext } from './context.js';
 import type { KernelExports } from './exports.js';
+import { addDiagonal } from './kernels/add-diagonal.js';
+import { applyMask } from './kernels/apply-mask.js';
+import { axpby } from './kernels/axpby.js';
+import { copy } from './kernels/copy.js';
+import { deadInputs } from './kernels/dead-inputs.js';
+import { diagonal } from './kernels/diagonal.js';
+import { dot } from './kernels/dot.js';
+import { fill } from './kernels/fill.js';
+import { firstNonFinite } from './kernels/first-non-finite.js';
+import { maskCounts } from './kernels/mask-counts.js';
+import { maskDifference } from './kernels/mask-difference.js';
+import { maskViolation } from './kernels/mask-violation.js';
+import { obcAllocate } from './kernels/obc-allocate.js';
+import { objective } from './kernels/objective.js';
+import { symmetryViolation } from './kernels/symmetry-violation.js';
+import { zeroColumns } from './kernels/zero-columns.js';
 import { downdate } from './kernels/downdate.js';
 import { gemm } from './kernels/gemm.js';
 import { invchol } from './kernels/invchol.js';
@@ -66,6 +83,89 @@ export class WasmBackend implements KernelBackend {
     return new MemoryStorage(this.name, this.w.arena, this.w.arena.alloc(byteLength), byteLength);
   }
 
+  liveBytes(): number {
+    return this.w.arena.allocatedBytes;
+  }
+
+  read(M: Matrix<any>): StorageArray {
+    this.open();
+    return M.toArray();
+  }
+
+  write(M: Matrix<any>, values: ArrayLike<number>): void {
+    this.open();
+    M.assign(values);
+  }
+
+  // Elementwise, reduction and mask kernels: each a Wasm kernel (src/backends/wasm/kernels).
+  copy(A: Matrix<any>, B: Matrix<any>): void {
+    copy(this.w, A, B);
+  }
+
+  fill(A: Matrix<any>, value: number): void {
+    fill(this.w, A, value);
+  }
+
+  addDiagonal(A: Matrix, alpha: number): void {
+    addDiagonal(this.w, A, alpha);
+  }
+
+  diagonal(A: Matrix, x: Matrix, op: 'copy' | 'reciprocal'): void {
+    diagonal(this.w, A, x, op);
+  }
+
+  deadInputs(H: Matrix, dead: Mask): number {
+    return deadInputs(this.w, H, dead);
+  }
+
+  zeroColumns(A: Matrix, cols: Mask): void {
+    zeroColumns(this.w, A, cols);
+  }
+
+  axpby(alpha: number, X: Matrix, beta: number, Y: Matrix): void {
+    axpby(this.w, alpha, X, beta, Y);
+  }
+
+  applyMask(A: Matrix, mask: Mask): void {
+    applyMask(this.w, A, mask);
+  }
+
+  firstNonFinite(A: Matrix): number {
+    return firstNonFinite(this.w, A);
+  }
+
+  dot(A: Matrix, B: Matrix): number {
+    return dot(this.w, A, B);
+  }
+
+  objective(W: Matrix, X: Matrix | null, H: Matrix<'float64'>): number {
+    return objective(this.w, W, X, H);
+  }
+
+  symmetryViolation(H: Matrix, tolerance: number): number {
+    return symmetryViolation(this.w, H, tolerance);
+  }
+
+  maskCounts(mask: Mask, groupSize: number, rowCounts: Matrix<'int32'>): number {
+    return maskCounts(this.w, mask, groupSize, rowCounts);
+  }
+
+  maskDifference(a: Mask, b: Mask): number {
+    return maskDifference(this.w, a, b);
+  }
+
+  maskViolation(W: Matrix, mask: Mask): number {
+    return maskViolation(this.w, W, mask);
+  }
+
+  obcAllocate(losses: Matrix<'float64'>, total: number, rowCounts: Matrix<'int32'>): number {
+    return obcAllocate(this.w, losses, total, rowCounts);
+  }
+
+  private open(): void {
+    if (this.w.closed) throw new Error(`iobs: backend ${this.name} was disposed`);
+  }
+
   gemm(transA: boolean, transB: boolean, alpha: number, A: Matrix, B: Matrix, beta: number, C: Matrix): void {
     gemm(this.w, transA, transB, alpha, A, B, beta, C);
   }
@@ -98,7 +198,7 @@ export class WasmBackend implements KernelBackend {
     return lammax(this.w, A, maxIterations, tolerance, seed);
   }
 
-  topk(x: Matrix, k: number, byValue: boolean, out: Int32Array): number {
+  topk(x: Matrix, k: number, byValue: boolean, out: Matrix<'int32'>): number {
     return topk(this.w, x, k, byValue, out);
   }
 
@@ -106,27 +206,27 @@ export class WasmBackend implements KernelBackend {
     downdate(this.w, Hinv, p);
   }
 
-  selectMask(W: Matrix, colWeight: Matrix | null, rule: MaskRule, mask: Uint8Array): void {
+  selectMask(W: Matrix, colWeight: Matrix | null, rule: MaskRule, mask: Mask): void {
     selectMask(this.w, W, colWeight, rule, mask);
   }
 
-  obsGreedy(W: Matrix, Hinv: Matrix, counts: Int32Array, groupSize: number, groupPrune: number, mask: Uint8Array, losses: Float64Array | null, lossStride: number): number {
-    return obsGreedy(this.w, W, Hinv, counts, groupSize, groupPrune, mask, losses, lossStride);
+  obsGreedy(W: Matrix, Hinv: Matrix, counts: Matrix<'int32'>, groupSize: number, groupPrune: number, mask: Mask, losses: Matrix<'float64'> | null): number {
+    return obsGreedy(this.w, W, Hinv, counts, groupSize, groupPrune, mask, losses);
   }
 
-  solveOnSupport(H: Matrix, B: Matrix, mask: Uint8Array, X: Matrix): number {
+  solveOnSupport(H: Matrix, B: Matrix, mask: Mask, X: Matrix): number {
     return solveOnSupport(this.w, H, B, mask, X);
   }
 
-  sparsegptBlock(W1: Matrix, U1: Matrix, rule: MaskRule, Err1: Matrix, mask: Uint8Array): number {
+  sparsegptBlock(W1: Matrix, U1: Matrix, rule: MaskRule, Err1: Matrix, mask: Mask): number {
     return sparsegptBlock(this.w, W1, U1, rule, Err1, mask);
   }
 
-  pcgStart(X: Matrix, B: Matrix, R: Matrix, P: Matrix, mask: Uint8Array, dinv: Matrix, tolerance: number, state: Float64Array): number {
+  pcgStart(X: Matrix, B: Matrix, R: Matrix, P: Matrix, mask: Mask, dinv: Matrix, tolerance: number, state: Matrix<'float64'>): number {
     return pcgStart(this.w, X, B, R, P, mask, dinv, tolerance, state);
   }
 
-  pcgStep(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Uint8Array, dinv: Matrix, tolerance: number, state: Float64Array): number {
+  pcgStep(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Mask, dinv: Matrix, tolerance: number, state: Matrix<'float64'>): number {
     return pcgStep(this.w, X, R, P, Q, mask, dinv, tolerance, state);
   }
 

@@ -2,7 +2,7 @@
 // kernel by address. Matrices from this backend's arena pass straight through; a matrix that
 // lives elsewhere (another backend, another Wasm memory) is staged into the arena for the call
 // and, if the kernel writes it, copied back afterwards.
-import { bytesPer } from '../../core/dtype.js';
+import { arrayType, bytesPer } from '../../core/dtype.js';
 import { Matrix } from '../../core/matrix.js';
 import { Arena, MemoryStorage } from './arena.js';
 import type { KernelExports } from './exports.js';
@@ -31,7 +31,7 @@ export class WasmContext {
   ) {}
 
   /** True when the matrix lives in this context's memory. */
-  owns(M: Matrix): boolean {
+  owns(M: Matrix<any>): boolean {
     return M.storage instanceof MemoryStorage && M.storage.arena === this.arena;
   }
 
@@ -39,7 +39,7 @@ export class WasmContext {
    * Runs `body` with every matrix given as an operand. `written[i]` marks the matrices the
    * kernel writes; staged copies of those are copied back. Scratch of `workBytes` is passed too.
    */
-  call<R>(mats: readonly Matrix[], written: readonly boolean[], workBytes: number, body: (ops: Operand[], work: number) => R): R {
+  call<R>(mats: readonly Matrix<any>[], written: readonly boolean[], workBytes: number, body: (ops: Operand[], work: number) => R): R {
     return this.callWith(mats, written, [], workBytes, (ops, _ptrs, work) => body(ops, work));
   }
 
@@ -51,10 +51,10 @@ export class WasmContext {
    * @example
    * ctx.callWith([W], [false], [{ array: mask, written: true }], 0, ([w], [m]) => kernel(w.ptr, w.ld, m));
    */
-  callWith<R>(mats: readonly Matrix[], written: readonly boolean[], arrays: readonly ArrayArg[], workBytes: number,
+  callWith<R>(mats: readonly Matrix<any>[], written: readonly boolean[], arrays: readonly ArrayArg[], workBytes: number,
     body: (ops: Operand[], ptrs: number[], work: number) => R): R {
     if (this.closed) throw new Error(`iobs: backend ${this.name} was disposed`);
-    const staged: { M: Matrix; ptr: number; written: boolean }[] = [];
+    const staged: { M: Matrix<any>; ptr: number; written: boolean }[] = [];
     const blocks: number[] = [];
     try {
       const ops = mats.map((M, i) => {
@@ -66,8 +66,8 @@ export class WasmContext {
         }
         const ptr = this.arena.alloc(M.size * bytesPer(M.dtype), false);
         staged.push({ M, ptr, written: written[i] });
-        const T = M.dtype === 'float32' ? Float32Array : Float64Array;
-        new T(this.arena.memory.buffer, ptr, M.size).set(M.toArray());
+        const T = arrayType(M.dtype);
+        new T(this.arena.memory.buffer, ptr, M.size).set(M.toArray() as never);
         return { ptr, ld: M.cols };
       });
       const ptrs = arrays.map(({ array }) => {
@@ -82,7 +82,7 @@ export class WasmContext {
       const result = body(ops, ptrs, work);
       for (const { M, ptr, written: w } of staged) {
         if (!w) continue;
-        const T = M.dtype === 'float32' ? Float32Array : Float64Array;
+        const T = arrayType(M.dtype);
         M.assign(new T(this.arena.memory.buffer, ptr, M.size));
       }
       arrays.forEach(({ array, written: w }, i) => {

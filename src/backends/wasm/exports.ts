@@ -70,4 +70,56 @@ export interface KernelExports {
   dsolveOnSupport(rows: number, c: number, h: number, ldh: number, b: number, ldb: number, mask: number, x: number, ldx: number, work: number): number;
   ssolveOnSupportWorkBytes(c: number): number;
   dsolveOnSupportWorkBytes(c: number): number;
+  // ---- elementwise, reduction and mask kernels (pointers + leading dimensions in elements) ----
+  /** B := A for rows x cols elements of `size` bytes (1, 2, 4, 8): the same-dtype copy. */
+  copyMatrix(rows: number, cols: number, size: number, a: number, lda: number, b: number, ldb: number): void;
+  /** B := A converted; dtype codes 0 float32, 1 float64, 2 float16, 3 bfloat16 (round to nearest even). */
+  convert(rows: number, cols: number, from: number, a: number, lda: number, to: number, b: number, ldb: number): void;
+  /** Every element := the low `size` bytes of lo (or hi:lo for 8-byte elements). */
+  fill(rows: number, cols: number, size: number, a: number, lda: number, lo: number, hi: number): void;
+  /** A[j, j] += alpha for j < n (computed in float64). */
+  saddDiagonal(n: number, alpha: number, a: number, lda: number): void;
+  daddDiagonal(n: number, alpha: number, a: number, lda: number): void;
+  /** x[j·incx] := A[j, j] or 1 / A[j, j] (reciprocal ≠ 0); prefix letters: A's dtype, then x's. */
+  sdiagonal(n: number, a: number, lda: number, x: number, incx: number, reciprocal: number): void;
+  ddiagonal(n: number, a: number, lda: number, x: number, incx: number, reciprocal: number): void;
+  sddiagonal(n: number, a: number, lda: number, x: number, incx: number, reciprocal: number): void;
+  dsdiagonal(n: number, a: number, lda: number, x: number, incx: number, reciprocal: number): void;
+  /** Y := alpha X + beta Y (computed in float64; beta = 0 does not read Y). */
+  saxpby(rows: number, cols: number, alpha: number, x: number, ldx: number, beta: number, y: number, ldy: number): void;
+  daxpby(rows: number, cols: number, alpha: number, x: number, ldx: number, beta: number, y: number, ldy: number): void;
+  /** Σ A_ij B_ij in float64: ddot f64·f64, dsdot f32·f32, dmdot f32 A · f64 B. */
+  ddot(rows: number, cols: number, a: number, lda: number, b: number, ldb: number): number;
+  dsdot(rows: number, cols: number, a: number, lda: number, b: number, ldb: number): number;
+  dmdot(rows: number, cols: number, a: number, lda: number, b: number, ldb: number): number;
+  /** dead[j] := H[j, j] == 0 (those H[j, j] := 1); returns the count. */
+  sdeadInputs(n: number, h: number, ldh: number, dead: number): number;
+  ddeadInputs(n: number, h: number, ldh: number, dead: number): number;
+  /** A[:, j] := 0 where the byte c[j] ≠ 0. */
+  szeroColumns(rows: number, cols: number, a: number, lda: number, c: number): void;
+  dzeroColumns(rows: number, cols: number, a: number, lda: number, c: number): void;
+  /** A[i, j] := 0 where mask[i, j] = 0 (mask: uint8 with leading dimension ldm). */
+  sapplyMask(rows: number, cols: number, a: number, lda: number, m: number, ldm: number): void;
+  dapplyMask(rows: number, cols: number, a: number, lda: number, m: number, ldm: number): void;
+  /** Row-major index of the first NaN or ±Inf, or -1. */
+  sfirstNonFinite(rows: number, cols: number, a: number, lda: number): number;
+  dfirstNonFinite(rows: number, cols: number, a: number, lda: number): number;
+  /** tr((W − X) H (W − X)ᵀ) in float64; x = 0 reads X as 0; H float64. */
+  sobjective(rows: number, cols: number, w: number, ldw: number, x: number, ldx: number, h: number, ldh: number, work: number): number;
+  dobjective(rows: number, cols: number, w: number, ldw: number, x: number, ldx: number, h: number, ldh: number, work: number): number;
+  sobjectiveWorkBytes(rows: number, cols: number): number;
+  dobjectiveWorkBytes(rows: number, cols: number): number;
+  /** First i·n + j (i > j) where H is not symmetric within tol, or -1. */
+  ssymmetryViolation(n: number, h: number, ldh: number, tol: number): number;
+  dsymmetryViolation(n: number, h: number, ldh: number, tol: number): number;
+  /** Kept bytes per row into counts (int32, stride inc); returns the most kept in a group of groupSize columns. */
+  maskCounts(rows: number, cols: number, m: number, ldm: number, groupSize: number, counts: number, inc: number): number;
+  /** Positions where two uint8 masks differ. */
+  maskDifference(rows: number, cols: number, a: number, lda: number, b: number, ldb: number): number;
+  /** First row-major index with mask 0 and W ≠ 0, or -1. */
+  smaskViolation(rows: number, cols: number, w: number, ldw: number, m: number, ldm: number): number;
+  dmaskViolation(rows: number, cols: number, w: number, ldw: number, m: number, ldm: number): number;
+  /** The `total` smallest losses (ties to the smaller index) counted per row into counts (int32, stride inc); returns their sum. */
+  obcAllocate(rows: number, steps: number, l: number, ldl: number, total: number, counts: number, inc: number, work: number): number;
+  obcAllocateWorkBytes(rows: number, steps: number): number;
 }

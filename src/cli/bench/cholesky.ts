@@ -1,6 +1,6 @@
 // Bench entries for the Cholesky family: spotrf, strsm, spotri, sinvchol (float32, n x n).
 // The factorisations work in place, so each run starts by restoring the SPD input from a saved
-// copy (n² element copies beside n³/3 or more flops: about 1% at n = 256, less above).
+// copy with la.write (n² element copies beside n³/3 or more flops: about 1% at n = 256, less above).
 import type { Linalg } from '../../linalg/linalg.js';
 import type { Matrix } from '../../core/matrix.js';
 import { checkGemm, type KernelEntryLike, randomValues, U32 } from './util.js';
@@ -15,15 +15,17 @@ interface SpdState {
   rhs?: Float32Array;
 }
 
-function spdInput(la: Linalg, n: number, rand: () => number): Float32Array {
+async function spdInput(la: Linalg, n: number, rand: () => number): Promise<Float32Array> {
   const G = la.fromArray(randomValues(n * n, rand), n, n, 'float32');
   const S = la.matrix(n, n, 'float32');
-  la.sgemm(G, G, S, { transB: true, alpha: 3 / n });
-  const out = S.toArray();
-  for (let i = 0; i < n; i++) out[i * n + i] += 1;
-  G.free();
-  S.free();
-  return out;
+  try {
+    await la.sgemm(G, G, S, { transB: true, alpha: 3 / n });
+    await la.addDiagonal(S, 1);
+    return await la.read(S);
+  } finally {
+    G.free();
+    S.free();
+  }
 }
 
 function transpose(a: ArrayLike<number>, n: number): Float64Array {
@@ -54,17 +56,17 @@ function failIf(info: number, what: string): void {
   if (info !== 0) throw new Error(`bench: ${what} failed on an SPD input (info ${info})`);
 }
 
-function spdEntry(kernel: string, flops: (n: number) => number, run: (s: SpdState) => void, check: (s: SpdState, rand: () => number) => void, withRhs = false): KernelEntryLike<SpdState> {
+function spdEntry(kernel: string, flops: (n: number) => number, run: (s: SpdState) => Promise<void>, check: (s: SpdState, rand: () => number) => Promise<void>, withRhs = false): KernelEntryLike<SpdState> {
   return {
     kernel,
     flops,
-    prepare(la, n, rand) {
-      const spd = spdInput(la, n, rand);
+    async prepare(la, n, rand) {
+      const spd = await spdInput(la, n, rand);
       const s: SpdState = { la, n, spd, A: la.fromArray(spd, n, n, 'float32') };
       if (withRhs) {
         s.rhs = Float32Array.from(randomValues(n * n, rand));
         s.B = la.fromArray(s.rhs, n, n, 'float32');
-        failIf(la.spotrf(s.A), 'spotrf');
+        failIf(await la.spotrf(s.A), 'spotrf');
       }
       return s;
     },
@@ -82,50 +84,50 @@ export const CHOLESKY_KERNELS = [
   spdEntry(
     'spotrf',
     (n) => (n * n * n) / 3,
-    (s) => {
-      s.A.data.set(s.spd, s.A.offset);
-      failIf(s.la.spotrf(s.A), 'spotrf');
+    async (s) => {
+      s.la.write(s.A, s.spd);
+      failIf(await s.la.spotrf(s.A), 'spotrf');
     },
     // L Lᵀ = A.
-    (s, rand) => {
-      const L = s.A.toArray();
+    async (s, rand) => {
+      const L = await s.la.read(s.A);
       checkGemm('spotrf (L Lᵀ against A)', s.n, { a: L, b: transpose(L, s.n), c: s.spd }, U32, rand);
     },
   ),
   spdEntry(
     'strsm',
     (n) => n * n * n,
-    (s) => {
-      s.B!.data.set(s.rhs!, s.B!.offset);
-      s.la.strsm(s.A, s.B!);
+    async (s) => {
+      s.la.write(s.B!, s.rhs!);
+      await s.la.strsm(s.A, s.B!);
     },
     // L X = B with L the Cholesky factor made in prepare.
-    (s, rand) => checkGemm('strsm (L X against B)', s.n, { a: s.A.toArray(), b: s.B!.toArray(), c: s.rhs! }, U32, rand),
+    async (s, rand) => checkGemm('strsm (L X against B)', s.n, { a: await s.la.read(s.A), b: await s.la.read(s.B!), c: s.rhs! }, U32, rand),
     true,
   ),
   spdEntry(
     'spotri',
     (n) => n * n * n,
-    (s) => {
-      s.A.data.set(s.spd, s.A.offset);
-      failIf(s.la.spotri(s.A), 'spotri');
+    async (s) => {
+      s.la.write(s.A, s.spd);
+      failIf(await s.la.spotri(s.A), 'spotri');
     },
     // A (A⁻¹ e_j) = e_j for a few columns j.
-    (s, rand) => {
-      const n = s.n, X = s.A.toArray();
+    async (s, rand) => {
+      const n = s.n, X = await s.la.read(s.A);
       checkInverseColumns('spotri', s, rand, (j) => Float64Array.from({ length: n }, (_, i) => X[i * n + j]));
     },
   ),
   spdEntry(
     'sinvchol',
     (n) => (2 * n * n * n) / 3,
-    (s) => {
-      s.A.data.set(s.spd, s.A.offset);
-      failIf(s.la.sinvchol(s.A), 'sinvchol');
+    async (s) => {
+      s.la.write(s.A, s.spd);
+      failIf(await s.la.sinvchol(s.A), 'sinvchol');
     },
     // A⁻¹ e_j = Uᵀ (U e_j) for a few columns j.
-    (s, rand) => {
-      const n = s.n, U = s.A.toArray();
+    async (s, rand) => {
+      const n = s.n, U = await s.la.read(s.A);
       checkInverseColumns('sinvchol', s, rand, (j) => {
         const x = new Float64Array(n);
         for (let k = 0; k <= j; k++) {

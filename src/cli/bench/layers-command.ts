@@ -18,7 +18,7 @@ export async function benchLayers(args: string[]): Promise<number> {
   const log = (line: string) => process.stderr.write(line + '\n');
   const la = await init({ backend: o.backend, warn: log });
   log(`iobs bench: suite layers, backend ${la.backendName}, layer ${o.rows}x${o.cols}, ${o.samples} calibration rows, methods ${o.methods.join(', ')}`);
-  const { hessianSeconds, results } = runLayersBench(la, o, log);
+  const { hessianSeconds, results } = await runLayersBench(la, o, log);
   const text = layersTable(results);
   if (o.json) {
     process.stderr.write('\n' + text);

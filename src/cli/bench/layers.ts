@@ -11,6 +11,7 @@ import type { Matrix } from '../../core/matrix.js';
 import { HessianAccumulator } from '../../pruning/accumulator.js';
 import { formatPattern, type Pattern } from '../../pruning/pattern.js';
 import { pruneLayer } from '../../pruning/prune-layer.js';
+import { makePruner } from '../../pruning/registry.js';
 import { availableMethods, METHODS } from '../../pruning/registry.js';
 import type { PruneMethod } from '../../pruning/types.js';
 import { rng } from './util.js';
@@ -130,7 +131,7 @@ const LATENT = 16, NEIGHBOUR = 0.6, OUTLIERS = 0.005;
  * x_j = s_j · (a·e_{j−1} + √(1−a²)·g_j + (F z)_j), with per-feature scales s_j = exp(0.5·N(0,1))
  * (×20 on 0.5% outlier channels), neighbour correlation a = 0.6, and a rank-16 shared part F z.
  */
-export function syntheticHessian(la: Linalg, cols: number, samples: number, seed: number): HessianAccumulator {
+export async function syntheticHessian(la: Linalg, cols: number, samples: number, seed: number): Promise<HessianAccumulator> {
   const rand = rng(seed), g = gaussian(rand);
   const scale = new Float64Array(cols);
   for (let j = 0; j < cols; j++) scale[j] = Math.exp(0.5 * g()) * (rand() < OUTLIERS ? 20 : 1);
@@ -152,7 +153,7 @@ export function syntheticHessian(la: Linalg, cols: number, samples: number, seed
           X[r * cols + j] = scale[j] * (e + shared);
         }
       }
-      acc.addBatch({ data: X.subarray(0, n * cols), rows: n, cols });
+      await acc.addBatch({ data: X.subarray(0, n * cols), rows: n, cols });
     }
     return acc;
   } catch (err) {
@@ -164,24 +165,24 @@ export function syntheticHessian(la: Linalg, cols: number, samples: number, seed
 /** A rows x cols weight with N(0, 1/cols) entries and per-row scales exp(0.3·N(0,1)). */
 export function syntheticWeight(la: Linalg, rows: number, cols: number, seed: number): Matrix<'float32'> {
   const g = gaussian(rng(seed));
-  const W = la.matrix(rows, cols, 'float32'), d = W.data;
+  const d = new Float32Array(rows * cols);
   const std = 1 / Math.sqrt(cols);
   for (let i = 0; i < rows; i++) {
     const s = std * Math.exp(0.3 * g());
-    for (let j = 0; j < cols; j++) d[W.offset + i * W.stride + j] = s * g();
+    for (let j = 0; j < cols; j++) d[i * cols + j] = s * g();
   }
-  return W;
+  return la.fromArray(d, rows, cols, 'float32');
 }
 
 /**
  * Runs the suite: builds H and W, then times pruneLayer for each method x pattern (one run each:
  * at this size a run takes seconds to hours, and the first is the one a user waits for).
  */
-export function runLayersBench(la: Linalg, o: LayersOptions, log: (line: string) => void): { hessianSeconds: number; results: LayerBenchRow[] } {
+export async function runLayersBench(la: Linalg, o: LayersOptions, log: (line: string) => void): Promise<{ hessianSeconds: number; results: LayerBenchRow[] }> {
   const t0 = performance.now();
-  const acc = syntheticHessian(la, o.cols, o.samples, 1234);
-  const H = acc.hessian('float32');
-  acc.free();
+  // The accumulator itself is the statistics: its H is Σ XᵀX, so pruneLayer trusts it (no PSD test).
+  const H = await syntheticHessian(la, o.cols, o.samples, 1234);
+  (await H.hessian('float32')).free(); // flushes the last staged rows inside the timed part
   const hessianSeconds = (performance.now() - t0) / 1000;
   log(`iobs bench: layers: H = XᵀX of ${o.samples} x ${o.cols} synthetic inputs in ${hessianSeconds.toPrecision(3)} s`);
   const W = syntheticWeight(la, o.rows, o.cols, 99);
@@ -190,7 +191,7 @@ export function runLayersBench(la: Linalg, o: LayersOptions, log: (line: string)
     for (const pattern of o.patterns) {
       for (const method of o.methods) {
         const subset = Math.min(o.subsetRows[method] ?? o.rows, o.rows);
-        const Wrun = subset === o.rows ? W : la.fromArray(W.view(0, 0, subset, o.cols).toArray(), subset, o.cols, 'float32');
+        const Wrun = subset === o.rows ? W : await la.copy(W.view(0, 0, subset, o.cols));
         log(`iobs bench: layers: ${method} ${formatPattern(pattern)} on ${subset} x ${o.cols}${subset < o.rows ? ` (of ${o.rows} rows; time extrapolated)` : ''} …`);
         try {
           let last = performance.now();
@@ -199,8 +200,9 @@ export function runLayersBench(la: Linalg, o: LayersOptions, log: (line: string)
             last = performance.now();
             log(`  ${method} ${formatPattern(pattern)}: ${(100 * fraction).toFixed(0)}% (${label})`);
           };
-          const r = pruneLayer(la, Wrun, H, { method, pattern, onProgress });
+          const r = await pruneLayer(la, Wrun, H, { pruner: makePruner(method), pattern, onProgress });
           r.weight.free();
+          r.mask.free();
           const extrapolated = subset < o.rows;
           const row: LayerBenchRow = {
             method, pattern: formatPattern(pattern), rows: o.rows, cols: o.cols,

@@ -1,8 +1,9 @@
-// Bench entries for the OBS kernels of the backend (float32, size n): selectMask on an n x n
-// layer, obsGreedy and solveOnSupport on OBS_ROWS rows of n columns. Each check is independent
-// of the kernel: ranks for the mask, float64 optimality and residuals for the solvers.
+// Bench entries for the OBS kernels (float32, size n): selectMask on an n x n layer, obsGreedy
+// and solveOnSupport on OBS_ROWS rows of n columns, through the facade with masks and counts in
+// backend storage. Each check is independent of the kernel and reads what it needs with la.read:
+// ranks for the mask, float64 optimality and residuals for the solvers.
 import type { Linalg } from '../../linalg/linalg.js';
-import type { Matrix } from '../../core/matrix.js';
+import type { Mask, Matrix } from '../../core/matrix.js';
 import { type KernelEntryLike, randomValues } from './util.js';
 
 /** Rows of W (each with its own n x n solve) in the obsGreedy and solveOnSupport entries. */
@@ -13,28 +14,28 @@ interface MaskState {
   n: number;
   W: Matrix<'float32'>;
   weight: Matrix<'float32'>;
-  mask: Uint8Array;
+  mask: Mask;
 }
 
 /** Half of an n x n layer kept by W²·weight ('layer' rule): counted as n² "flops" like stopk. */
 const selectMaskEntry: KernelEntryLike<MaskState> = {
   kernel: 'selectMask',
   flops: (n) => n * n,
-  prepare: (la, n, rand) => ({
+  prepare: async (la, n, rand) => ({
     la,
     n,
     W: la.fromArray(randomValues(n * n, rand), n, n, 'float32'),
     weight: la.fromArray(randomValues(n, rand).map((v) => 1.5 + v), 1, n, 'float32'),
-    mask: new Uint8Array(n * n),
+    mask: la.mask(n, n),
   }),
-  run: (s) => s.la.backend.selectMask(s.W, s.weight, { kind: 'layer', keep: (s.n * s.n) >> 1 }, s.mask),
+  run: (s) => s.la.selectMask(s.W, s.weight, { kind: 'layer', keep: (s.n * s.n) >> 1 }, s.mask),
   // Exactly half kept, and every kept score is at least every dropped one.
-  check: (s) => {
-    const w = s.W.toArray(), cw = s.weight.toArray(), n = s.n;
+  check: async (s) => {
+    const w = await s.la.read(s.W), cw = await s.la.read(s.weight), mask = await s.la.read(s.mask), n = s.n;
     let kept = 0, minIn = Infinity, maxOut = -Infinity;
     for (let i = 0; i < n * n; i++) {
       const score = w[i] * w[i] * cw[i % n];
-      if (s.mask[i] === 1) (kept++, (minIn = Math.min(minIn, score)));
+      if (mask[i] === 1) (kept++, (minIn = Math.min(minIn, score)));
       else maxOut = Math.max(maxOut, score);
     }
     if (kept !== (n * n) >> 1 || minIn < maxOut) throw new Error(`bench: selectMask n=${n} kept a wrong set`);
@@ -42,6 +43,7 @@ const selectMaskEntry: KernelEntryLike<MaskState> = {
   release: (s) => {
     s.W.free();
     s.weight.free();
+    s.mask.free();
   },
 };
 
@@ -55,24 +57,31 @@ interface SolverState {
   W: Matrix<'float32'>;
   w0: Float32Array;
   X: Matrix<'float32'>;
+  /** The keep-mask: solveOnSupport's input (a random half per row), obsGreedy's output. */
+  M: Mask;
+  /** M's values as made (the support of the solve). */
   mask: Uint8Array;
-  counts: Int32Array;
+  /** Removals per row (OBS_ROWS x 1 int32): half of each row. */
+  counts: Matrix<'int32'>;
 }
 
 /** The shared inputs: H (or H⁻¹ with `inverse`), OBS_ROWS rows of random W, a random half mask per row. */
-function solverState(la: Linalg, n: number, rand: () => number, inverse: boolean): SolverState {
+async function solverState(la: Linalg, n: number, rand: () => number, inverse: boolean): Promise<SolverState> {
   const G = la.fromArray(randomValues(n * n, rand), n, n, 'float32');
   const H = la.matrix(n, n, 'float32');
-  la.sgemm(G, G, H, { transB: true, alpha: 1 / n });
-  for (let i = 0; i < n; i++) H.set(i, i, H.get(i, i) + 1);
-  G.free();
-  const h = Float64Array.from(H.toArray());
-  if (inverse && la.spotri(H) !== 0) throw new Error('bench: spotri failed on an SPD input');
+  try {
+    await la.sgemm(G, G, H, { transB: true, alpha: 1 / n });
+    await la.addDiagonal(H, 1);
+  } finally {
+    G.free();
+  }
+  const h = Float64Array.from(await la.read(H));
+  if (inverse && (await la.spotri(H)) !== 0) throw new Error('bench: spotri failed on an SPD input');
   const W = la.fromArray(randomValues(OBS_ROWS * n, rand), OBS_ROWS, n, 'float32');
   const mask = new Uint8Array(OBS_ROWS * n);
   for (let i = 0; i < mask.length; i++) mask[i] = rand() < 0.5 ? 1 : 0;
-  const counts = new Int32Array(OBS_ROWS).fill(n >> 1);
-  return { la, n, h, H, W, w0: W.toArray(), X: la.matrix(OBS_ROWS, n, 'float32'), mask, counts };
+  const counts = la.fromArray(new Int32Array(OBS_ROWS).fill(n >> 1), OBS_ROWS, 1, 'int32');
+  return { la, n, h, H, W, w0: await la.read(W), X: la.matrix(OBS_ROWS, n, 'float32'), M: la.fromArray(mask, OBS_ROWS, n, 'uint8'), mask, counts };
 }
 
 /** max over i in S of |(H x − b)_i|, relative to the largest |(H x)_i| or |b_i| there (float64). */
@@ -89,9 +98,7 @@ function supportResidual(h: Float64Array, n: number, x: ArrayLike<number>, b: Ar
 }
 
 function release(s: SolverState): void {
-  s.H.free();
-  s.W.free();
-  s.X.free();
+  for (const M of [s.H, s.W, s.X, s.M, s.counts]) M.free();
 }
 
 /**
@@ -109,18 +116,18 @@ const obsGreedyEntry: KernelEntryLike<SolverState> = {
   kernel: 'obsGreedy',
   flops: greedyFlops,
   prepare: (la, n, rand) => solverState(la, n, rand, true),
-  run: (s) => {
-    s.W.data.set(s.w0, s.W.offset);
-    const info = s.la.backend.obsGreedy(s.W, s.H, s.counts, 0, 0, s.mask, null, 0);
+  run: async (s) => {
+    s.la.write(s.W, s.w0);
+    const info = await s.la.obsGreedy(s.W, s.H, s.counts, s.M);
     if (info !== -1) throw new Error(`bench: obsGreedy n=${s.n} failed at row ${info}`);
   },
   // Half removed (exact zeros) and the first row is the exact minimiser on its support: H(ŵ − w) ≈ 0 on S.
-  check: (s) => {
-    const n = s.n, wh = s.W.toArray();
+  check: async (s) => {
+    const n = s.n, wh = await s.la.read(s.W), mask = await s.la.read(s.M);
     for (let r = 0; r < OBS_ROWS; r++) {
       let removed = 0, zeros = true;
       for (let j = 0; j < n; j++) {
-        if (s.mask[r * n + j]) continue;
+        if (mask[r * n + j]) continue;
         removed++;
         zeros &&= wh[r * n + j] === 0;
       }
@@ -128,7 +135,7 @@ const obsGreedyEntry: KernelEntryLike<SolverState> = {
     }
     const Hw = new Float64Array(n);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) Hw[i] += s.h[i * n + j] * s.w0[j];
-    const rel = supportResidual(s.h, n, wh.subarray(0, n), Hw, (i) => s.mask[i] === 1);
+    const rel = supportResidual(s.h, n, wh.subarray(0, n), Hw, (i) => mask[i] === 1);
     if (!(rel <= 1e-2)) throw new Error(`bench: obsGreedy n=${n} is not optimal on its support (relative residual ${rel})`);
   },
   release,
@@ -139,12 +146,12 @@ const solveEntry: KernelEntryLike<SolverState> = {
   kernel: 'solveOnSupport',
   flops: (n) => OBS_ROWS * ((n / 2) ** 3 / 3 + 2 * (n / 2) ** 2),
   prepare: (la, n, rand) => solverState(la, n, rand, false),
-  run: (s) => {
-    const info = s.la.backend.solveOnSupport(s.H, s.W, s.mask, s.X);
+  run: async (s) => {
+    const info = await s.la.solveOnSupport(s.H, s.W, s.M, s.X);
     if (info !== -1) throw new Error(`bench: solveOnSupport n=${s.n} failed at row ${info}`);
   },
-  check: (s) => {
-    const n = s.n, x = s.X.toArray();
+  check: async (s) => {
+    const n = s.n, x = await s.la.read(s.X);
     for (const r of [0, OBS_ROWS - 1]) {
       const on = (i: number) => s.mask[r * n + i] === 1;
       const rel = supportResidual(s.h, n, x.subarray(r * n, r * n + n), s.w0.subarray(r * n, r * n + n), on);

@@ -14,12 +14,12 @@ interface SyrkState {
 const syrkEntry: KernelEntryLike<SyrkState> = {
   kernel: 'ssyrk',
   flops: (n) => n * n * n,
-  prepare: (la, n, rand) => ({ la, n, X: la.fromArray(randomValues(n * n, rand), n, n, 'float32'), C: la.matrix(n, n, 'float32') }),
+  prepare: async (la, n, rand) => ({ la, n, X: la.fromArray(randomValues(n * n, rand), n, n, 'float32'), C: la.matrix(n, n, 'float32') }),
   run: (s) => s.la.ssyrk(s.X, s.C),
-  check: (s, rand) => {
-    const x = s.X.toArray(), n = s.n, xt = new Float64Array(n * n);
+  check: async (s, rand) => {
+    const x = await s.la.read(s.X), n = s.n, xt = new Float64Array(n * n);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) xt[j * n + i] = x[i * n + j];
-    checkGemm('ssyrk (C against XᵀX)', n, { a: xt, b: x, c: s.C.toArray() }, U32, rand);
+    checkGemm('ssyrk (C against XᵀX)', n, { a: xt, b: x, c: await s.la.read(s.C) }, U32, rand);
   },
   release: (s) => {
     s.X.free();
@@ -37,13 +37,16 @@ interface SpdState {
 }
 
 /** A = G Gᵀ / n + I, n x n (well conditioned, PSD), and a saved copy. */
-function spd(la: Linalg, n: number, rand: () => number): SpdState {
+async function spd(la: Linalg, n: number, rand: () => number): Promise<SpdState> {
   const G = la.fromArray(randomValues(n * n, rand), n, n, 'float32');
   const A = la.matrix(n, n, 'float32');
-  la.sgemm(G, G, A, { transB: true, alpha: 1 / n });
-  for (let i = 0; i < n; i++) A.set(i, i, A.get(i, i) + 1);
-  G.free();
-  return { la, n, A, saved: A.toArray(), value: 0, next: 0 };
+  try {
+    await la.sgemm(G, G, A, { transB: true, alpha: 1 / n });
+    await la.addDiagonal(A, 1);
+  } finally {
+    G.free();
+  }
+  return { la, n, A, saved: await la.read(A), value: 0, next: 0 };
 }
 
 const LAMMAX_STEPS = 50;
@@ -53,11 +56,11 @@ const lammaxEntry: KernelEntryLike<SpdState> = {
   kernel: 'slammax',
   flops: (n) => 2 * n * n * LAMMAX_STEPS,
   prepare: spd,
-  run: (s) => {
-    s.value = s.la.slammax(s.A, { maxIterations: LAMMAX_STEPS, tolerance: 0 }).value;
+  run: async (s) => {
+    s.value = (await s.la.slammax(s.A, { maxIterations: LAMMAX_STEPS, tolerance: 0 })).value;
   },
   // For a symmetric PSD matrix, max_i A_ii <= λmax <= max_i Σ_j |A_ij| (Gershgorin).
-  check: (s) => {
+  check: async (s) => {
     let lo = 0, hi = 0;
     for (let i = 0; i < s.n; i++) {
       let row = 0;
@@ -80,27 +83,28 @@ const lammaxEntry: KernelEntryLike<SpdState> = {
 const downdateEntry: KernelEntryLike<SpdState> = {
   kernel: 'sdowndate',
   flops: (n) => 2 * n * n,
-  prepare: (la, n, rand) => {
-    const s = spd(la, n, rand);
-    if (la.spotri(s.A) !== 0) throw new Error('bench: spotri failed on an SPD input');
-    s.saved = s.A.toArray();
+  prepare: async (la, n, rand) => {
+    const s = await spd(la, n, rand);
+    if ((await la.spotri(s.A)) !== 0) throw new Error('bench: spotri failed on an SPD input');
+    s.saved = await la.read(s.A);
     return s;
   },
-  run: (s) => {
+  run: async (s) => {
     if (s.next >= Math.max(1, s.n >> 3)) {
-      s.A.data.set(s.saved, s.A.offset);
+      s.la.write(s.A, s.saved);
       s.next = 0;
     }
-    s.la.sdowndate(s.A, s.next++);
+    await s.la.sdowndate(s.A, s.next++);
   },
   // Row and column of every removed index are exactly zero, and the rest stays symmetric.
-  check: (s, rand) => {
-    const n = s.n, p = s.next - 1;
+  check: async (s, rand) => {
+    const n = s.n, p = s.next - 1, a = await s.la.read(s.A);
+    const at = (i: number, j: number) => a[i * n + j];
     for (let t = 0; t < 8; t++) {
       const i = Math.floor(rand() * n);
-      if (s.A.get(p, i) !== 0 || s.A.get(i, p) !== 0) throw new Error(`bench: sdowndate n=${n} left row/column ${p} nonzero`);
+      if (at(p, i) !== 0 || at(i, p) !== 0) throw new Error(`bench: sdowndate n=${n} left row/column ${p} nonzero`);
       const j = Math.floor(rand() * n);
-      if (s.A.get(i, j) !== s.A.get(j, i)) throw new Error(`bench: sdowndate n=${n} broke symmetry at ${i},${j}`);
+      if (at(i, j) !== at(j, i)) throw new Error(`bench: sdowndate n=${n} broke symmetry at ${i},${j}`);
     }
   },
   release: (s) => s.A.free(),
@@ -118,15 +122,15 @@ interface TopkState {
 const topkEntry: KernelEntryLike<TopkState> = {
   kernel: 'stopk',
   flops: (n) => n * n,
-  prepare: (la, n, rand) => {
+  prepare: async (la, n, rand) => {
     const x = la.fromArray(randomValues(n * n, rand), n * n, 1, 'float32');
-    return { la, n, x, values: x.toArray(), picked: new Int32Array(0) };
+    return { la, n, x, values: await la.read(x), picked: new Int32Array(0) };
   },
-  run: (s) => {
-    s.picked = s.la.stopk(s.x, (s.n * s.n) >> 1);
+  run: async (s) => {
+    s.picked = await s.la.stopk(s.x, (s.n * s.n) >> 1);
   },
   // Every picked |x| is at least every unpicked |x|.
-  check: (s) => {
+  check: async (s) => {
     const chosen = new Uint8Array(s.values.length);
     let minIn = Infinity, maxOut = -Infinity;
     for (const i of s.picked) chosen[i] = 1;

@@ -2,18 +2,21 @@
 // the timed work honest, and the best-of timing loop.
 import type { Linalg } from '../../linalg/linalg.js';
 
-/** One kernel `iobs bench` times (see kernels.ts). */
+/**
+ * One kernel `iobs bench` times (see kernels.ts). Everything goes through the async facade: a run
+ * resolves when its kernels have (each call awaited), and a check reads results with la.read.
+ */
 export interface KernelEntryLike<S = any> {
   /** BLAS/LAPACK name, as in the results' `kernel` field. */
   kernel: string;
   /** Floating-point operations of one run at size n. */
   flops(n: number): number;
   /** Inputs and outputs for size n in la's memory. */
-  prepare(la: Linalg, n: number, rand: () => number): S;
+  prepare(la: Linalg, n: number, rand: () => number): Promise<S>;
   /** One run of the kernel (timed). */
-  run(state: S): void;
-  /** Throws when the last run's result is wrong. */
-  check(state: S, rand: () => number): void;
+  run(state: S): Promise<void>;
+  /** Rejects when the last run's result is wrong. */
+  check(state: S, rand: () => number): Promise<void>;
   /** Frees what prepare made. */
   release(state: S): void;
 }

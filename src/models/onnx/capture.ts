@@ -85,7 +85,7 @@ async function session(bytes: Uint8Array, threads: number): Promise<Ort.Inferenc
 /** Runs the model over the samples in batches, handing each batch's outputs to `each`. */
 async function forEachBatch(
   sess: Ort.InferenceSession, samples: OnnxSamples, n: number, batchSize: number, fetches: string[],
-  each: (outputs: Record<string, Ort.Tensor>, start: number, count: number) => void, onProgress?: (done: number, total: number) => void,
+  each: (outputs: Record<string, Ort.Tensor>, start: number, count: number) => void | Promise<void>, onProgress?: (done: number, total: number) => void,
 ): Promise<void> {
   const size = samples.sampleShape.reduce((a, b) => a * b, 1);
   const { Tensor } = ort();
@@ -94,8 +94,11 @@ async function forEachBatch(
     const data = samples.data.subarray(start * size, (start + count) * size);
     const x = data instanceof Float64Array ? new Tensor('float64', data, [count, ...samples.sampleShape]) : new Tensor('float32', data, [count, ...samples.sampleShape]);
     const outputs = await sess.run({ [samples.input]: x }, fetches);
-    each(outputs, start, count);
-    for (const t of Object.values(outputs)) t.dispose?.();
+    try {
+      await each(outputs, start, count); // done with the tensors' data before they are disposed
+    } finally {
+      for (const t of Object.values(outputs)) t.dispose?.();
+    }
     onProgress?.(start + count, n);
   }
 }
@@ -111,7 +114,7 @@ async function forEachBatch(
  * const images = mnistInputs(await readIdxFile('t10k-images-idx3-ubyte.gz'), 0, 5000);
  * const [fc1, fc2] = await captureLayerHessians(la, model, { input: 'input', data: images, sampleShape: [1, 28, 28] });
  * fc1.stats.samples;                               // 5000
- * const r = pruneLayer(la, W1, fc1.stats, { method: 'wanda', pattern: parsePattern('2:4') });
+ * const r = await pruneLayer(la, W1, fc1.stats, { pruner: wanda(), pattern: '2:4' });
  */
 export async function captureLayerHessians(la: Linalg, model: OnnxModel, samples: OnnxSamples, options: CaptureOptions = {}): Promise<LayerStatistics[]> {
   const fn = 'captureLayerHessians';
@@ -137,7 +140,7 @@ export async function captureLayerHessians(la: Linalg, model: OnnxModel, samples
     for (const layer of layers) out.push({ layer, stats: new HessianAccumulator(la, layer.cols, { dtype: 'float64' }) });
     // onnxruntime wants something to fetch even when every layer reads the graph input.
     const fetches = fetched.length > 0 ? fetched : sess.outputNames.slice(0, 1);
-    await forEachBatch(sess, samples, n, batchSize, fetches, (outputs, start, count) => {
+    await forEachBatch(sess, samples, n, batchSize, fetches, async (outputs, start, count) => {
       for (const entry of out) {
         const { input, cols, node } = entry.layer;
         let data: ArrayLike<number>;
@@ -150,7 +153,7 @@ export async function captureLayerHessians(la: Linalg, model: OnnxModel, samples
           data = t.data as Float32Array | Float64Array;
         }
         if (data.length % cols !== 0) throw rangeError(fn, `layer ${node} input ${input}`, `${data.length} values`, `a multiple of the layer's ${cols} inputs`);
-        entry.stats.addBatch({ data, rows: data.length / cols, cols });
+        await entry.stats.addBatch({ data, rows: data.length / cols, cols });
       }
     }, options.onProgress);
     return out;

@@ -276,7 +276,7 @@ function transpose(a: FloatArray, rows: number, cols: number): FloatArray {
  * element type. The model itself is not modified.
  *
  * @example
- * const pruned = encodeOnnxModel(withLayerWeight(model, fc1, result.weight.toArray()));
+ * const pruned = encodeOnnxModel(withLayerWeight(model, fc1, await la.read(result.weight)));
  */
 export function withLayerWeight(model: OnnxModel, layer: OnnxLinearLayer, W: ArrayLike<number>): OnnxModel {
   const fn = 'withLayerWeight';

@@ -1,0 +1,29 @@
+// Elementwise updates in plain loops: zero columns, axpby, apply a keep-mask.
+import type { Mask, Matrix } from '../../core/matrix.js';
+
+/** A[:, j] := 0 where cols_j ≠ 0. */
+export function zeroColumns(A: Matrix, cols: Mask): void {
+  const a = A.data, c = cols.data;
+  for (let j = 0; j < A.cols; j++) {
+    if (c[cols.offset + j] === 0) continue;
+    for (let i = 0; i < A.rows; i++) a[A.offset + i * A.stride + j] = 0;
+  }
+}
+
+/** Y := alpha X + beta Y (beta = 0 overwrites Y). */
+export function axpby(alpha: number, X: Matrix, beta: number, Y: Matrix): void {
+  const x = X.data, y = Y.data;
+  for (let i = 0; i < X.rows; i++) {
+    const ox = X.offset + i * X.stride, oy = Y.offset + i * Y.stride;
+    for (let j = 0; j < X.cols; j++) y[oy + j] = beta === 0 ? alpha * x[ox + j] : alpha * x[ox + j] + beta * y[oy + j];
+  }
+}
+
+/** A[i, j] := 0 where mask[i, j] = 0. */
+export function applyMask(A: Matrix, mask: Mask): void {
+  const a = A.data, m = mask.data;
+  for (let i = 0; i < A.rows; i++) {
+    const oa = A.offset + i * A.stride, om = mask.offset + i * mask.stride;
+    for (let j = 0; j < A.cols; j++) if (m[om + j] === 0) a[oa + j] = 0;
+  }
+}

@@ -1,0 +1,130 @@
+// Validation of the OBS kernels (mask selection, greedy OBS, the re-solve on a support, the
+// SparseGPT column loop, masked PCG): shapes, dtypes and the storage of masks, counts and state.
+import { checkFinite, checkInt, rangeError, typeError } from '../core/errors.js';
+import type { Mask, Matrix } from '../core/matrix.js';
+import type { KernelBackend, MaskRule } from '../backends/types.js';
+import { checkContiguous, checkMatrix, checkShape, checkSquare, checkStored } from './checks.js';
+import { checkMask, checkVector } from './elementwise.js';
+
+/** Throws unless rule is a MaskRule that fits a rows x cols matrix. */
+export function checkRule(fn: string, rule: unknown, rows: number, cols: number): MaskRule {
+  const r = rule as MaskRule;
+  if (typeof r !== 'object' || r === null) throw typeError(fn, 'rule', rule, "a mask rule such as { kind: 'row', keep: 2 }");
+  if (r.kind === 'layer') return { kind: 'layer', keep: checkInt(fn, 'rule.keep', r.keep, 0, rows * cols) };
+  if (r.kind === 'row') return { kind: 'row', keep: checkInt(fn, 'rule.keep', r.keep, 0, cols) };
+  if (r.kind === 'nm') {
+    const m = checkInt(fn, 'rule.m', r.m, 1);
+    const n = checkInt(fn, 'rule.n', r.n, 0, m);
+    if (cols % m !== 0) throw rangeError(fn, 'rule.m', m, `a divisor of the ${cols} columns`);
+    return { kind: 'nm', n, m };
+  }
+  throw rangeError(fn, 'rule.kind', (r as { kind?: unknown }).kind, "'layer', 'row' or 'nm'");
+}
+
+export async function selectMask(be: KernelBackend, W: unknown, colWeight: unknown, rule: unknown, mask: unknown): Promise<void> {
+  const fn = 'selectMask';
+  const w = checkMatrix(fn, 'W', W, null);
+  const cw = colWeight === null ? null : checkMatrix(fn, 'colWeight', colWeight, w.dtype);
+  if (cw) {
+    checkVector(fn, 'colWeight', cw, w.cols);
+    if (cw.rows !== 1) checkContiguous(fn, 'colWeight', cw);
+  }
+  const r = checkRule(fn, rule, w.rows, w.cols);
+  const m = checkMask(fn, 'mask', mask, w.rows, w.cols, true);
+  if (w.size > 0) await be.selectMask(w, cw, r, m);
+}
+
+export interface ObsGreedyOptions {
+  /** N:M groups: at most groupPrune removals in each group of groupSize consecutive columns (0: none). */
+  groupSize?: number;
+  groupPrune?: number;
+  /** rows x steps float64 (contiguous), steps ≥ every count: each step's loss. */
+  losses?: Matrix<'float64'> | null;
+}
+
+export async function obsGreedy(be: KernelBackend, W: unknown, Hinv: unknown, counts: unknown, mask: unknown, options: ObsGreedyOptions = {}): Promise<number> {
+  const fn = 'obsGreedy';
+  const w = checkMatrix(fn, 'W', W, null);
+  const h = checkMatrix(fn, 'Hinv', Hinv, w.dtype);
+  checkSquare(fn, 'Hinv', h);
+  checkShape(fn, 'Hinv', h, w.cols, w.cols, 'the inverse Hessian of W\'s inputs');
+  const c = checkStored(fn, 'counts', counts, 'int32');
+  checkVector(fn, 'counts', c, w.rows);
+  checkContiguous(fn, 'counts', c);
+  const m = checkMask(fn, 'mask', mask, w.rows, w.cols, true);
+  const groupSize = checkInt(fn, 'options.groupSize', options.groupSize ?? 0, 0, w.cols);
+  if (groupSize > 0 && w.cols % groupSize !== 0) throw rangeError(fn, 'options.groupSize', groupSize, `a divisor of the ${w.cols} columns`);
+  const groupPrune = checkInt(fn, 'options.groupPrune', options.groupPrune ?? 0, 0, groupSize);
+  const losses = options.losses ?? null;
+  if (losses !== null) {
+    checkStored(fn, 'options.losses', losses, 'float64');
+    checkContiguous(fn, 'options.losses', losses);
+    if (losses.rows !== w.rows) throw rangeError(fn, 'options.losses', losses, `${w.rows} rows (one per row of W)`);
+  }
+  if (w.rows === 0) return -1;
+  // The counts bound what the kernel writes (a row of losses per removal): read them, rows numbers.
+  const wanted = (await be.read(c)) as Int32Array;
+  for (let r = 0; r < wanted.length; r++) {
+    // More removals than a row has entries left is the kernel's to report (it returns that row);
+    // more than the losses have columns would write past them, so it is refused here.
+    const limit = losses ? losses.cols : Infinity;
+    if (!(wanted[r] >= 0 && wanted[r] <= limit)) {
+      throw rangeError(fn, 'counts', `${wanted[r]} at row ${r}`, `counts in [0, ${limit}] (at most one step loss per column of options.losses)`);
+    }
+  }
+  return await be.obsGreedy(w, h, c, groupSize, groupPrune, m, losses);
+}
+
+export async function solveOnSupport(be: KernelBackend, H: unknown, B: unknown, mask: unknown, X: unknown): Promise<number> {
+  const fn = 'solveOnSupport';
+  const b = checkMatrix(fn, 'B', B, null);
+  const h = checkMatrix(fn, 'H', H, b.dtype);
+  checkShape(fn, 'H', h, b.cols, b.cols, "the Hessian of B's columns");
+  const x = checkMatrix(fn, 'X', X, b.dtype);
+  checkShape(fn, 'X', x, b.rows, b.cols, "B's shape");
+  const m = checkMask(fn, 'mask', mask, b.rows, b.cols, true);
+  if (b.rows === 0) return -1;
+  return await be.solveOnSupport(h, b, m, x);
+}
+
+export async function sparsegptBlock(be: KernelBackend, W1: unknown, U1: unknown, rule: unknown, Err1: unknown, mask: unknown): Promise<number> {
+  const fn = 'sparsegptBlock';
+  const w = checkMatrix(fn, 'W1', W1, null);
+  const u = checkMatrix(fn, 'U1', U1, w.dtype);
+  checkShape(fn, 'U1', u, w.cols, w.cols, 'the diagonal block of U');
+  const e = checkMatrix(fn, 'Err1', Err1, w.dtype);
+  checkShape(fn, 'Err1', e, w.rows, w.cols, "W1's shape");
+  const r = checkRule(fn, rule, w.rows, w.cols);
+  const m = checkMask(fn, 'mask', mask, w.rows, w.cols, true);
+  if (w.size === 0) return -1;
+  return await be.sparsegptBlock(w, u, r, e, m);
+}
+
+function checkPcg(fn: string, X: unknown, others: Record<string, unknown>, mask: unknown, dinv: unknown, tolerance: unknown, state: unknown) {
+  const x = checkMatrix(fn, 'X', X, null);
+  const mats: Record<string, Matrix> = {};
+  for (const [name, M] of Object.entries(others)) {
+    mats[name] = checkMatrix(fn, name, M, x.dtype);
+    checkShape(fn, name, mats[name], x.rows, x.cols, "X's shape");
+  }
+  const m: Mask = checkMask(fn, 'mask', mask, x.rows, x.cols, true);
+  const d = checkMatrix(fn, 'dinv', dinv, x.dtype);
+  checkVector(fn, 'dinv', d, x.cols);
+  if (d.rows !== 1 && d.stride !== 1) throw rangeError(fn, 'dinv', d, 'a contiguous vector');
+  const t = checkFinite(fn, 'tolerance', tolerance);
+  if (!(t > 0)) throw rangeError(fn, 'tolerance', t, 'a positive number');
+  const s = checkStored(fn, 'state', state, 'float64');
+  checkShape(fn, 'state', s, x.rows, 4, 'rz, rr, bb and status per row');
+  checkContiguous(fn, 'state', s);
+  return { x, mats, m, d, t, s };
+}
+
+export async function pcgStart(be: KernelBackend, X: unknown, B: unknown, R: unknown, P: unknown, mask: unknown, dinv: unknown, tolerance: unknown, state: unknown): Promise<number> {
+  const { x, mats, m, d, t, s } = checkPcg('pcgStart', X, { B, R, P }, mask, dinv, tolerance, state);
+  return x.rows === 0 ? 0 : await be.pcgStart(x, mats.B, mats.R, mats.P, m, d, t, s);
+}
+
+export async function pcgStep(be: KernelBackend, X: unknown, R: unknown, P: unknown, Q: unknown, mask: unknown, dinv: unknown, tolerance: unknown, state: unknown): Promise<number> {
+  const { x, mats, m, d, t, s } = checkPcg('pcgStep', X, { R, P, Q }, mask, dinv, tolerance, state);
+  return x.rows === 0 ? 0 : await be.pcgStep(x, mats.R, mats.P, mats.Q, m, d, t, s);
+}
