@@ -68,6 +68,9 @@ export async function pruneLayer<D extends DType>(
     // pruner's time); an accumulator's is Σ XᵀX and needs no check.
     if (check === 'psd') await checkHessian(la, H, { fn: FN, arg: 'stats' });
     const energy = await layerObjective(la, w, null, H);
+    if (!Number.isFinite(energy)) {
+      throw rangeError(FN, 'W', w, `a layer whose output energy tr(W H Wᵀ) is finite in ${w.dtype} (it overflows: W or H holds values too large for ${w.dtype}; use float64)`);
+    }
     if (!(energy > 0)) {
       throw rangeError(FN, 'stats', H, `calibration data on which the layer's output is not zero (tr(W H Wᵀ) = ${energy}: H is zero, or W is zero on every input that was active)`);
     }

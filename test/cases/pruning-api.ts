@@ -414,6 +414,41 @@ const halfStorageCase: Case = {
   },
 };
 
+/** Weights too large for float32: refused as an overflow naming W before any pruner runs (OBC used to say "W or H holds NaN"). */
+const overflowCase: Case = {
+  name: 'pruneLayer: a float32 layer whose output energy overflows is refused naming W as an overflow, for every method; in float64 it prunes',
+  deviceNeutral: true,
+  async run({ lib, la }) {
+    const rows = 4, cols = 8, rng = new Rng(4107);
+    const X = rng.normals(3 * cols * cols).slice(0, 3 * cols * cols);
+    const W = rng.normals(rows * cols).map((v) => v * 1e30);
+    const scope = la.scope();
+    try {
+      for (const dtype of ['float32', 'float64'] as const) {
+        const acc = new lib.HessianAccumulator(la, cols, { dtype });
+        try {
+          await acc.addBatch({ data: X, rows: 3 * cols, cols });
+          const Wm = scope.track(la.fromArray(W, rows, cols, dtype));
+          for (const method of ['magnitude', 'wanda', 'sparsegpt', 'obc', 'iobs'] as const) {
+            if (dtype === 'float32') {
+              await refusal(lib, `${method} float32`, () => lib.pruneLayer(la, Wm, acc, { pruner: lib.makePruner(method), pattern: '0.5' }), { type: 'ArgumentRangeError', fn: 'pruneLayer', arg: 'W', message: /overflows/ });
+            } else {
+              const r = await lib.pruneLayer(la, Wm, acc, { pruner: lib.makePruner(method), pattern: '0.5' });
+              scope.track(r.weight);
+              scope.track(r.mask);
+              check(Number.isFinite(r.relError) && r.relError >= 0, () => `${method} float64: relError ${r.relError}`);
+            }
+          }
+        } finally {
+          acc.free();
+        }
+      }
+    } finally {
+      scope.free();
+    }
+  },
+};
+
 export function pruningApiCases(): Case[] {
-  return [psdToleranceCase, indefiniteCase, raisedDampingCase, noSignalCase, prunerValuesCase, valuesCase, ownershipCase, halfStorageCase];
+  return [psdToleranceCase, indefiniteCase, raisedDampingCase, noSignalCase, prunerValuesCase, valuesCase, ownershipCase, halfStorageCase, overflowCase];
 }
