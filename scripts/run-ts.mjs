@@ -34,5 +34,7 @@ await build({
   // Bundled CommonJS (protobufjs) may call require; give the ES module one.
   banner: { js: "import { createRequire as __iobsRequire } from 'node:module'; const require = __iobsRequire(import.meta.url);" },
 });
-const r = spawnSync(process.execPath, ['--enable-source-maps', outfile, ...args], { stdio: 'inherit' });
+// Node and V8 flags given to this script (--no-liftoff, --experimental-wasm-relaxed-simd, …) go to
+// the script's own process too.
+const r = spawnSync(process.execPath, [...process.execArgv, '--enable-source-maps', outfile, ...args], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -147,7 +147,7 @@ export async function recoverCommand(args: string[]): Promise<number> {
       const nonzeros = result.x.reduce((c, v) => c + (v !== 0 ? 1 : 0), 0);
       const objective = result.history.objective.at(-1) ?? null;
       const summary = {
-        method: o.method, n: files.n, d: files.d, k: o.k, iterations: result.iterations, converged: result.converged,
+        method: o.method, n: files.n, d: files.d, k: o.k, iterations: result.iterations, converged: result.converged, stopReason: result.stopReason,
         objective, nonzeros, eta: result.eta, dampUsed: result.dampUsed, seconds: result.seconds, backend,
         out: o.out, trace: o.trace ?? null,
       };
@@ -178,6 +178,7 @@ async function solve(o: Options, files: { A: NpyArray; y: NpyArray; n: number; d
       }
     })();
     log(`${o.method}, n = ${n}, d = ${d}, k = ${o.k}, backend ${la.backendName}, damping ${problem.dampUsed ?? 'none'}`);
+    for (const w of problem.warnings) log(`warning: ${w}`);
     let last = Date.now();
     const options: RecoverOptions = {
       k: o.k, method: o.method, steps: o.steps, eta: o.eta, tol: o.tol,
