@@ -6,6 +6,7 @@
 // Values are read only through `await la.read(M)`.
 import { type Case, type CaseContext, check, expectClose, expectReject, expectThrow, type Matrix } from './harness.js';
 import { invert } from './downdate.js';
+import { operand } from './obs.js';
 import { Rng } from './random.js';
 
 type DT = 'float32' | 'float64';
@@ -406,15 +407,6 @@ function cgCase(rows: number, cols: number, dtype: DT, seed: number): Case {
   };
 }
 
-/** A rows x cols matrix holding values: plain, or a view at (2, 1) inside a larger random one. */
-function placed(la: La, rng: Rng, values: ArrayLike<number>, rows: number, cols: number, dtype: DT, strided: boolean): Matrix {
-  if (!strided) return la.fromArray(values, rows, cols, dtype);
-  const big = la.fromArray(rng.normals((rows + 4) * (cols + 3)), rows + 4, cols + 3, dtype);
-  const M = big.view(2, 1, rows, cols);
-  la.write(M, values);
-  return M;
-}
-
 /** The PCG kernels on the backend under test against the reference backend, step by step, on strided views. */
 function kernelCase(rows: number, cols: number, dtype: DT, seed: number): Case {
   const name = `pcg kernels ${dtype} ${rows}x${cols} seed ${seed}`;
@@ -430,7 +422,7 @@ function kernelCase(rows: number, cols: number, dtype: DT, seed: number): Case {
       const run = async (L: La, strided: boolean) => {
         const r2 = new Rng(seed + 1);
         const H = L.fromArray(h, cols, cols, dtype), D = L.fromArray(dinv, 1, cols, dtype), mask = L.fromArray(maskv, rows, cols, 'uint8');
-        const [X, B, R, P, Q] = [x0, b, b, new Array(rows * cols).fill(0), new Array(rows * cols).fill(0)].map((v) => placed(L, r2, v, rows, cols, dtype, strided));
+        const [X, B, R, P, Q] = [x0, b, b, new Array(rows * cols).fill(0), new Array(rows * cols).fill(0)].map((v) => operand(L, r2, v, rows, cols, dtype, strided));
         await L.gemm(X, H, R, { alpha: -1, beta: 1 });
         const state = L.matrix(rows, 4, 'float64');
         const trace: number[][] = [];

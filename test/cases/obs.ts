@@ -26,7 +26,7 @@ type Rule = MaskRule;
 const COLS = [1, 3, 7, 17, 33, 130];
 
 /** A rows x cols operand holding `values`; strided: a window inside a larger random matrix. */
-function operand(la: La, rng: Rng, values: ArrayLike<number>, rows: number, cols: number, dtype: DT, strided: boolean): Matrix {
+export function operand(la: La, rng: Rng, values: ArrayLike<number>, rows: number, cols: number, dtype: DT, strided: boolean): Matrix {
   if (!strided) return la.fromArray(values, rows, cols, dtype);
   const big = la.fromArray(rng.normals((rows + 2) * (cols + 3)), rows + 2, cols + 3, dtype);
   const M = big.view(1, 2, rows, cols);
