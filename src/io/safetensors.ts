@@ -73,10 +73,13 @@ export interface SafetensorsFile extends TensorSource {
 // ---------------------------------------------------------------------------------------------
 // Conversions between float32 and the 16-bit formats, on whole arrays.
 
-let f16Table: Float32Array | undefined;
+let f16Table: Uint32Array | undefined;
 
-/** float32 values of all 65536 float16 bit patterns, built once (exact; NaN payloads kept). */
-function float16Table(): Float32Array {
+/**
+ * float32 bit patterns of all 65536 float16 bit patterns, built once (exact; NaN payloads kept).
+ * Bits, not values: a signalling NaN passed through a JS number may come back quieted.
+ */
+function float16Table(): Uint32Array {
   if (f16Table) return f16Table;
   const bits = new Uint32Array(65536);
   for (let h = 0; h < 65536; h++) {
@@ -93,7 +96,7 @@ function float16Table(): Float32Array {
     }
     bits[h] = b >>> 0;
   }
-  return (f16Table = new Float32Array(bits.buffer));
+  return (f16Table = bits);
 }
 
 /**
@@ -172,9 +175,9 @@ function decode(dtype: TensorDType, bytes: Uint8Array, count: number): Float32Ar
   }
   if (dtype === 'F16') {
     const table = float16Table();
-    const out = new Float32Array(count);
+    const out = new Uint32Array(count);
     for (let i = 0; i < count; i++) out[i] = table[bytes[2 * i] | (bytes[2 * i + 1] << 8)];
-    return out;
+    return new Float32Array(out.buffer);
   }
   const out = new Uint32Array(count);
   for (let i = 0; i < count; i++) out[i] = (bytes[2 * i] | (bytes[2 * i + 1] << 8)) << 16;
