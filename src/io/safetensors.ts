@@ -282,6 +282,15 @@ function checkLayout(fn: string, file: string, entries: SafetensorsEntry[], data
   return sorted;
 }
 
+/** `length` bytes at `offset`, or an error naming the file when the source gives another count. */
+async function readExactly(fn: string, file: string, source: ByteSource, offset: number, length: number): Promise<Uint8Array> {
+  const bytes = await source.read(offset, length);
+  if (!(bytes instanceof Uint8Array) || bytes.length !== length) {
+    throw rangeError(fn, `${file}: read(${offset}, ${length})`, bytes instanceof Uint8Array ? `${bytes.length} bytes` : bytes, `${length} bytes (the source gave something else)`);
+  }
+  return bytes;
+}
+
 function isSupported(dtype: SafetensorsDType): dtype is TensorDType {
   return dtype === 'F32' || dtype === 'F16' || dtype === 'BF16';
 }
@@ -308,7 +317,7 @@ export async function openSafetensors(source: ByteSource, name: string): Promise
   }
   const size = source.size;
   if (size < 8) throw rangeError(fn, `${name}: size`, size, 'at least 8 bytes (the header length), but the file is shorter than 8 bytes');
-  const prefix = await source.read(0, 8);
+  const prefix = await readExactly(fn, name, source, 0, 8);
   const lo = (prefix[0] | (prefix[1] << 8) | (prefix[2] << 16) | (prefix[3] << 24)) >>> 0;
   const hi = (prefix[4] | (prefix[5] << 8) | (prefix[6] << 16) | (prefix[7] << 24)) >>> 0;
   const n = hi * 2 ** 32 + lo; // inexact beyond 2^53, but then far above the limit anyway
@@ -317,7 +326,7 @@ export async function openSafetensors(source: ByteSource, name: string): Promise
   }
   if (n + 8 > size) throw rangeError(fn, `${name}: header length`, n, `at most ${size - 8} (the file has ${size} bytes): the header runs past the end of the file`);
 
-  const headerBytes = await source.read(8, n);
+  const headerBytes = await readExactly(fn, name, source, 8, n);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(headerBytes);
@@ -388,8 +397,7 @@ class SafetensorsFileImpl implements SafetensorsFile {
     const dtype = this.supported(fn, e);
     checkOpen(fn, this.closed);
     const length = e.end - e.begin;
-    const bytes = await this.source.read(this.dataStart + e.begin, length);
-    if (bytes.length !== length) throw rangeError(fn, `${this.fileName}: tensor ${JSON.stringify(name)}`, bytes.length, `${length} bytes read (the source gave fewer)`);
+    const bytes = await readExactly(fn, this.fileName, this.source, this.dataStart + e.begin, length);
     return decode(dtype, bytes, e.count);
   }
 
