@@ -316,6 +316,7 @@ export async function openSafetensors(source: ByteSource, name: string): Promise
     throw typeError(fn, 'source', source, 'a ByteSource');
   }
   const size = source.size;
+  if (!Number.isSafeInteger(size) || size < 0) throw typeError(fn, 'source.size', size, 'a non-negative integer (a byte count)');
   if (size < 8) throw rangeError(fn, `${name}: size`, size, 'at least 8 bytes (the header length), but the file is shorter than 8 bytes');
   const prefix = await readExactly(fn, name, source, 0, 8);
   const lo = (prefix[0] | (prefix[1] << 8) | (prefix[2] << 16) | (prefix[3] << 24)) >>> 0;
@@ -430,6 +431,11 @@ export interface Checkpoint extends TensorSource {
   fileOf(name: string): string;
   /** A tensor's header entry in its file. */
   entry(name: string): SafetensorsEntry;
+  /**
+   * The first file's "__metadata__" (shards written together carry the same). Pass it on when
+   * writing the model back: transformers loads only files whose metadata has format "pt".
+   */
+  readonly metadata: Readonly<Record<string, string>>;
 }
 
 /** Throws unless a shard's path is a plain file name (no folder, no '..'). */
@@ -518,6 +524,7 @@ export async function openCheckpoint(open: CheckpointOpener): Promise<Checkpoint
 class CheckpointImpl implements Checkpoint {
   readonly names: readonly string[];
   readonly files: readonly string[];
+  readonly metadata: Readonly<Record<string, string>>;
   private closed = false;
 
   constructor(
@@ -526,6 +533,7 @@ class CheckpointImpl implements Checkpoint {
   ) {
     this.names = Object.freeze([...where.keys()]);
     this.files = Object.freeze([...opened.keys()]);
+    this.metadata = opened.size > 0 ? [...opened.values()][0].metadata : Object.create(null);
   }
 
   private file(fn: string, name: string): SafetensorsFile {
@@ -666,6 +674,8 @@ function tensorBytes(fn: string, i: number, t: TensorToWrite, count: number, dat
  * Values convert to F16/BF16 with round to nearest, ties to even; NaN and ±Inf are kept, but a
  * finite value that would round to ±Inf is refused (a silent overflow would corrupt the model).
  * Everything but the produced data is checked before the first chunk. Resolves to the byte count.
+ * For Hugging Face transformers to load the file, pass metadata { format: 'pt' } (it refuses
+ * files without it); openCheckpoint's `metadata` carries it over from the model read.
  *
  * @example
  * const chunks: Uint8Array[] = [];

@@ -5,13 +5,14 @@
 // (skipped, saying why, when python3 cannot import numpy; required in CI).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentRangeError, ArgumentTypeError } from '../../src/core/errors.js';
 import { bfloat16ToNumber, float16ToNumber, numberToBfloat16, numberToFloat16 } from '../../src/core/half.js';
 import { type ByteSource, blobSource, bytesSource } from '../../src/io/byte-source.js';
+import { writeFileAtomic, writeFileAtomicWith } from '../../src/io/atomic.js';
 import { fileSource } from '../../src/io/node-byte-source.js';
 import { INDEX_FILE, MAX_HEADER_BYTES, formatSafetensors, openCheckpoint, openSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
 import { openCheckpointFolder, openSafetensorsFile, writeSafetensorsFile } from '../../src/io/safetensors-node.js';
@@ -488,6 +489,7 @@ describe(`the TinyStories Llama checkpoint${NO_SHARED_DATA}`, () => {
   it.skipIf(!SHARED_DATA)('openCheckpointFolder reads the single file when there is no index', async () => {
     const ckpt = await openCheckpointFolder(dir);
     expect(ckpt.files).toEqual(['model.safetensors']);
+    expect({ ...ckpt.metadata }).toEqual({ format: 'pt', 'model.embed_tokens.weight': 'lm_head.weight' });
     expect(ckpt.names).toEqual(EXPECTED.map(([n]) => n));
     expect(ckpt.fileOf('model.norm.weight')).toBe('model.safetensors');
     await ckpt.close();
@@ -513,6 +515,7 @@ describe(`the TinyStories Llama checkpoint${NO_SHARED_DATA}`, () => {
 
     const ckpt = await openCheckpointFolder(shardDir);
     expect(ckpt.files).toHaveLength(3);
+    expect({ ...ckpt.metadata }).toEqual({ format: 'pt' });
     expect([...ckpt.names].sort()).toEqual([...names].sort());
     for (const n of names) {
       expect(ckpt.info(n)).toEqual(st.info(n));
@@ -598,6 +601,32 @@ describe('writeSafetensorsFile', () => {
     const st = await openSafetensorsFile(path);
     expect(await st.read('a')).toEqual(new Float32Array([1, 2]));
     await st.close();
+  });
+});
+
+describe('writeFileAtomicWith (and writeFileAtomic, now a wrapper over it)', () => {
+  it('writes the chunks in order, keeps a symlink and the mode, and leaves nothing behind on failure', async () => {
+    const dir = join(tmp, 'atomic-with');
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, 'f.bin');
+    await writeFileAtomic(path, new Uint8Array([1, 2]));
+    await chmod(path, 0o640);
+    await symlink('f.bin', join(dir, 'link.bin'));
+    await writeFileAtomicWith(join(dir, 'link.bin'), async (put) => {
+      await put(new Uint8Array([3]));
+      await put(new Uint8Array(0));
+      await put(new Uint8Array([4, 5]));
+    });
+    expect([...(await readFile(path))]).toEqual([3, 4, 5]);
+    expect((await lstat(join(dir, 'link.bin'))).isSymbolicLink()).toBe(true);
+    expect((await stat(path)).mode & 0o777).toBe(0o640);
+    await expect(writeFileAtomicWith(path, async (put) => {
+      await put(new Uint8Array([9]));
+      throw new Error('producer failed');
+    })).rejects.toThrow('producer failed');
+    await expect(writeFileAtomicWith(path, (put) => put([1] as never))).rejects.toThrow(/chunk must be a Uint8Array/);
+    expect([...(await readFile(path))]).toEqual([3, 4, 5]);
+    expect((await readdir(dir)).sort()).toEqual(['f.bin', 'link.bin']);
   });
 });
 
