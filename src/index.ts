@@ -37,3 +37,7 @@ export { recover, type RecoverOptions, type RecoverResult, type RecoveryMethod, 
 export { renderFigure, lineChart, type Figure, type Panel, type Series } from './figures/svg.js';
 export { runFigure1, runSetting, runVariant, figure1Settings, figure1Figure, summarizeFigure1, gaussianInstance, mnistInstance, firstBelow, FIGURE1_STEPS, FIGURE1_QUICK_STEPS, type Instance, type Variant, type Setting, type SettingResult, type Curve, type Run, type Figure1Options, type SettingSummary, type CurveSummary } from './experiments/figure1.js';
 export { SeededRandom } from './experiments/random.js';
+// Safetensors: random-access byte sources, the reader/writer, sharded checkpoints (the Node file
+// helpers are in src/io/node-byte-source.ts and src/io/safetensors-node.ts, not exported here).
+export { bytesSource, blobSource, type ByteSource } from './io/byte-source.js';
+export { openSafetensors, openCheckpoint, writeSafetensors, formatSafetensors, SAFETENSORS_DTYPE_BITS, SUPPORTED_DTYPES, MAX_HEADER_BYTES, INDEX_FILE, SINGLE_FILE, type SafetensorsDType, type SafetensorsEntry, type SafetensorsFile, type Checkpoint, type CheckpointOpener, type TensorToWrite } from './io/safetensors.js';

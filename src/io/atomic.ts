@@ -25,7 +25,23 @@ export function tempPathFor(target: string): string {
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   if (typeof path !== 'string' || path === '') throw typeError('writeFileAtomic', 'path', path, 'a non-empty string');
   if (!(bytes instanceof Uint8Array)) throw typeError('writeFileAtomic', 'bytes', bytes, 'a Uint8Array');
+  await writeFileAtomicWith(path, (put) => put(bytes));
+}
 
+/**
+ * Like writeFileAtomic, but the content comes in pieces: `write` is called with `put`, which
+ * appends a chunk to the temporary file (await each), so a large file never sits in memory whole.
+ * If `write` throws, the temporary file is removed, `path` is left as it was, and the error is
+ * rethrown.
+ *
+ * @example
+ * await writeFileAtomicWith('out/big.bin', async (put) => {
+ *   for (const chunk of chunks()) await put(chunk);
+ * });
+ */
+export async function writeFileAtomicWith(path: string, write: (put: (chunk: Uint8Array) => Promise<void>) => Promise<unknown>): Promise<void> {
+  if (typeof path !== 'string' || path === '') throw typeError('writeFileAtomicWith', 'path', path, 'a non-empty string');
+  if (typeof write !== 'function') throw typeError('writeFileAtomicWith', 'write', write, 'a function');
   // Follow a symlink so the link survives; keep the mode of a file being replaced.
   let target = path;
   let mode: number | undefined;
@@ -43,11 +59,15 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
     fh = await open(tmp, 'wx', mode ?? 0o666);
     created = true;
     if (mode !== undefined) await fh.chmod(mode);
-    let done = 0;
-    while (done < bytes.length) {
-      const { bytesWritten } = await fh.write(bytes, done, bytes.length - done);
-      done += bytesWritten;
-    }
+    const handle = fh;
+    await write(async (chunk) => {
+      if (!(chunk instanceof Uint8Array)) throw typeError('writeFileAtomicWith', 'chunk', chunk, 'a Uint8Array');
+      let done = 0;
+      while (done < chunk.length) {
+        const { bytesWritten } = await handle.write(chunk, done, chunk.length - done);
+        done += bytesWritten;
+      }
+    });
     await fh.sync();
     await fh.close();
     fh = undefined;
