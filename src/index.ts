@@ -37,3 +37,11 @@ export { recover, type RecoverOptions, type RecoverResult, type RecoveryMethod, 
 export { renderFigure, lineChart, type Figure, type Panel, type Series } from './figures/svg.js';
 export { runFigure1, runSetting, runVariant, figure1Settings, figure1Figure, summarizeFigure1, gaussianInstance, mnistInstance, firstBelow, FIGURE1_STEPS, FIGURE1_QUICK_STEPS, type Instance, type Variant, type Setting, type SettingResult, type Curve, type Run, type Figure1Options, type SettingSummary, type CurveSummary } from './experiments/figure1.js';
 export { SeededRandom } from './experiments/random.js';
+// Llama (Hugging Face LlamaForCausalLM): transformer kernels' options, config, weights, forward pass, tokenizer, perplexity.
+export type { SoftmaxOptions } from './linalg/nn.js';
+export type { CrossEntropyResult } from './backends/types.js';
+export { parseLlamaConfig, type LlamaConfig } from './models/llama/config.js';
+export { LLAMA_PROJECTIONS, llamaTensorName, projectionShape, embeddingTensorName, loadLlamaBlock, freeLlamaBlock, loadLlama, type LlamaProjection, type LlamaBlockWeights, type LlamaLoadOptions, type LlamaModel } from './models/llama/weights.js';
+export { llamaBlock, llamaEmbed, llamaHeadNll, llamaNll, type LlamaBlockOptions, type LlamaNll } from './models/llama/forward.js';
+export { LlamaTokenizer, type LlamaTokenizerOptions } from './models/llama/tokenizer.js';
+export { STORY_SEPARATOR, splitStories, llamaPerplexity, type PerplexityOptions, type PerplexityResult } from './models/llama/perplexity.js';
