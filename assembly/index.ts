@@ -46,3 +46,11 @@ export { maskCounts } from './obs/mask-counts';
 export { maskDifference } from './obs/mask-difference';
 export { smaskViolation, dmaskViolation } from './obs/mask-violation';
 export { obcAllocate, obcAllocateWorkBytes } from './obs/obc-allocate';
+
+// Transformer kernels (the Llama forward pass): float kernels in s / d forms, float64 inside.
+export { srmsNorm, drmsNorm } from './nn/rms-norm';
+export { srotary, drotary } from './nn/rotary';
+export { ssoftmaxRows, dsoftmaxRows, softmaxRowsWorkBytes } from './nn/softmax';
+export { ssiluGate, dsiluGate } from './nn/silu-gate';
+export { gatherRows } from './nn/gather';
+export { scrossEntropy, dcrossEntropy, crossEntropyWorkBytes } from './nn/cross-entropy';

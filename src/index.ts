@@ -40,4 +40,13 @@ export { SeededRandom } from './experiments/random.js';
 // Safetensors: random-access byte sources, the reader/writer, sharded checkpoints (the Node file
 // helpers are in src/io/node-byte-source.ts and src/io/safetensors-node.ts, not exported here).
 export { bytesSource, blobSource, type ByteSource } from './io/byte-source.js';
+export type { TensorSource, TensorInfo, TensorDType } from './models/tensor-source.js';
 export { openSafetensors, openCheckpoint, writeSafetensors, formatSafetensors, SAFETENSORS_DTYPE_BITS, SUPPORTED_DTYPES, MAX_HEADER_BYTES, INDEX_FILE, SINGLE_FILE, type SafetensorsDType, type SafetensorsEntry, type SafetensorsFile, type Checkpoint, type CheckpointOpener, type TensorToWrite } from './io/safetensors.js';
+// Llama (Hugging Face LlamaForCausalLM): transformer kernels' options, config, weights, forward pass, tokenizer, perplexity.
+export type { SoftmaxOptions } from './linalg/nn.js';
+export type { CrossEntropyResult } from './backends/types.js';
+export { parseLlamaConfig, type LlamaConfig } from './models/llama/config.js';
+export { LLAMA_PROJECTIONS, llamaTensorName, projectionShape, embeddingTensorName, loadLlamaBlock, freeLlamaBlock, loadLlama, type LlamaProjection, type LlamaBlockWeights, type LlamaLoadOptions, type LlamaModel } from './models/llama/weights.js';
+export { llamaBlock, llamaEmbed, llamaHeadNll, llamaNll, type LlamaBlockOptions, type LlamaNll } from './models/llama/forward.js';
+export { LlamaTokenizer, type LlamaTokenizerOptions } from './models/llama/tokenizer.js';
+export { STORY_SEPARATOR, splitStories, llamaPerplexity, type PerplexityOptions, type PerplexityResult } from './models/llama/perplexity.js';

@@ -185,6 +185,41 @@ export interface KernelBackend {
    * with status 2 and is left as it was. Sums are accumulated in float64. Returns the active rows.
    */
   pcgStep(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Mask, dinv: Matrix, tolerance: number, state: Matrix<'float64'>): Async<number>;
+
+  // ---- transformer kernels (the Llama forward pass) ------------------------------------------
+  /**
+   * Y[i, :] := X[i, :] / sqrt(mean_j X[i, j]² + eps) ⊙ weight (Llama's RMSNorm), in float64 with
+   * each element rounded once. weight is a 1 x cols or cols x 1 vector; X, weight and Y share one
+   * dtype; Y has X's shape and is X itself or does not overlap it.
+   */
+  rmsNorm(X: Matrix, weight: Matrix, eps: number, Y: Matrix): Async<void>;
+  /**
+   * Rotary position embedding in place, Hugging Face's rotate_half convention. X is rows x
+   * (heads·headDim), headDim even; in each head, element i < headDim/2 pairs with i + headDim/2 and
+   * the pair (x1, x2) becomes (x1 cos a − x2 sin a, x2 cos a + x1 sin a), a = p · theta^(−2i/headDim),
+   * p the row's position: positions[r] (an int32 vector of X.rows) when given, else start + r.
+   * Angles, cosines and sines in float64.
+   */
+  rotary(X: Matrix, headDim: number, theta: number, start: number, positions: Matrix<'int32'> | null): Async<void>;
+  /**
+   * Row softmax of scale · S in place, about each row's largest value, in float64. With causal,
+   * row r keeps columns j ≤ r + offset and the rest become 0 (a row keeping none is all 0).
+   */
+  softmaxRows(S: Matrix, scale: number, causal: boolean, offset: number): Async<void>;
+  /** Y := silu(G) ⊙ U, silu(g) = g / (1 + e^(−g)), in float64; one shape and dtype; Y is G, U, or overlaps neither. */
+  siluGate(G: Matrix, U: Matrix, Y: Matrix): Async<void>;
+  /**
+   * Y[t, :] := E[ids[t], :] (an embedding lookup) for t < ids.size; ids an int32 vector, Y
+   * ids.size x E.cols of E's dtype, not overlapping E. Returns -1, or the first t whose id is not
+   * in [0, E.rows), in which case Y is left untouched.
+   */
+  gather(E: Matrix, ids: Matrix<'int32'>, Y: Matrix): Async<number>;
+  /**
+   * Σ_t (log Σ_j exp L[t, j] − L[t, targets[t]]) over the rows of logits L, each log-sum-exp about
+   * the row's largest logit, all in float64; targets an int32 vector of L.rows. When a target is not
+   * in [0, L.cols), invalid is its row and sum is NaN.
+   */
+  crossEntropy(logits: Matrix, targets: Matrix<'int32'>): Async<CrossEntropyResult>;
   /** Releases everything the backend holds (its Wasm memory); later calls fail. */
   dispose(): void;
 }
@@ -207,6 +242,14 @@ export interface LammaxResult {
   iterations: number;
   /** True when the estimate changed by at most tolerance · |value| in the last iteration. */
   converged: boolean;
+}
+
+/** What the crossEntropy kernel reports. */
+export interface CrossEntropyResult {
+  /** The summed cross-entropy in float64 (NaN when a target was out of range). */
+  sum: number;
+  /** -1, or the first row whose target is out of range. */
+  invalid: number;
 }
 
 /** How a backend is made: lazily, once, by the registry. */

@@ -19,6 +19,7 @@ import { syrk, type SyrkOptions } from './syrk.js';
 import { topk, type TopkOptions } from './topk.js';
 import * as ew from './elementwise.js';
 import * as obs from './obs.js';
+import * as nn from './nn.js';
 import { Scope } from './scope.js';
 
 /** The values a write accepts: numbers in row-major order (a typed array or an array of numbers). */
@@ -354,6 +355,96 @@ export class Linalg {
   /** One masked PCG iteration (see KernelBackend.pcgStep); resolves to the active rows. */
   pcgStep(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Mask, dinv: Matrix, tolerance: number, state: Matrix<'float64'>): Promise<number> {
     return obs.pcgStep(this.#be, X, R, P, Q, mask, dinv, tolerance, state);
+  }
+
+  // ---- transformer kernels (the Llama forward pass) ------------------------------------------
+
+  /** Runs kernel into Y, or into a new X-shaped matrix (freed again if the kernel refuses) returned instead. */
+  async #into<D extends DType>(Y: Matrix<D> | undefined, rows: unknown, cols: unknown, dtype: unknown, kernel: (Y: Matrix<D>) => Promise<void>): Promise<Matrix<D>> {
+    if (Y !== undefined) {
+      await kernel(Y);
+      return Y;
+    }
+    // Shapes and dtypes of the inputs are checked by the kernel; a bad input fails there.
+    const ok = typeof rows === 'number' && typeof cols === 'number' && (dtype === 'float32' || dtype === 'float64');
+    const out = ok ? this.matrix(rows as number, cols as number, dtype as D) : (undefined as unknown as Matrix<D>);
+    try {
+      await kernel(out);
+    } catch (e) {
+      out?.free();
+      throw e;
+    }
+    return out;
+  }
+
+  /**
+   * Llama's RMSNorm of every row: Y[i, :] = X[i, :] / sqrt(mean_j X[i, j]² + eps) ⊙ weight, in
+   * float64 with each element rounded once. weight is a vector of X.cols; Y (X's shape, may be X
+   * itself) is written, or a new matrix is returned when Y is left out.
+   * @example
+   * const X = la.fromArray([3, 4], 1, 2), w = la.fromArray([1, 2], 1, 2);
+   * const Y = await la.rmsNorm(X, w, 0);   // [[0.8485, 2.2627]]: X / sqrt(12.5) ⊙ [1, 2]
+   */
+  rmsNorm<D extends DType>(X: Matrix<D>, weight: Matrix<D>, eps: number, Y?: Matrix<D>): Promise<Matrix<D>> {
+    return this.#into(Y, X?.rows, X?.cols, X?.dtype, (out) => nn.rmsNorm(this.#be, X, weight, eps, out));
+  }
+
+  /**
+   * Rotary position embedding in place on X (rows x heads·headDim), Hugging Face's rotate_half
+   * convention: in each head, element i < headDim/2 and element i + headDim/2 are turned by the
+   * angle p · theta^(−2i/headDim), p the row's position: `positions` (default 0) as a start
+   * (row r is at position start + r) or an int32 vector of X.rows positions. Angles, cosines and
+   * sines are computed in float64 (Hugging Face uses float32; the difference is ≈ p · 6e-8 rad).
+   * @example
+   * await la.rotary(Q, 16, 10000);          // rows at positions 0, 1, 2, …
+   * await la.rotary(K, 16, 10000, 512);     // rows at positions 512, 513, …
+   */
+  rotary(X: Matrix, headDim: number, theta: number, positions: number | Matrix<'int32'> = 0): Promise<void> {
+    return nn.rotary(this.#be, X, headDim, theta, positions);
+  }
+
+  /**
+   * Softmax of every row of scale · S in place, about the row's largest value (float64 inside).
+   * With options.causal, row r keeps columns j ≤ r + offset (offset default 0) and the others
+   * become 0; a row that keeps no column is all 0.
+   * @example
+   * await la.softmaxRows(S, { scale: 1 / Math.sqrt(headDim), causal: true });
+   */
+  softmaxRows(S: Matrix, options?: nn.SoftmaxOptions): Promise<void> {
+    return nn.softmaxRows(this.#be, S, options);
+  }
+
+  /**
+   * The gated MLP's activation: Y = silu(G) ⊙ U, silu(g) = g / (1 + e^(−g)), in float64. Y (G's
+   * shape; may be G or U itself) is written, or a new matrix is returned when Y is left out.
+   * @example
+   * await la.siluGate(gate, up, gate);      // gate := silu(gate) ⊙ up
+   */
+  siluGate<D extends DType>(G: Matrix<D>, U: Matrix<D>, Y?: Matrix<D>): Promise<Matrix<D>> {
+    return this.#into(Y, G?.rows, G?.cols, G?.dtype, (out) => nn.siluGate(this.#be, G, U, out));
+  }
+
+  /**
+   * Rows of E picked by an int32 vector of ids (an embedding lookup): Y[t, :] = E[ids[t], :]. An
+   * id outside [0, E.rows) is an error naming it (nothing is written then). Y (ids.size x E.cols)
+   * is written, or a new matrix is returned when Y is left out.
+   * @example
+   * const ids = la.fromArray([2, 0], 2, 1, 'int32');
+   * const X = await la.gather(embedding, ids);   // rows 2 and 0 of the embedding
+   */
+  gather<D extends DType>(E: Matrix<D>, ids: Matrix<'int32'>, Y?: Matrix<D>): Promise<Matrix<D>> {
+    return this.#into(Y, ids?.size, E?.cols, E?.dtype, (out) => nn.gather(this.#be, E, ids, out));
+  }
+
+  /**
+   * Σ_t −log softmax(logits[t, :])[targets[t]] in float64 (each row's log-sum-exp about its
+   * largest logit): the summed negative log-likelihood of the targets, an int32 vector of
+   * logits.rows class indices (one outside [0, logits.cols) is an error naming it).
+   * @example
+   * const nll = await la.crossEntropy(logits, targets);   // perplexity = exp(nll / targets.size)
+   */
+  crossEntropy(logits: Matrix, targets: Matrix<'int32'>): Promise<number> {
+    return nn.crossEntropy(this.#be, logits, targets);
   }
 
   // ---- BLAS and LAPACK names with a precision prefix (aliases that also check the dtype) ------

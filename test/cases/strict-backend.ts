@@ -13,7 +13,7 @@
 //   strict.resetReads(); await run(la); strict.reads().largest   // elements of the biggest read
 import type { StorageArray, StorageDType } from '../../src/core/dtype.js';
 import type { Mask, Matrix, Storage } from '../../src/core/matrix.js';
-import type { KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../../src/backends/types.js';
+import type { CrossEntropyResult, KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../../src/backends/types.js';
 import type { Library } from './harness.js';
 
 /** The message of every refused host access (tests match on it). */
@@ -186,6 +186,22 @@ export class StrictBackend implements KernelBackend {
     return this.run([W, colWeight, mask], () => this.inner.selectMask(W, colWeight, rule, mask));
   }
 
+  rmsNorm(X: Matrix, weight: Matrix, eps: number, Y: Matrix) {
+    return this.run([X, weight, Y], () => this.inner.rmsNorm(X, weight, eps, Y));
+  }
+
+  rotary(X: Matrix, headDim: number, theta: number, start: number, positions: Matrix<'int32'> | null) {
+    return this.run([X, positions], () => this.inner.rotary(X, headDim, theta, start, positions));
+  }
+
+  softmaxRows(S: Matrix, scale: number, causal: boolean, offset: number) {
+    return this.run([S], () => this.inner.softmaxRows(S, scale, causal, offset));
+  }
+
+  siluGate(G: Matrix, U: Matrix, Y: Matrix) {
+    return this.run([G, U, Y], () => this.inner.siluGate(G, U, Y));
+  }
+
   // ---- kernels that return a value: resolved later, as a device's result is ------------------
 
   deadInputs(H: Matrix, dead: Mask): Promise<number> {
@@ -262,6 +278,14 @@ export class StrictBackend implements KernelBackend {
 
   pcgStep(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Mask, dinv: Matrix, tolerance: number, state: Matrix<'float64'>): Promise<number> {
     return this.later([X, R, P, Q, mask, dinv, state], () => this.inner.pcgStep(X, R, P, Q, mask, dinv, tolerance, state));
+  }
+
+  gather(E: Matrix, ids: Matrix<'int32'>, Y: Matrix): Promise<number> {
+    return this.later([E, ids, Y], () => this.inner.gather(E, ids, Y));
+  }
+
+  crossEntropy(logits: Matrix, targets: Matrix<'int32'>): Promise<CrossEntropyResult> {
+    return this.later([logits, targets], () => this.inner.crossEntropy(logits, targets));
   }
 
   dispose(): void {

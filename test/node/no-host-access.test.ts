@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The folders whose code must be device-neutral. */
-const FOLDERS = ['src/pruning', 'src/recovery'];
+const FOLDERS = ['src/pruning', 'src/recovery', 'src/models/llama'];
 
 /**
  * Uses that look like host access but are not, each with its reason; an entry that no longer

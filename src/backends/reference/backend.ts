@@ -2,7 +2,7 @@
 // fallback where Wasm SIMD is missing and the oracle the tests hold every other backend to.
 import type { StorageArray } from '../../core/dtype.js';
 import { HeapStorage, type Mask, type Matrix, type Storage } from '../../core/matrix.js';
-import type { KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
+import type { CrossEntropyResult, KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
 import { copy, fill } from './copy.js';
 import { addDiagonal, deadInputs, diagonal } from './diagonal.js';
 import { applyMask, axpby, zeroColumns } from './elementwise.js';
@@ -23,6 +23,7 @@ import { obsGreedy } from './obs-greedy.js';
 import { solveOnSupport } from './solve-support.js';
 import { sparsegptBlock } from './sparsegpt-block.js';
 import { pcgStart, pcgStep } from './pcg.js';
+import * as nn from './nn.js';
 
 /** The elements of a contiguous matrix as a typed array over its storage (no copy). */
 function flat<A extends StorageArray>(M: Matrix<any>): A {
@@ -178,6 +179,30 @@ export class ReferenceBackend implements KernelBackend {
 
   pcgStep(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Mask, dinv: Matrix, tolerance: number, state: Matrix<'float64'>): number {
     return pcgStep(X, R, P, Q, flat<Uint8Array>(mask), dinv, tolerance, flat<Float64Array>(state));
+  }
+
+  rmsNorm(X: Matrix, weight: Matrix, eps: number, Y: Matrix): void {
+    nn.rmsNorm(X, weight, eps, Y);
+  }
+
+  rotary(X: Matrix, headDim: number, theta: number, start: number, positions: Matrix<'int32'> | null): void {
+    nn.rotary(X, headDim, theta, start, positions);
+  }
+
+  softmaxRows(S: Matrix, scale: number, causal: boolean, offset: number): void {
+    nn.softmaxRows(S, scale, causal, offset);
+  }
+
+  siluGate(G: Matrix, U: Matrix, Y: Matrix): void {
+    nn.siluGate(G, U, Y);
+  }
+
+  gather(E: Matrix, ids: Matrix<'int32'>, Y: Matrix): number {
+    return nn.gather(E, ids, Y);
+  }
+
+  crossEntropy(logits: Matrix, targets: Matrix<'int32'>): CrossEntropyResult {
+    return nn.crossEntropy(logits, targets);
   }
 
   dispose(): void {}

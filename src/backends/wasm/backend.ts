@@ -3,7 +3,7 @@
 // worker pool can share it; the arena hands out blocks of it as matrix storage.
 import type { StorageArray } from '../../core/dtype.js';
 import type { Mask, Matrix, Storage } from '../../core/matrix.js';
-import type { KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
+import type { CrossEntropyResult, KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
 import { Arena, MemoryStorage } from './arena.js';
 import { WasmContext } from './context.js';
 import type { KernelExports } from './exports.js';
@@ -38,6 +38,12 @@ import { syrk } from './kernels/syrk.js';
 import { topk } from './kernels/topk.js';
 import { sparsegptBlock } from './kernels/sparsegpt-block.js';
 import { pcgStart, pcgStep } from './kernels/pcg.js';
+import { rmsNorm } from './kernels/rms-norm.js';
+import { rotary } from './kernels/rotary.js';
+import { softmaxRows } from './kernels/softmax-rows.js';
+import { siluGate } from './kernels/silu-gate.js';
+import { gather } from './kernels/gather.js';
+import { crossEntropy } from './kernels/cross-entropy.js';
 import { compileKernels, type WasmSource, type WasmVariant } from './loader.js';
 
 /** Options for the Wasm backends. */
@@ -228,6 +234,30 @@ export class WasmBackend implements KernelBackend {
 
   pcgStep(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Mask, dinv: Matrix, tolerance: number, state: Matrix<'float64'>): number {
     return pcgStep(this.w, X, R, P, Q, mask, dinv, tolerance, state);
+  }
+
+  rmsNorm(X: Matrix, weight: Matrix, eps: number, Y: Matrix): void {
+    rmsNorm(this.w, X, weight, eps, Y);
+  }
+
+  rotary(X: Matrix, headDim: number, theta: number, start: number, positions: Matrix<'int32'> | null): void {
+    rotary(this.w, X, headDim, theta, start, positions);
+  }
+
+  softmaxRows(S: Matrix, scale: number, causal: boolean, offset: number): void {
+    softmaxRows(this.w, S, scale, causal, offset);
+  }
+
+  siluGate(G: Matrix, U: Matrix, Y: Matrix): void {
+    siluGate(this.w, G, U, Y);
+  }
+
+  gather(E: Matrix, ids: Matrix<'int32'>, Y: Matrix): number {
+    return gather(this.w, E, ids, Y);
+  }
+
+  crossEntropy(logits: Matrix, targets: Matrix<'int32'>): CrossEntropyResult {
+    return crossEntropy(this.w, logits, targets);
   }
 
   dispose(): void {

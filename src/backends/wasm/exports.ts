@@ -122,4 +122,24 @@ export interface KernelExports {
   /** The `total` smallest losses (ties to the smaller index) counted per row into counts (int32, stride inc); returns their sum. */
   obcAllocate(rows: number, steps: number, l: number, ldl: number, total: number, counts: number, inc: number, work: number): number;
   obcAllocateWorkBytes(rows: number, steps: number): number;
+  // ---- transformer kernels (the Llama forward pass; float64 inside) ----
+  /** Y := X / sqrt(mean(X²) + eps) ⊙ w per row; the weight at w with stride incw; Y may be X. */
+  srmsNorm(rows: number, cols: number, x: number, ldx: number, w: number, incw: number, eps: number, y: number, ldy: number): void;
+  drmsNorm(rows: number, cols: number, x: number, ldx: number, w: number, incw: number, eps: number, y: number, ldy: number): void;
+  /** Rotary embedding in place (heads of d, base theta); positions (int32, stride inc) or 0 for start + row. */
+  srotary(rows: number, cols: number, x: number, ldx: number, d: number, theta: number, start: number, positions: number, inc: number): void;
+  drotary(rows: number, cols: number, x: number, ldx: number, d: number, theta: number, start: number, positions: number, inc: number): void;
+  /** Scaled row softmax in place; causal ≠ 0 keeps columns j ≤ r + offset of row r. */
+  ssoftmaxRows(rows: number, cols: number, s: number, lds: number, scale: number, causal: number, offset: number, work: number): void;
+  dsoftmaxRows(rows: number, cols: number, s: number, lds: number, scale: number, causal: number, offset: number, work: number): void;
+  softmaxRowsWorkBytes(cols: number): number;
+  /** Y := silu(G) ⊙ U; Y may be G or U. */
+  ssiluGate(rows: number, cols: number, g: number, ldg: number, u: number, ldu: number, y: number, ldy: number): void;
+  dsiluGate(rows: number, cols: number, g: number, ldg: number, u: number, ldu: number, y: number, ldy: number): void;
+  /** Y[t, :] := E[ids[t], :] (elements of `size` bytes); returns -1 or the first t with an id outside [0, vocab). */
+  gatherRows(rows: number, cols: number, size: number, vocab: number, e: number, lde: number, ids: number, inc: number, y: number, ldy: number): number;
+  /** Σ_t logsumexp(L[t, :]) − L[t, y_t] in float64; writes [sum, first bad row or -1] as two f64 at work. */
+  scrossEntropy(rows: number, cols: number, l: number, ldl: number, targets: number, inc: number, work: number): void;
+  dcrossEntropy(rows: number, cols: number, l: number, ldl: number, targets: number, inc: number, work: number): void;
+  crossEntropyWorkBytes(): number;
 }
