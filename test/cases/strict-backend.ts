@@ -13,7 +13,7 @@
 //   strict.resetReads(); await run(la); strict.reads().largest   // elements of the biggest read
 import type { StorageArray, StorageDType } from '../../src/core/dtype.js';
 import type { Mask, Matrix, Storage } from '../../src/core/matrix.js';
-import type { KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../../src/backends/types.js';
+import type { Im2colGeometry, KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../../src/backends/types.js';
 import type { Library } from './harness.js';
 
 /** The message of every refused host access (tests match on it). */
@@ -262,6 +262,10 @@ export class StrictBackend implements KernelBackend {
 
   pcgStep(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Mask, dinv: Matrix, tolerance: number, state: Matrix<'float64'>): Promise<number> {
     return this.later([X, R, P, Q, mask, dinv, state], () => this.inner.pcgStep(X, R, P, Q, mask, dinv, tolerance, state));
+  }
+
+  im2col(X: Matrix, P: Matrix, g: Im2colGeometry) {
+    return this.run([X, P], () => this.inner.im2col(X, P, g));
   }
 
   dispose(): void {

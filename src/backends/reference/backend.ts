@@ -2,7 +2,7 @@
 // fallback where Wasm SIMD is missing and the oracle the tests hold every other backend to.
 import type { StorageArray } from '../../core/dtype.js';
 import { HeapStorage, type Mask, type Matrix, type Storage } from '../../core/matrix.js';
-import type { KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
+import type { Im2colGeometry, KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
 import { copy, fill } from './copy.js';
 import { addDiagonal, deadInputs, diagonal } from './diagonal.js';
 import { applyMask, axpby, zeroColumns } from './elementwise.js';
@@ -23,6 +23,7 @@ import { obsGreedy } from './obs-greedy.js';
 import { solveOnSupport } from './solve-support.js';
 import { sparsegptBlock } from './sparsegpt-block.js';
 import { pcgStart, pcgStep } from './pcg.js';
+import { im2col } from './im2col.js';
 
 /** The elements of a contiguous matrix as a typed array over its storage (no copy). */
 function flat<A extends StorageArray>(M: Matrix<any>): A {
@@ -178,6 +179,10 @@ export class ReferenceBackend implements KernelBackend {
 
   pcgStep(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Mask, dinv: Matrix, tolerance: number, state: Matrix<'float64'>): number {
     return pcgStep(X, R, P, Q, flat<Uint8Array>(mask), dinv, tolerance, flat<Float64Array>(state));
+  }
+
+  im2col(X: Matrix, P: Matrix, g: Im2colGeometry): void {
+    im2col(X, P, g);
   }
 
   dispose(): void {}

@@ -3,7 +3,7 @@
 // worker pool can share it; the arena hands out blocks of it as matrix storage.
 import type { StorageArray } from '../../core/dtype.js';
 import type { Mask, Matrix, Storage } from '../../core/matrix.js';
-import type { KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
+import type { Im2colGeometry, KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
 import { Arena, MemoryStorage } from './arena.js';
 import { WasmContext } from './context.js';
 import type { KernelExports } from './exports.js';
@@ -38,6 +38,7 @@ import { syrk } from './kernels/syrk.js';
 import { topk } from './kernels/topk.js';
 import { sparsegptBlock } from './kernels/sparsegpt-block.js';
 import { pcgStart, pcgStep } from './kernels/pcg.js';
+import { im2col } from './kernels/im2col.js';
 import { compileKernels, type WasmSource, type WasmVariant } from './loader.js';
 
 /** Options for the Wasm backends. */
@@ -228,6 +229,10 @@ export class WasmBackend implements KernelBackend {
 
   pcgStep(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Mask, dinv: Matrix, tolerance: number, state: Matrix<'float64'>): number {
     return pcgStep(this.w, X, R, P, Q, mask, dinv, tolerance, state);
+  }
+
+  im2col(X: Matrix, P: Matrix, g: Im2colGeometry): void {
+    im2col(this.w, X, P, g);
   }
 
   dispose(): void {

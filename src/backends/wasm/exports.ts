@@ -122,4 +122,9 @@ export interface KernelExports {
   /** The `total` smallest losses (ties to the smaller index) counted per row into counts (int32, stride inc); returns their sum. */
   obcAllocate(rows: number, steps: number, l: number, ldl: number, total: number, counts: number, inc: number, work: number): number;
   obcAllocateWorkBytes(rows: number, steps: number): number;
+  /** P := im2col(X) of a 2-D convolution (see assembly/nn/im2col.ts). */
+  sim2col(n: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number,
+    dh: number, dw: number, outH: number, outW: number, x: number, ldx: number, p: number, ldp: number): void;
+  dim2col(n: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number,
+    dh: number, dw: number, outH: number, outW: number, x: number, ldx: number, p: number, ldp: number): void;
 }
