@@ -46,3 +46,6 @@ export { maskCounts } from './obs/mask-counts';
 export { maskDifference } from './obs/mask-difference';
 export { smaskViolation, dmaskViolation } from './obs/mask-violation';
 export { obcAllocate, obcAllocateWorkBytes } from './obs/obc-allocate';
+
+// Neural-network layout kernels.
+export { sim2col, dim2col } from './nn/im2col';
