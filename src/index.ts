@@ -37,3 +37,19 @@ export { recover, type RecoverOptions, type RecoverResult, type RecoveryMethod, 
 export { renderFigure, lineChart, type Figure, type Panel, type Series } from './figures/svg.js';
 export { runFigure1, runSetting, runVariant, figure1Settings, figure1Figure, summarizeFigure1, gaussianInstance, mnistInstance, firstBelow, FIGURE1_STEPS, FIGURE1_QUICK_STEPS, type Instance, type Variant, type Setting, type SettingResult, type Curve, type Run, type Figure1Options, type SettingSummary, type CurveSummary } from './experiments/figure1.js';
 export { SeededRandom } from './experiments/random.js';
+
+// ONNX models end to end: im2col for Conv layers, the layer listing, calibration through
+// onnxruntime (onnxruntime-web by default, imported lazily), sequential pruning, top-1 accuracy.
+export { im2colGeometry, type ConvGeometry } from './linalg/im2col.js';
+export type { Im2colGeometry } from './backends/types.js';
+export {
+  decodeOnnxModel, encodeOnnxModel, copyOnnxModel, onnxInitializers, readInitializer, onnxLayers, onnxLinearLayers, onnxSkippedLayers,
+  convGeometry, layerWeight, withLayerWeight, setLayerWeight, withGraphOutputs, onnxGraphIO, onnxElemType,
+  type OnnxModel, type OnnxTensor, type OnnxInitializerInfo, type OnnxLayer, type OnnxLinearLayer, type OnnxSkippedLayer, type OnnxConvAttributes, type OnnxAutoPad,
+} from './models/onnx/reader.js';
+export {
+  captureLayerHessians, onnxTop1, type OnnxRuntime, type OrtSessionLike, type OrtTensorLike, type OnnxSamples, type OnnxRunOptions, type CaptureOptions, type LayerStatistics,
+} from './models/onnx/capture.js';
+export { pruneOnnx, type PruneOnnxOptions, type PruneOnnxResult, type PrunedLayerReport, type PruneOnnxProgress } from './models/onnx/prune.js';
+export { mnistInputs, mnistLabels, MNIST_MEAN, MNIST_STD } from './models/mnist.js';
+export { parseIdx, type IdxArray } from './io/idx.js';
