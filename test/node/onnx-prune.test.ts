@@ -263,7 +263,7 @@ describe('pruneOnnx on small models', () => {
 describe.skipIf(!SHARED_DATA)(`pruneOnnx on mnist-cnn.onnx${NO_SHARED_DATA}`, () => {
   let bytes: Uint8Array, cnn: OnnxModel, images: IdxArray, labels: IdxArray;
   let calibration: OnnxSamples, held: OnnxSamples, heldLabels: Uint8Array;
-  const CALIBRATION = 512, HELD = 1000, HELD_START = 5000;
+  const CALIBRATION = 256, HELD = 1000, HELD_START = 5000;
 
   beforeAll(async () => {
     bytes = new Uint8Array(await readFile(sharedData('onnx/mnist-cnn.onnx')));
