@@ -416,6 +416,9 @@ export function withLayerWeight(model: OnnxModel, layer: OnnxLayer, W: ArrayLike
 /**
  * Writes W into the layer's initializer of `model` itself (in place: for a model the caller owns,
  * such as a copy), keeping the initializer's storage form. Checks W as withLayerWeight does.
+ * @example
+ * const work = copyOnnxModel(model);
+ * for (const layer of onnxLayers(work)) setLayerWeight(work, layer, pruned[layer.weight]);
  */
 export function setLayerWeight(model: OnnxModel, layer: OnnxLayer, W: ArrayLike<number>, fn = 'setLayerWeight'): void {
   const size = layer.rows * layer.cols;
