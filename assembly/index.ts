@@ -54,3 +54,5 @@ export { ssoftmaxRows, dsoftmaxRows, softmaxRowsWorkBytes } from './nn/softmax';
 export { ssiluGate, dsiluGate } from './nn/silu-gate';
 export { gatherRows } from './nn/gather';
 export { scrossEntropy, dcrossEntropy, crossEntropyWorkBytes } from './nn/cross-entropy';
+// Neural-network layout kernels.
+export { sim2col, dim2col } from './nn/im2col';

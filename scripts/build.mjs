@@ -12,14 +12,22 @@ run(bin('asc'), ['--config', 'asconfig.json', '--target', 'release', '-o', 'dist
 run(bin('asc'), ['--config', 'asconfig.json', '--target', 'release', '--enable', 'relaxed-simd', '-o', 'dist/iobs-relaxed.wasm']);
 
 const common = { bundle: true, format: 'esm', target: 'es2022', sourcemap: true, logLevel: 'warning' };
-await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', platform: 'neutral', external: ['node:*'] });
+// onnxruntime-web stays an import of the package (a dependency): the library imports it lazily, on
+// the first ONNX run, so a bundle must neither inline it (it is megabytes, and it finds its .wasm
+// beside its own module) nor make every user load it. onnx-proto (CommonJS, found through "main",
+// which the neutral platform does not read unless told) is bundled, so that dist/index.js still
+// loads with no package resolution at all (Deno without npm, a plain browser page).
+await build({
+  ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', platform: 'neutral', mainFields: ['module', 'main'],
+  external: ['node:*', 'onnxruntime-web'],
+});
 await build({
   ...common,
   entryPoints: ['src/cli/main.ts'],
   outfile: 'dist/cli.js',
   platform: 'node',
   banner: { js: '#!/usr/bin/env node' },
-  external: ['@tensorflow/*'],
+  external: ['@tensorflow/*', 'onnxruntime-web', 'onnxruntime-node'],
 });
 // The package's bin: executable in the tarball too, so ./dist/cli.js runs without `node` in front.
 chmodSync('dist/cli.js', 0o755);

@@ -30,7 +30,7 @@ await build({
   target: 'es2022',
   sourcemap: 'inline',
   logLevel: 'warning',
-  external: ['onnxruntime-node', '@tensorflow/*'],
+  external: ['onnxruntime-node', 'onnxruntime-web', '@tensorflow/*'],
   // Bundled CommonJS (protobufjs) may call require; give the ES module one.
   banner: { js: "import { createRequire as __iobsRequire } from 'node:module'; const require = __iobsRequire(import.meta.url);" },
 });

@@ -50,3 +50,19 @@ export { LLAMA_PROJECTIONS, llamaTensorName, projectionShape, embeddingTensorNam
 export { llamaBlock, llamaEmbed, llamaHeadNll, llamaNll, type LlamaBlockOptions, type LlamaNll } from './models/llama/forward.js';
 export { LlamaTokenizer, type LlamaTokenizerOptions } from './models/llama/tokenizer.js';
 export { STORY_SEPARATOR, splitStories, llamaPerplexity, type PerplexityOptions, type PerplexityResult } from './models/llama/perplexity.js';
+
+// ONNX models end to end: im2col for Conv layers, the layer listing, calibration through
+// onnxruntime (onnxruntime-web by default, imported lazily), sequential pruning, top-1 accuracy.
+export { im2colGeometry, type ConvGeometry } from './linalg/im2col.js';
+export type { Im2colGeometry } from './backends/types.js';
+export {
+  decodeOnnxModel, encodeOnnxModel, copyOnnxModel, onnxInitializers, readInitializer, onnxLayers, onnxLinearLayers, onnxSkippedLayers,
+  convGeometry, layerWeight, withLayerWeight, setLayerWeight, withGraphOutputs, onnxGraphIO, onnxElemType,
+  type OnnxModel, type OnnxTensor, type OnnxInitializerInfo, type OnnxLayer, type OnnxLinearLayer, type OnnxSkippedLayer, type OnnxConvAttributes, type OnnxAutoPad,
+} from './models/onnx/reader.js';
+export {
+  captureLayerHessians, onnxTop1, type OnnxRuntime, type OrtSessionLike, type OrtTensorLike, type OnnxSamples, type OnnxRunOptions, type CaptureOptions, type LayerStatistics,
+} from './models/onnx/capture.js';
+export { pruneOnnx, type PruneOnnxOptions, type PruneOnnxResult, type PrunedLayerReport, type PruneOnnxProgress } from './models/onnx/prune.js';
+export { mnistInputs, mnistLabels, MNIST_MEAN, MNIST_STD } from './models/mnist.js';
+export { parseIdx, type IdxArray } from './io/idx.js';

@@ -220,8 +220,45 @@ export interface KernelBackend {
    * in [0, L.cols), invalid is its row and sum is NaN.
    */
   crossEntropy(logits: Matrix, targets: Matrix<'int32'>): Async<CrossEntropyResult>;
+
+  // ---- neural-network layout kernels ------------------------------------------------------------
+  /**
+   * P := im2col(X) for a 2-D convolution of geometry g (already checked by the facade): X holds
+   * g.images images as rows of channels·height·width values in C order; P ((images·outHeight·
+   * outWidth) x (channels·kernelHeight·kernelWidth), same dtype, not overlapping X) gets one row
+   * per output position, row (b·outHeight + oy)·outWidth + ox, whose column (c·kh + ky)·kw + kx is
+   * X[b, c, oy·strideHeight − padTop + ky·dilationHeight, ox·strideWidth − padLeft + kx·dilationWidth],
+   * or 0 in the padding. The columns follow a Conv weight's [out, C, kh, kw] flattening, so the
+   * convolution is P Wᵀ. Values are copied exactly.
+   */
+  im2col(X: Matrix, P: Matrix, g: Im2colGeometry): Async<void>;
+
   /** Releases everything the backend holds (its Wasm memory); later calls fail. */
   dispose(): void;
+}
+
+/**
+ * A 2-D convolution's geometry with every field resolved (what the im2col kernel receives):
+ * outHeight = ⌊(height + padTop + padBottom − dilationHeight·(kernelHeight − 1) − 1) / strideHeight⌋ + 1,
+ * and likewise outWidth.
+ */
+export interface Im2colGeometry {
+  images: number;
+  channels: number;
+  height: number;
+  width: number;
+  kernelHeight: number;
+  kernelWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  padTop: number;
+  padLeft: number;
+  padBottom: number;
+  padRight: number;
+  dilationHeight: number;
+  dilationWidth: number;
+  outHeight: number;
+  outWidth: number;
 }
 
 /**

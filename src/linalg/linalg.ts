@@ -18,6 +18,7 @@ import { lammax, type LammaxOptions } from './lammax.js';
 import { syrk, type SyrkOptions } from './syrk.js';
 import { topk, type TopkOptions } from './topk.js';
 import * as ew from './elementwise.js';
+import { im2col, type ConvGeometry } from './im2col.js';
 import * as obs from './obs.js';
 import * as nn from './nn.js';
 import { Scope } from './scope.js';
@@ -445,6 +446,24 @@ export class Linalg {
    */
   crossEntropy(logits: Matrix, targets: Matrix<'int32'>): Promise<number> {
     return nn.crossEntropy(this.#be, logits, targets);
+  }
+
+  // ---- neural-network layout ----------------------------------------------------------------------
+
+  /**
+   * The patch matrix of a 2-D convolution: X holds one image per row (channels·height·width values
+   * in C order), and the result P (a new matrix, or `P` when given: (images·outHeight·outWidth) x
+   * (channels·kh·kw), X's dtype) gets one row per output position (image, oy, ox) and one column
+   * per (channel, ky, kx), 0 where the kernel reads the padding. The columns follow a Conv weight's
+   * [out, C, kh, kw] flattening, so the convolution is P Wᵀ and the layer's Hessian is PᵀP.
+   * @example
+   * // one 1-channel 3x3 image, a 2x2 kernel, stride 1, no padding: 4 patches of 4 pixels
+   * const X = la.fromArray([1, 2, 3, 4, 5, 6, 7, 8, 9], 1, 9);
+   * const P = await la.im2col(X, { channels: 1, height: 3, width: 3, kernel: [2, 2] });
+   * await la.read(P);   // [1, 2, 4, 5,  2, 3, 5, 6,  4, 5, 7, 8,  5, 6, 8, 9]
+   */
+  im2col<D extends DType>(X: Matrix<D>, geometry: ConvGeometry, P?: Matrix<D>): Promise<Matrix<D>> {
+    return im2col<D>(this.#be, X, geometry, P, (rows, cols, dtype) => this.matrix(rows, cols, dtype));
   }
 
   // ---- BLAS and LAPACK names with a precision prefix (aliases that also check the dtype) ------

@@ -13,7 +13,7 @@
 //   strict.resetReads(); await run(la); strict.reads().largest   // elements of the biggest read
 import type { StorageArray, StorageDType } from '../../src/core/dtype.js';
 import type { Mask, Matrix, Storage } from '../../src/core/matrix.js';
-import type { CrossEntropyResult, KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../../src/backends/types.js';
+import type { CrossEntropyResult, Im2colGeometry, KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../../src/backends/types.js';
 import type { Library } from './harness.js';
 
 /** The message of every refused host access (tests match on it). */
@@ -286,6 +286,10 @@ export class StrictBackend implements KernelBackend {
 
   crossEntropy(logits: Matrix, targets: Matrix<'int32'>): Promise<CrossEntropyResult> {
     return this.later([logits, targets], () => this.inner.crossEntropy(logits, targets));
+  }
+
+  im2col(X: Matrix, P: Matrix, g: Im2colGeometry) {
+    return this.run([X, P], () => this.inner.im2col(X, P, g));
   }
 
   dispose(): void {

@@ -284,7 +284,7 @@ describe('ONNX reader on small models', () => {
   });
 });
 
-describe('capture with onnxruntime-node', () => {
+describe('capture with onnxruntime-web', () => {
   it('H of every layer equals a plain float64 XᵀX of the layer inputs (uneven batches, graph-input layer, rank 3)', async () => {
     for (const rank3 of [false, true]) {
       const { bytes, Wm } = tinyModel(5, rank3);
@@ -355,7 +355,7 @@ describe('capture with onnxruntime-node', () => {
     const n = 150;
     const data = mnistInputs(images, 0, n);
     const layers = onnxLinearLayers(cnn);
-    const got = await captureLayerHessians(la, cnn, { input: 'input', data, sampleShape: [1, 28, 28] }, { batchSize: 64 });
+    const got = await captureLayerHessians(la, cnn, { input: 'input', data, sampleShape: [1, 28, 28] }, { batchSize: 64, layers, ort: ort as never });
     const out = await run(encodeOnnxModel(withGraphOutputs(cnn, layers.map((l) => l.input))), { input: new ort.Tensor('float32', data, [n, 1, 28, 28]) });
     try {
       // fc2 in full; fc1 on a random sample of entries (a full 3136² XᵀX in plain JS is slow).

@@ -2,7 +2,7 @@
 // fallback where Wasm SIMD is missing and the oracle the tests hold every other backend to.
 import type { StorageArray } from '../../core/dtype.js';
 import { HeapStorage, type Mask, type Matrix, type Storage } from '../../core/matrix.js';
-import type { CrossEntropyResult, KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
+import type { CrossEntropyResult, Im2colGeometry, KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
 import { copy, fill } from './copy.js';
 import { addDiagonal, deadInputs, diagonal } from './diagonal.js';
 import { applyMask, axpby, zeroColumns } from './elementwise.js';
@@ -24,6 +24,7 @@ import { solveOnSupport } from './solve-support.js';
 import { sparsegptBlock } from './sparsegpt-block.js';
 import { pcgStart, pcgStep } from './pcg.js';
 import * as nn from './nn.js';
+import { im2col } from './im2col.js';
 
 /** The elements of a contiguous matrix as a typed array over its storage (no copy). */
 function flat<A extends StorageArray>(M: Matrix<any>): A {
@@ -203,6 +204,10 @@ export class ReferenceBackend implements KernelBackend {
 
   crossEntropy(logits: Matrix, targets: Matrix<'int32'>): CrossEntropyResult {
     return nn.crossEntropy(logits, targets);
+  }
+
+  im2col(X: Matrix, P: Matrix, g: Im2colGeometry): void {
+    im2col(X, P, g);
   }
 
   dispose(): void {}

@@ -3,7 +3,7 @@
 // worker pool can share it; the arena hands out blocks of it as matrix storage.
 import type { StorageArray } from '../../core/dtype.js';
 import type { Mask, Matrix, Storage } from '../../core/matrix.js';
-import type { CrossEntropyResult, KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
+import type { CrossEntropyResult, Im2colGeometry, KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
 import { Arena, MemoryStorage } from './arena.js';
 import { WasmContext } from './context.js';
 import type { KernelExports } from './exports.js';
@@ -44,6 +44,7 @@ import { softmaxRows } from './kernels/softmax-rows.js';
 import { siluGate } from './kernels/silu-gate.js';
 import { gather } from './kernels/gather.js';
 import { crossEntropy } from './kernels/cross-entropy.js';
+import { im2col } from './kernels/im2col.js';
 import { compileKernels, type WasmSource, type WasmVariant } from './loader.js';
 
 /** Options for the Wasm backends. */
@@ -258,6 +259,10 @@ export class WasmBackend implements KernelBackend {
 
   crossEntropy(logits: Matrix, targets: Matrix<'int32'>): CrossEntropyResult {
     return crossEntropy(this.w, logits, targets);
+  }
+
+  im2col(X: Matrix, P: Matrix, g: Im2colGeometry): void {
+    im2col(this.w, X, P, g);
   }
 
   dispose(): void {

@@ -142,4 +142,9 @@ export interface KernelExports {
   scrossEntropy(rows: number, cols: number, l: number, ldl: number, targets: number, inc: number, work: number): void;
   dcrossEntropy(rows: number, cols: number, l: number, ldl: number, targets: number, inc: number, work: number): void;
   crossEntropyWorkBytes(): number;
+  /** P := im2col(X) of a 2-D convolution (see assembly/nn/im2col.ts). */
+  sim2col(n: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number,
+    dh: number, dw: number, outH: number, outW: number, x: number, ldx: number, p: number, ldp: number): void;
+  dim2col(n: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number,
+    dh: number, dw: number, outH: number, outW: number, x: number, ldx: number, p: number, ldp: number): void;
 }

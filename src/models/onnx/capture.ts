@@ -1,21 +1,47 @@
-// Calibration statistics of an ONNX model's linear layers, captured by running the model in
-// onnxruntime-node (Node only): every layer's input is made a graph output, the model runs batch by
-// batch, and each batch X_b (one row per sample, or per position for inputs of rank > 2) is added
-// to the layer's float64 H += X_bᵀX_b. Only one batch is in memory at a time. Also: top-1 accuracy
-// of a classifier, for checking the preprocessing and measuring a pruned model.
-import { createRequire } from 'node:module';
-import type * as Ort from 'onnxruntime-node';
-import { checkInt, rangeError, typeError } from '../../core/errors.js';
+// Calibration statistics of an ONNX model's layers, captured by running the model in onnxruntime:
+// every layer's input is made a graph output, the model runs batch by batch, and each batch X_b
+// is added to the layer's float64 H += X_bᵀX_b — for a Gemm or MatMul one row per sample (or per
+// position for inputs of rank > 2), for a Conv one row per output position of its im2col patch
+// matrix. Only one batch is in memory at a time. Also: top-1 accuracy of a classifier.
+//
+// The runtime is onnxruntime-web by default, imported on first use (so the library's other users
+// never load it) and the same in Node, Deno and browsers; a caller may pass another module with
+// the same API in options.ort (onnxruntime-node, faster in Node; onnxruntime-web configured its
+// own way).
+import { checkInt, rangeError, show, typeError } from '../../core/errors.js';
+import type { Matrix } from '../../core/matrix.js';
+import { im2colGeometry } from '../../linalg/im2col.js';
 import type { Linalg } from '../../linalg/linalg.js';
 import { HessianAccumulator } from '../../pruning/accumulator.js';
-import { type OnnxLinearLayer, type OnnxModel, encodeOnnxModel, onnxElemType, onnxGraphIO, onnxLinearLayers, withGraphOutputs } from './reader.js';
+import {
+  type OnnxLayer, type OnnxModel, convGeometry, encodeOnnxModel, onnxElemType, onnxGraphIO, onnxLayers, withGraphOutputs,
+} from './reader.js';
 
-// onnxruntime-node is CommonJS with a native addon; load it through require so that it works the
-// same from a bundle, from vitest and from plain Node ESM.
-let ortModule: typeof Ort | undefined;
-function ort(): typeof Ort {
-  ortModule ??= createRequire(import.meta.url)('onnxruntime-node') as typeof Ort;
-  return ortModule;
+/** A tensor as onnxruntime (web or node) hands it back. */
+export interface OrtTensorLike {
+  readonly type: string;
+  readonly dims: readonly number[];
+  readonly data: unknown;
+  dispose?(): void;
+}
+
+/** An inference session as onnxruntime (web or node) makes it. */
+export interface OrtSessionLike {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, OrtTensorLike>, fetches?: string[]): Promise<Record<string, OrtTensorLike>>;
+  release(): Promise<void>;
+}
+
+/**
+ * The part of an onnxruntime module that iobs uses: `import * as ort from 'onnxruntime-web'` (the
+ * default) or onnxruntime-node's module, passed as options.ort.
+ */
+export interface OnnxRuntime {
+  InferenceSession: { create(model: Uint8Array, options?: Record<string, unknown>): Promise<OrtSessionLike> };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  Tensor: new (type: any, data: any, dims?: readonly number[]) => OrtTensorLike;
+  env?: { wasm?: { numThreads?: number } };
 }
 
 /** Samples for the model's input: `data` holds N samples of `sampleShape` each, in C order. */
@@ -32,21 +58,26 @@ export interface OnnxSamples {
 export interface OnnxRunOptions {
   /** Samples per run of the model (default 256). */
   batchSize?: number;
-  /** onnxruntime intra-op threads (default 1). */
+  /**
+   * onnxruntime intra-op threads (default 1): the session option for onnxruntime-node; for the
+   * default onnxruntime-web, env.wasm.numThreads when it is unset before its first session.
+   */
   threads?: number;
+  /** The onnxruntime module to run (default: onnxruntime-web, imported on first use). */
+  ort?: OnnxRuntime;
   /** Called after each batch with the samples done and the total. */
   onProgress?: (done: number, total: number) => void;
 }
 
 /** Options of captureLayerHessians. */
 export interface CaptureOptions extends OnnxRunOptions {
-  /** The layers to capture (default: every layer onnxLinearLayers finds). */
-  layers?: OnnxLinearLayer[];
+  /** The layers to capture (default: every layer onnxLayers finds, Conv included). */
+  layers?: OnnxLayer[];
 }
 
 /** One layer's calibration statistics. */
 export interface LayerStatistics {
-  layer: OnnxLinearLayer;
+  layer: OnnxLayer;
   /**
    * H = Σ XᵀX over every captured row X of the layer's input (float64 staging and sum), in la's
    * memory: pass it to pruneLayer, or read it with hessian('float64'); the caller frees it.
@@ -54,8 +85,26 @@ export interface LayerStatistics {
   stats: HessianAccumulator;
 }
 
-/** Number of samples in `samples`, after checking its fields. */
-function sampleCount(fn: string, samples: OnnxSamples): number {
+/** Checked run settings, the runtime resolved. */
+export interface RunSettings {
+  batchSize: number;
+  threads: number;
+  ort: OnnxRuntime;
+}
+
+/**
+ * The default runtime, onnxruntime-web, loaded lazily: a bundle of the library keeps the import as
+ * it is (scripts/build.mjs marks it external), so only callers of the ONNX functions load it.
+ */
+async function webRuntime(threads: number): Promise<OnnxRuntime> {
+  const ort = (await import('onnxruntime-web')) as unknown as OnnxRuntime;
+  const wasm = ort.env?.wasm;
+  if (wasm && !wasm.numThreads) wasm.numThreads = threads;
+  return ort;
+}
+
+/** Number of samples in `samples`, after checking its fields (and, given a model, against its declared input). */
+export function sampleCount(fn: string, samples: OnnxSamples, model?: OnnxModel, modelName = 'model'): number {
   if (!samples || typeof samples !== 'object') throw typeError(fn, 'samples', samples, 'an object { input, data, sampleShape }');
   if (typeof samples.input !== 'string' || samples.input === '') throw typeError(fn, 'samples.input', samples.input, 'the name of a graph input');
   if (!(samples.data instanceof Float32Array) && !(samples.data instanceof Float64Array)) {
@@ -68,31 +117,63 @@ function sampleCount(fn: string, samples: OnnxSamples): number {
   if (samples.data.length % size !== 0) {
     throw rangeError(fn, 'samples.data', `length ${samples.data.length}`, `a multiple of the sample size ${size} ([${samples.sampleShape.join(', ')}])`);
   }
+  if (model) checkAgainstInput(fn, samples, model, modelName);
   return samples.data.length / size;
 }
 
-function runSettings(fn: string, o: OnnxRunOptions): { batchSize: number; threads: number } {
+/** The samples fit the graph input they name: a fed input, its element type, its static dims. */
+function checkAgainstInput(fn: string, samples: OnnxSamples, model: OnnxModel, modelName: string): void {
+  const fed = onnxGraphIO(model).inputs;
+  if (!fed.includes(samples.input)) throw rangeError(fn, 'samples.input', samples.input, `a graph input of ${modelName} (${fed.join(', ')})`);
+  const info = model.graph!.input!.find((i) => i.name === samples.input)!;
+  const tensor = info.type?.tensorType;
+  if (!tensor) return;
+  const want = tensor.elemType === 1 ? 'float32' : tensor.elemType === 11 ? 'float64' : null;
+  if (want === null) throw rangeError(fn, 'samples.input', samples.input, `a FLOAT or DOUBLE input of ${modelName} (its element type code is ${show(tensor.elemType)})`);
+  const got = samples.data instanceof Float32Array ? 'float32' : 'float64';
+  if (got !== want) throw typeError(fn, 'samples.data', samples.data, `a ${want === 'float32' ? 'Float32Array' : 'Float64Array'} (input ${show(samples.input)} of ${modelName} is ${want})`);
+  const dims = tensor.shape?.dim;
+  if (!dims) return;
+  const declared = dims.map((d) => (d.dimValue != null && Number(d.dimValue) > 0 ? Number(d.dimValue) : (d.dimParam || '?')));
+  const text = `[${declared.join(', ')}]`;
+  if (declared.length !== samples.sampleShape.length + 1) {
+    throw rangeError(fn, 'samples.sampleShape', samples.sampleShape, `the shape of one sample of input ${show(samples.input)} of ${modelName}, declared ${text} (batch first)`);
+  }
+  samples.sampleShape.forEach((d, i) => {
+    const w = declared[i + 1];
+    if (typeof w === 'number' && w !== d) {
+      throw rangeError(fn, 'samples.sampleShape', samples.sampleShape, `the shape of one sample of input ${show(samples.input)} of ${modelName}, declared ${text} (dimension ${i + 1} is ${w}, not ${d})`);
+    }
+  });
+}
+
+/** Batch size, threads and runtime from the options (onnxruntime-web loaded when none is given). */
+export async function runSettings(fn: string, o: OnnxRunOptions): Promise<RunSettings> {
   if (o === null || typeof o !== 'object') throw typeError(fn, 'options', o, 'an object');
   const batchSize = o.batchSize === undefined ? 256 : checkInt(fn, 'options.batchSize', o.batchSize, 1);
   const threads = o.threads === undefined ? 1 : checkInt(fn, 'options.threads', o.threads, 1, 256);
-  return { batchSize, threads };
+  if (o.ort !== undefined && (typeof o.ort !== 'object' || o.ort === null || typeof o.ort.InferenceSession?.create !== 'function' || typeof o.ort.Tensor !== 'function')) {
+    throw typeError(fn, 'options.ort', o.ort, "an onnxruntime module (import * as ort from 'onnxruntime-web' or 'onnxruntime-node')");
+  }
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw typeError(fn, 'options.onProgress', o.onProgress, 'a function');
+  return { batchSize, threads, ort: o.ort ?? await webRuntime(threads) };
 }
 
-async function session(bytes: Uint8Array, threads: number): Promise<Ort.InferenceSession> {
-  return ort().InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+/** A session of the model bytes. */
+export async function openSession(run: RunSettings, bytes: Uint8Array): Promise<OrtSessionLike> {
+  return run.ort.InferenceSession.create(bytes, { intraOpNumThreads: run.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', logSeverityLevel: 3 });
 }
 
-/** Runs the model over the samples in batches, handing each batch's outputs to `each`. */
-async function forEachBatch(
-  sess: Ort.InferenceSession, samples: OnnxSamples, n: number, batchSize: number, fetches: string[],
-  each: (outputs: Record<string, Ort.Tensor>, start: number, count: number) => void | Promise<void>, onProgress?: (done: number, total: number) => void,
+/** Runs the model over the samples in batches, handing each batch's outputs (and its input) to `each`. */
+export async function forEachBatch(
+  run: RunSettings, sess: OrtSessionLike, samples: OnnxSamples, n: number, fetches: string[],
+  each: (outputs: Record<string, OrtTensorLike>, start: number, count: number) => void | Promise<void>, onProgress?: (done: number, total: number) => void,
 ): Promise<void> {
   const size = samples.sampleShape.reduce((a, b) => a * b, 1);
-  const { Tensor } = ort();
-  for (let start = 0; start < n; start += batchSize) {
-    const count = Math.min(batchSize, n - start);
+  for (let start = 0; start < n; start += run.batchSize) {
+    const count = Math.min(run.batchSize, n - start);
     const data = samples.data.subarray(start * size, (start + count) * size);
-    const x = data instanceof Float64Array ? new Tensor('float64', data, [count, ...samples.sampleShape]) : new Tensor('float32', data, [count, ...samples.sampleShape]);
+    const x = new run.ort.Tensor(data instanceof Float64Array ? 'float64' : 'float32', data, [count, ...samples.sampleShape]);
     const outputs = await sess.run({ [samples.input]: x }, fetches);
     try {
       await each(outputs, start, count); // done with the tensors' data before they are disposed
@@ -103,57 +184,108 @@ async function forEachBatch(
   }
 }
 
+/** Rows of im2col per chunk a Conv input is split into (bounds the patch matrix in memory). */
+const PATCH_ROWS = 8192;
+
 /**
- * Runs the model over the samples and accumulates H = Σ XᵀX (float64) of each linear layer's input X.
- * A layer input of shape [..., cols] is read as rows of cols (a Gemm's [batch, cols]; a MatMul's
- * [batch, positions, cols]). The model is not modified; onnxruntime runs a copy with the layer
- * inputs added to its outputs.
+ * Adds one batch of a layer's input to its accumulator: `data` is the input tensor of shape `dims`
+ * (batch first). A Gemm or MatMul reads it as rows of cols; a Conv goes through im2col, a chunk of
+ * images at a time.
+ */
+export async function addLayerBatch(fn: string, la: Linalg, layer: OnnxLayer, stats: HessianAccumulator, data: Float32Array | Float64Array, dims: readonly number[]): Promise<void> {
+  const what = `layer ${layer.node} input ${show(layer.input)}`;
+  if (!layer.conv) {
+    if (data.length % layer.cols !== 0) throw rangeError(fn, what, `${data.length} values`, `a multiple of the layer's ${layer.cols} inputs`);
+    await stats.addBatch({ data, rows: data.length / layer.cols, cols: layer.cols });
+    return;
+  }
+  const c = layer.conv;
+  if (dims.length !== 4 || dims[1] !== c.channels) throw rangeError(fn, what, `shape [${dims.join(', ')}]`, `[N, ${c.channels}, H, W] (the Conv's ${c.channels} input channels)`);
+  const [images, , height, width] = dims;
+  const g = convGeometry(layer, height, width);
+  const size = c.channels * height * width;
+  if (data.length !== images * size) throw rangeError(fn, what, `${data.length} values`, `${images * size} for shape [${dims.join(', ')}]`);
+  // Checked on the host first, so that an error names the tensor rather than a patch.
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) throw rangeError(fn, `${what}[${i}]`, data[i], 'a finite number');
+  }
+  const resolved = im2colGeometry(1, g, fn, `${what} geometry`);
+  const perImage = resolved.outHeight * resolved.outWidth;
+  const chunk = Math.max(1, Math.floor(PATCH_ROWS / perImage));
+  const dtype = stats.dtype;
+  for (let b = 0; b < images; b += chunk) {
+    const k = Math.min(chunk, images - b);
+    let X: Matrix | null = null, P: Matrix | null = null;
+    try {
+      X = la.fromArray(data.subarray(b * size, (b + k) * size), k, size, dtype);
+      P = await la.im2col(X, g);
+      await stats.addBatch(P);
+    } finally {
+      X?.free();
+      P?.free();
+    }
+  }
+}
+
+/** The layer input in `outputs`, or the batch of samples when the layer reads the graph input. */
+export function layerInput(fn: string, layer: OnnxLayer, samples: OnnxSamples, outputs: Record<string, OrtTensorLike>, start: number, count: number): { data: Float32Array | Float64Array; dims: number[] } {
+  if (layer.input === samples.input) {
+    const size = samples.sampleShape.reduce((a, b) => a * b, 1);
+    return { data: samples.data.subarray(start * size, (start + count) * size), dims: [count, ...samples.sampleShape] };
+  }
+  const t = outputs[layer.input];
+  if (!t || (t.type !== 'float32' && t.type !== 'float64')) throw rangeError(fn, `layer ${layer.node} input`, layer.input, 'a float tensor returned by onnxruntime');
+  return { data: t.data as Float32Array | Float64Array, dims: [...t.dims] };
+}
+
+/**
+ * The model with the layers' inputs added to its outputs (each declared with its layer's element
+ * type, which Conv, Gemm and MatMul share with their input), as bytes; and the names to fetch.
+ */
+export function probeModel(model: OnnxModel, layers: OnnxLayer[], graphInputs: ReadonlySet<string>): { bytes: Uint8Array; fetched: string[] } {
+  const fetched = [...new Set(layers.map((l) => l.input).filter((name) => !graphInputs.has(name)))];
+  let probe = model;
+  for (const dtype of ['float32', 'float64'] as const) {
+    const names = fetched.filter((name) => layers.some((l) => l.input === name && l.dtype === dtype));
+    if (names.length > 0) probe = withGraphOutputs(probe, names, onnxElemType(dtype));
+  }
+  return { bytes: encodeOnnxModel(probe), fetched };
+}
+
+/**
+ * Runs the model over the samples and accumulates H = Σ XᵀX (float64) of each layer's input X.
+ * A Gemm or MatMul input of shape [..., cols] is read as rows of cols (a Gemm's [batch, cols]; a
+ * MatMul's [batch, positions, cols]); a Conv input [batch, C, H, W] as its im2col patches, one row
+ * of C·kh·kw per output position. The model is not modified; onnxruntime runs a copy with the
+ * layer inputs added to its outputs.
  *
  * @example
  * const model = decodeOnnxModel(await readFile('mnist-cnn.onnx'));
  * const images = mnistInputs(await readIdxFile('t10k-images-idx3-ubyte.gz'), 0, 5000);
- * const [fc1, fc2] = await captureLayerHessians(la, model, { input: 'input', data: images, sampleShape: [1, 28, 28] });
- * fc1.stats.samples;                               // 5000
+ * const [conv1, conv2, fc1, fc2] = await captureLayerHessians(la, model, { input: 'input', data: images, sampleShape: [1, 28, 28] });
+ * conv2.stats.samples;                             // 5000 · 14 · 14 patches
  * const r = await pruneLayer(la, W1, fc1.stats, { pruner: wanda(), pattern: '2:4' });
  */
 export async function captureLayerHessians(la: Linalg, model: OnnxModel, samples: OnnxSamples, options: CaptureOptions = {}): Promise<LayerStatistics[]> {
   const fn = 'captureLayerHessians';
   const n = sampleCount(fn, samples);
-  const { batchSize, threads } = runSettings(fn, options);
-  const layers = options.layers ?? onnxLinearLayers(model);
-  if (!Array.isArray(layers) || layers.length === 0) throw rangeError(fn, 'options.layers', layers, 'a non-empty array of layers (the model has no Gemm/MatMul with a weight initializer)');
   const graphInputs = new Set(onnxGraphIO(model).inputs);
   if (!graphInputs.has(samples.input)) throw rangeError(fn, 'samples.input', samples.input, `a graph input (${[...graphInputs].join(', ')})`);
+  const layers = options.layers ?? onnxLayers(model);
+  if (!Array.isArray(layers) || layers.length === 0) throw rangeError(fn, 'options.layers', layers, 'a non-empty array of layers (the model has no Conv, Gemm or MatMul with a weight initializer)');
+  const run = await runSettings(fn, options);
 
-  // A layer fed straight by the graph input reads the samples themselves.
-  const fetched = [...new Set(layers.map((l) => l.input).filter((name) => !graphInputs.has(name)))];
-  // Gemm and MatMul take inputs of their weight's type, so each new output is declared as that.
-  let probeModel = model;
-  for (const dtype of ['float32', 'float64'] as const) {
-    const names = fetched.filter((name) => layers.some((l) => l.input === name && l.dtype === dtype));
-    if (names.length > 0) probeModel = withGraphOutputs(probeModel, names, onnxElemType(dtype));
-  }
-  const probe = encodeOnnxModel(probeModel);
-  const sess = await session(probe, threads);
+  const { bytes, fetched } = probeModel(model, layers, graphInputs);
+  const sess = await openSession(run, bytes);
   const out: LayerStatistics[] = [];
   try {
     for (const layer of layers) out.push({ layer, stats: new HessianAccumulator(la, layer.cols, { dtype: 'float64' }) });
     // onnxruntime wants something to fetch even when every layer reads the graph input.
     const fetches = fetched.length > 0 ? fetched : sess.outputNames.slice(0, 1);
-    await forEachBatch(sess, samples, n, batchSize, fetches, async (outputs, start, count) => {
+    await forEachBatch(run, sess, samples, n, fetches, async (outputs, start, count) => {
       for (const entry of out) {
-        const { input, cols, node } = entry.layer;
-        let data: ArrayLike<number>;
-        if (input === samples.input) {
-          const size = samples.data.length / n;
-          data = samples.data.subarray(start * size, (start + count) * size);
-        } else {
-          const t = outputs[input];
-          if (!t || (t.type !== 'float32' && t.type !== 'float64')) throw rangeError(fn, `layer ${node} input`, input, 'a float tensor returned by onnxruntime');
-          data = t.data as Float32Array | Float64Array;
-        }
-        if (data.length % cols !== 0) throw rangeError(fn, `layer ${node} input ${input}`, `${data.length} values`, `a multiple of the layer's ${cols} inputs`);
-        await entry.stats.addBatch({ data, rows: data.length / cols, cols });
+        const { data, dims } = layerInput(fn, entry.layer, samples, outputs, start, count);
+        await addLayerBatch(fn, la, entry.layer, entry.stats, data, dims);
       }
     }, options.onProgress);
     return out;
@@ -167,7 +299,7 @@ export async function captureLayerHessians(la: Linalg, model: OnnxModel, samples
 
 /**
  * Top-1 accuracy of a classifier: the fraction of samples whose largest output (the graph's first
- * output, or `output`) is at the label's index.
+ * output, or `output`) is at the label's index. Runs in onnxruntime-web unless options.ort says otherwise.
  *
  * @example
  * const acc = await onnxTop1(bytes, { input: 'input', data: mnistInputs(images, 0, 2000), sampleShape: [1, 28, 28] }, mnistLabels(labels, 0, 2000));
@@ -178,15 +310,14 @@ export async function onnxTop1(modelBytes: Uint8Array, samples: OnnxSamples, lab
   if (!(modelBytes instanceof Uint8Array)) throw typeError(fn, 'modelBytes', modelBytes, 'a Uint8Array of ONNX model bytes');
   const n = sampleCount(fn, samples);
   if (!labels || labels.length !== n) throw rangeError(fn, 'labels', `${labels?.length} labels`, `one label per sample (${n})`);
-  const { batchSize, threads } = runSettings(fn, options);
-  const sess = await session(modelBytes, threads);
+  const run = await runSettings(fn, options);
+  const sess = await openSession(run, modelBytes);
   try {
     const output = options.output ?? sess.outputNames[0];
     if (!sess.outputNames.includes(output)) throw rangeError(fn, 'options.output', output, `an output of the model (${sess.outputNames.join(', ')})`);
     let correct = 0;
-    await forEachBatch(sess, samples, n, batchSize, [output], (outputs, start, count) => {
-      const t = outputs[output];
-      const y = t.data as Float32Array | Float64Array;
+    await forEachBatch(run, sess, samples, n, [output], (outputs, start, count) => {
+      const y = outputs[output].data as Float32Array | Float64Array;
       const classes = y.length / count;
       for (let s = 0; s < count; s++) {
         let best = 0;

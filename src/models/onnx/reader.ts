@@ -5,6 +5,7 @@
 import { onnx } from 'onnx-proto';
 import type { DType, FloatArray } from '../../core/dtype.js';
 import { rangeError, show, typeError } from '../../core/errors.js';
+import type { ConvGeometry } from '../../linalg/im2col.js';
 
 /** A decoded ONNX model (onnx-proto's ModelProto). */
 export type OnnxModel = onnx.ModelProto;
@@ -25,17 +26,35 @@ export interface OnnxInitializerInfo {
   shape: number[];
 }
 
+/** How a Conv pads its input (ONNX auto_pad; NOTSET uses the explicit pads). */
+export type OnnxAutoPad = 'NOTSET' | 'VALID' | 'SAME_UPPER' | 'SAME_LOWER';
+
+/** The attributes of a 2-D Conv layer, defaults filled in. */
+export interface OnnxConvAttributes {
+  /** Input channels C (the weight's second dimension). */
+  channels: number;
+  /** kernel_shape [kh, kw] (the weight's last two dimensions). */
+  kernel: [number, number];
+  strides: [number, number];
+  /** [top, left, bottom, right]; zeros for VALID, and computed from the input's size for SAME_*. */
+  pads: [number, number, number, number];
+  dilations: [number, number];
+  autoPad: OnnxAutoPad;
+}
+
 /**
- * A linear layer of the graph: a Gemm or MatMul node whose weight is a 2-D initializer. The layer
- * computes y = W x (+ bias) for each row x of its input, with W rows = outputs x cols = inputs.
+ * A prunable layer of the graph: a Gemm or MatMul node whose weight is a 2-D initializer, or a
+ * 2-D Conv (group 1) whose weight is a 4-D initializer. The layer computes y = W x (+ bias) for
+ * each row x of its input, with W rows = outputs x cols = inputs; for a Conv, x is one patch of
+ * the input (im2col: C·kh·kw values, column order (c, ky, kx)) and the rows are the output channels.
  */
-export interface OnnxLinearLayer {
+export interface OnnxLayer {
   /** The node's name, or `<op>#<index>` when it has none. */
   node: string;
   /** Index of the node in graph.node. */
   nodeIndex: number;
-  op: 'Gemm' | 'MatMul';
-  /** The tensor the layer reads (its calibration inputs X, one row per sample). */
+  op: 'Gemm' | 'MatMul' | 'Conv';
+  /** The tensor the layer reads (its calibration inputs X, one row per sample; a Conv's [N, C, H, W]). */
   input: string;
   /** The tensor it writes. */
   output: string;
@@ -44,14 +63,32 @@ export interface OnnxLinearLayer {
   /** The initializer's element type: W is read as float32 or float64. */
   dtype: DType;
   /**
-   * True when the initializer is stored [outputs, inputs] (Gemm transB = 1), so it is W itself;
-   * false when it is stored [inputs, outputs] (Gemm transB = 0, MatMul), so it is Wᵀ.
+   * True when the initializer is stored [outputs, inputs] (Gemm transB = 1, and every Conv, whose
+   * [out, C, kh, kw] is W row-major), so it is W itself; false when it is stored [inputs, outputs]
+   * (Gemm transB = 0, MatMul), so it is Wᵀ.
    */
   transB: boolean;
-  /** Outputs (rows of W). */
+  /** Outputs (rows of W): a Conv's output channels. */
   rows: number;
-  /** Inputs (columns of W). */
+  /** Inputs (columns of W): a Conv's C·kh·kw. */
   cols: number;
+  /** A Conv's attributes; null for Gemm and MatMul. */
+  conv: OnnxConvAttributes | null;
+}
+
+/** The layers onnxLinearLayers lists (Gemm and MatMul); the same shape as every layer. */
+export type OnnxLinearLayer = OnnxLayer;
+
+/** A Conv, Gemm or MatMul node that is not a prunable layer, and why. */
+export interface OnnxSkippedLayer {
+  node: string;
+  nodeIndex: number;
+  op: string;
+  /** The weight input's name (null when the node has none). */
+  weight: string | null;
+  /** True when the weight is an initializer of an element type that is not pruned (FLOAT16, INT8, …). */
+  unsupportedType: boolean;
+  reason: string;
 }
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
@@ -209,45 +246,137 @@ function tensorOf(fn: string, t: onnx.ITensorProto): OnnxTensor {
   return { name, dtype, shape, data };
 }
 
+/** The node's attribute `name`, if present. */
+function attribute(node: onnx.INodeProto, name: string): onnx.IAttributeProto | undefined {
+  return node.attribute?.find((x) => x.name === name);
+}
+
 /** The node's integer attribute `name`, or `fallback`. */
 function intAttribute(node: onnx.INodeProto, name: string, fallback: number): number {
-  const a = node.attribute?.find((x) => x.name === name);
+  const a = attribute(node, name);
   return a ? toInt(a.i) : fallback;
 }
 
+/** The node's integer-list attribute `name`, or `fallback`. */
+function intsAttribute(node: onnx.INodeProto, name: string, fallback: number[]): number[] {
+  const a = attribute(node, name);
+  return a && a.ints && a.ints.length > 0 ? a.ints.map((v) => toInt(v as number)) : fallback;
+}
+
+/** The node's string attribute `name`, or `fallback`. */
+function stringAttribute(node: onnx.INodeProto, name: string, fallback: string): string {
+  const a = attribute(node, name);
+  return a && a.s && a.s.length > 0 ? new TextDecoder().decode(a.s) : fallback;
+}
+
+/** Every Conv, Gemm and MatMul node, as a layer or with the reason it is not one. */
+function survey(model: OnnxModel): { layers: OnnxLayer[]; skipped: OnnxSkippedLayer[] } {
+  const graph = graphOf(model);
+  const layers: OnnxLayer[] = [], skipped: OnnxSkippedLayer[] = [];
+  const uses = new Map<string, number>();
+  for (const node of graph.node) for (const name of node.input) uses.set(name, (uses.get(name) ?? 0) + 1);
+  graph.node.forEach((node, nodeIndex) => {
+    const op = node.opType;
+    if (op !== 'Gemm' && op !== 'MatMul' && op !== 'Conv') return;
+    const name = node.name || `${op}#${nodeIndex}`;
+    const weightName = node.input.length >= 2 ? node.input[1] : null;
+    const skip = (reason: string, unsupportedType = false) => skipped.push({ node: name, nodeIndex, op, weight: weightName, unsupportedType, reason });
+    if (weightName === null || node.output.length < 1) return skip('it has no weight input');
+    const t = findInitializer(model, weightName);
+    if (!t) return skip(`its weight ${show(weightName)} is computed, not an initializer`);
+    if (t.dataType !== FLOAT && t.dataType !== DOUBLE) {
+      return skip(`its weight ${show(weightName)} is ${elemTypeName(t.dataType)}; only FLOAT (and DOUBLE) weights are pruned`, true);
+    }
+    if ((uses.get(weightName) ?? 0) > 1) return skip(`its weight ${show(weightName)} is shared with another node`);
+    const dims = t.dims.map(toInt);
+    const dtype: DType = t.dataType === FLOAT ? 'float32' : 'float64';
+    const base = { node: name, nodeIndex, input: node.input[0], output: node.output[0], weight: weightName, dtype };
+    if (op === 'Conv') {
+      if (dims.length !== 4) return skip(`only 2-D convolutions are pruned (its weight is ${dims.length}-D, [${dims.join(', ')}])`);
+      const group = intAttribute(node, 'group', 1);
+      if (group !== 1) return skip(`it is a grouped convolution (group = ${group}${dims[1] === 1 ? ', depthwise' : ''}); only group = 1 is pruned`);
+      const autoPad = stringAttribute(node, 'auto_pad', 'NOTSET');
+      if (autoPad !== 'NOTSET' && autoPad !== 'VALID' && autoPad !== 'SAME_UPPER' && autoPad !== 'SAME_LOWER') return skip(`its auto_pad ${show(autoPad)} is not an ONNX value`);
+      const [out, channels, kh, kw] = dims;
+      const kernel = intsAttribute(node, 'kernel_shape', [kh, kw]);
+      if (kernel.length !== 2 || kernel[0] !== kh || kernel[1] !== kw) return skip(`its kernel_shape [${kernel.join(', ')}] does not match its weight [${dims.join(', ')}]`);
+      const strides = intsAttribute(node, 'strides', [1, 1]), dilations = intsAttribute(node, 'dilations', [1, 1]);
+      const pads = autoPad === 'NOTSET' ? intsAttribute(node, 'pads', [0, 0, 0, 0]) : [0, 0, 0, 0];
+      if (strides.length !== 2 || dilations.length !== 2 || pads.length !== 4 || [...strides, ...dilations].some((v) => v < 1) || pads.some((v) => v < 0)) {
+        return skip(`its strides [${strides}], dilations [${dilations}] or pads [${pads}] are not those of a 2-D convolution`);
+      }
+      // ONNX orders pads [top, left, bottom, right] (x1_begin, x2_begin, x1_end, x2_end).
+      layers.push({
+        ...base, op, transB: true, rows: out, cols: channels * kh * kw,
+        conv: { channels, kernel: [kh, kw], strides: [strides[0], strides[1]], pads: [pads[0], pads[1], pads[2], pads[3]], dilations: [dilations[0], dilations[1]], autoPad },
+      });
+      return;
+    }
+    if (dims.length !== 2) return skip(`its weight ${show(weightName)} is ${dims.length}-D, not 2-D`);
+    if (op === 'Gemm' && intAttribute(node, 'transA', 0) !== 0) return skip('it is a Gemm with transA = 1');
+    const transB = op === 'Gemm' && intAttribute(node, 'transB', 0) !== 0;
+    const [d0, d1] = dims;
+    layers.push({ ...base, op, transB, rows: transB ? d0 : d1, cols: transB ? d1 : d0, conv: null });
+  });
+  return { layers, skipped };
+}
+
 /**
- * The linear layers of the graph, in node order: every Gemm (transA = 0) whose B is a 2-D FLOAT or
- * DOUBLE initializer, and every MatMul whose second input is one. Other nodes, and Gemm/MatMul
- * nodes whose weight is computed or not 2-D, are not layers here.
+ * The prunable layers of the graph, in node order (which ONNX requires to be topological): every
+ * 2-D Conv with group 1 whose weight is a FLOAT or DOUBLE initializer (rows = output channels,
+ * cols = C·kh·kw), every Gemm (transA = 0) whose B is a 2-D FLOAT or DOUBLE initializer, and every
+ * MatMul whose second input is one. A weight that several nodes share is not a layer.
+ * onnxSkippedLayers says why each other Conv, Gemm and MatMul is not.
+ *
+ * @example
+ * onnxLayers(model).map((l) => `${l.op} ${l.weight} ${l.rows}x${l.cols}`);
+ * // ['Conv conv1.weight 32x9', 'Conv conv2.weight 64x288', 'Gemm fc1.weight 128x3136', 'Gemm fc2.weight 10x128']
+ */
+export function onnxLayers(model: OnnxModel): OnnxLayer[] {
+  return survey(model).layers;
+}
+
+/**
+ * The Conv, Gemm and MatMul nodes that are not prunable layers, each with the reason: a grouped or
+ * depthwise Conv, a weight that is computed or shared, an element type other than FLOAT/DOUBLE
+ * (`unsupportedType`), a Gemm with transA, a 1-D or 3-D Conv.
+ * @example
+ * onnxSkippedLayers(model);   // [{ node: '/dw/Conv', op: 'Conv', reason: 'it is a grouped convolution (group = 32, depthwise); …' }]
+ */
+export function onnxSkippedLayers(model: OnnxModel): OnnxSkippedLayer[] {
+  return survey(model).skipped;
+}
+
+/**
+ * The linear layers of the graph (onnxLayers without the Conv layers), in node order: every Gemm
+ * (transA = 0) whose B is a 2-D FLOAT or DOUBLE initializer, and every MatMul whose second input
+ * is one.
  *
  * @example
  * onnxLinearLayers(model).map((l) => `${l.weight} ${l.rows}x${l.cols}`);   // ['fc1.weight 128x3136', 'fc2.weight 10x128']
  */
 export function onnxLinearLayers(model: OnnxModel): OnnxLinearLayer[] {
-  const graph = graphOf(model);
-  const layers: OnnxLinearLayer[] = [];
-  graph.node.forEach((node, nodeIndex) => {
-    if (node.opType !== 'Gemm' && node.opType !== 'MatMul') return;
-    if (node.input.length < 2 || node.output.length < 1) return;
-    if (node.opType === 'Gemm' && intAttribute(node, 'transA', 0) !== 0) return;
-    const t = findInitializer(model, node.input[1]);
-    if (!t || t.dims.length !== 2 || (t.dataType !== FLOAT && t.dataType !== DOUBLE)) return;
-    const transB = node.opType === 'Gemm' && intAttribute(node, 'transB', 0) !== 0;
-    const [d0, d1] = t.dims.map(toInt);
-    layers.push({
-      node: node.name || `${node.opType}#${nodeIndex}`,
-      nodeIndex,
-      op: node.opType,
-      input: node.input[0],
-      output: node.output[0],
-      weight: t.name,
-      dtype: t.dataType === FLOAT ? 'float32' : 'float64',
-      transB,
-      rows: transB ? d0 : d1,
-      cols: transB ? d1 : d0,
-    });
-  });
-  return layers;
+  return onnxLayers(model).filter((l) => l.op !== 'Conv');
+}
+
+/**
+ * The im2col geometry of a Conv layer on an input of height x width (auto_pad SAME_UPPER and
+ * SAME_LOWER padding is computed from that size, as ONNX defines it: the output is ⌈size/stride⌉,
+ * the odd pad at the end for SAME_UPPER, at the start for SAME_LOWER).
+ * @example
+ * const [conv1] = onnxLayers(model);
+ * convGeometry(conv1, 28, 28);   // { channels: 1, height: 28, width: 28, kernel: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1] }
+ */
+export function convGeometry(layer: OnnxLayer, height: number, width: number): ConvGeometry {
+  const c = layer.conv;
+  if (!c) throw typeError('convGeometry', 'layer', layer.node, 'a Conv layer (from onnxLayers)');
+  let pads: number[] = [...c.pads];
+  if (c.autoPad === 'SAME_UPPER' || c.autoPad === 'SAME_LOWER') {
+    const total = [height, width].map((size, i) => Math.max(0, (Math.ceil(size / c.strides[i]) - 1) * c.strides[i] + (c.kernel[i] - 1) * c.dilations[i] + 1 - size));
+    const begin = total.map((t) => (c.autoPad === 'SAME_UPPER' ? Math.floor(t / 2) : Math.ceil(t / 2)));
+    pads = [begin[0], begin[1], total[0] - begin[0], total[1] - begin[1]];
+  }
+  return { channels: c.channels, height, width, kernel: [...c.kernel], strides: [...c.strides], pads, dilations: [...c.dilations] };
 }
 
 /**
@@ -258,7 +387,7 @@ export function onnxLinearLayers(model: OnnxModel): OnnxLinearLayer[] {
  * const [fc1] = onnxLinearLayers(model);
  * const W = layerWeight(model, fc1);   // Float32Array of 128·3136, W[r·3136 + c]
  */
-export function layerWeight(model: OnnxModel, layer: OnnxLinearLayer): FloatArray {
+export function layerWeight(model: OnnxModel, layer: OnnxLayer): FloatArray {
   const t = readInitializer(model, layer.weight);
   return layer.transB ? t.data : transpose(t.data, layer.cols, layer.rows);
 }
@@ -272,29 +401,45 @@ function transpose(a: FloatArray, rows: number, cols: number): FloatArray {
 
 /**
  * A copy of the model in which the layer's weight initializer holds W (rows x cols, row-major;
- * transposed back when the model stores Wᵀ), written as little-endian raw_data of the initializer's
- * element type. The model itself is not modified.
+ * transposed back when the model stores Wᵀ), in the form the initializer had: little-endian
+ * raw_data, or float_data / double_data. The model itself is not modified.
  *
  * @example
  * const pruned = encodeOnnxModel(withLayerWeight(model, fc1, await la.read(result.weight)));
  */
-export function withLayerWeight(model: OnnxModel, layer: OnnxLinearLayer, W: ArrayLike<number>): OnnxModel {
-  const fn = 'withLayerWeight';
+export function withLayerWeight(model: OnnxModel, layer: OnnxLayer, W: ArrayLike<number>): OnnxModel {
+  const copy = copyOnnxModel(model);
+  setLayerWeight(copy, layer, W, 'withLayerWeight');
+  return copy;
+}
+
+/**
+ * Writes W into the layer's initializer of `model` itself (in place: for a model the caller owns,
+ * such as a copy), keeping the initializer's storage form. Checks W as withLayerWeight does.
+ * @example
+ * const work = copyOnnxModel(model);
+ * for (const layer of onnxLayers(work)) setLayerWeight(work, layer, pruned[layer.weight]);
+ */
+export function setLayerWeight(model: OnnxModel, layer: OnnxLayer, W: ArrayLike<number>, fn = 'setLayerWeight'): void {
   const size = layer.rows * layer.cols;
   if (!W || typeof W !== 'object' || typeof (W as ArrayLike<number>).length !== 'number') throw typeError(fn, 'W', W, 'an array of numbers');
   if (W.length !== size) throw rangeError(fn, 'W', `${W.length} values`, `${size} values (${layer.rows}x${layer.cols}) for ${show(layer.weight)}`);
   for (let i = 0; i < size; i++) {
     if (!Number.isFinite(W[i])) throw rangeError(fn, `W[${i}]`, W[i], 'a finite number');
   }
-  const copy = copyOnnxModel(model);
-  const t = findInitializer(copy, layer.weight);
+  const t = findInitializer(model, layer.weight);
   if (!t) throw rangeError(fn, 'layer.weight', layer.weight, 'an initializer of the model');
   const typed = layer.dtype === 'float32' ? Float32Array.from(W) : Float64Array.from(W);
   const stored = layer.transB ? typed : transpose(typed, layer.rows, layer.cols);
-  t.rawData = littleEndianBytes(stored);
-  t.floatData = [];
-  t.doubleData = [];
-  return copy;
+  const asValues = !(t.rawData && t.rawData.length > 0) && ((layer.dtype === 'float32' ? t.floatData : t.doubleData)?.length ?? 0) > 0;
+  if (asValues) {
+    if (layer.dtype === 'float32') t.floatData = Array.from(stored);
+    else t.doubleData = Array.from(stored);
+  } else {
+    t.rawData = littleEndianBytes(stored);
+    t.floatData = [];
+    t.doubleData = [];
+  }
 }
 
 function littleEndianBytes(a: FloatArray): Uint8Array {

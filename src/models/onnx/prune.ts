@@ -1,0 +1,262 @@
+// Pruning a whole ONNX model, layer after layer, as SparseGPT prunes a transformer: the layers in
+// graph (topological) order, each calibrated on the model as it is by then — every layer before it
+// already pruned — so that a layer's H is taken from the inputs it will really see. For each layer:
+// run onnxruntime on the model so far with the layer's input made an output, accumulate H (float64,
+// im2col for a Conv), pruneLayer, write the pruned weight into the working copy, next layer.
+// The caller's model and bytes are never modified; the result differs from the input only in the
+// pruned initializers' values, each kept in its storage form (raw_data or float_data).
+import { checkKnownKeys, rangeError, show, typeError } from '../../core/errors.js';
+import type { Matrix } from '../../core/matrix.js';
+import { Linalg } from '../../linalg/linalg.js';
+import { HessianAccumulator } from '../../pruning/accumulator.js';
+import { checkPattern, formatPattern, type Pattern } from '../../pruning/pattern.js';
+import { pruneLayer } from '../../pruning/prune-layer.js';
+import type { Pruner } from '../../pruning/types.js';
+import {
+  type OnnxRunOptions, type OnnxSamples, addLayerBatch, forEachBatch, layerInput, openSession, probeModel, runSettings, sampleCount,
+} from './capture.js';
+import {
+  type OnnxLayer, type OnnxModel, type OnnxSkippedLayer, copyOnnxModel, decodeOnnxModel, encodeOnnxModel, layerWeight, onnxGraphIO,
+  onnxLayers, onnxSkippedLayers, setLayerWeight,
+} from './reader.js';
+
+/** Where pruneOnnx is: which layer, which stage, how far. */
+export interface PruneOnnxProgress {
+  /** The layer's node name. */
+  layer: string;
+  /** Its position among the layers (0-based) and their number. */
+  index: number;
+  layers: number;
+  stage: 'capture' | 'prune';
+  /** Progress of the stage in [0, 1]. */
+  fraction: number;
+}
+
+/** Options of pruneOnnx. */
+export interface PruneOnnxOptions extends Omit<OnnxRunOptions, 'onProgress'> {
+  /** The pruner, with its own options: magnitude(), wanda(), sparseGPT({…}), obc({…}), iobs({…}). */
+  pruner: Pruner;
+  /** Which weights of each layer are pruned: a Pattern or its text ('2:4', '0.5', '0.5/row'). Give this or `sparsity`. */
+  pattern?: Pattern | string;
+  /** Unstructured sparsity in [0, 1), the same as pattern { kind: 'unstructured', sparsity }. */
+  sparsity?: number;
+  /** Only these layers (node or weight names) are pruned; the others stay dense. Default: every layer. */
+  layers?: string[];
+  /** Name of the model in error messages (a path, say; default 'model'). */
+  name?: string;
+  /** Called as the work goes on. */
+  onProgress?: (p: PruneOnnxProgress) => void;
+}
+
+/** What happened to one layer. */
+export interface PrunedLayerReport {
+  node: string;
+  op: OnnxLayer['op'];
+  weight: string;
+  rows: number;
+  cols: number;
+  /** The pattern applied ('2:4', '50%'), or null when the layer was left dense. */
+  pattern: string | null;
+  /** Why the layer was left dense (null when it was pruned). */
+  dense: string | null;
+  /** Fraction of the layer's weights that are zero after pruning (pruned by the pattern). */
+  sparsity: number;
+  /** tr(ΔHΔᵀ)/tr(WHWᵀ) on the layer's calibration inputs (0 when dense). */
+  relError: number;
+  /** Rows of X the layer's H was accumulated from (samples, or patches for a Conv; 0 when dense). */
+  calibrationRows: number;
+  /** Damping used by the pruner (null when none, or dense). */
+  dampUsed: number | null;
+  warnings: string[];
+  /** Wall-clock seconds: the capture (running the model so far and accumulating H), the pruner, and all of the layer. */
+  captureSeconds: number;
+  pruneSeconds: number;
+  seconds: number;
+}
+
+/** What pruneOnnx returns. */
+export interface PruneOnnxResult {
+  /** The pruned model (a new ModelProto; the input is untouched). */
+  model: OnnxModel;
+  /** Its encoding, a valid .onnx file. */
+  bytes: Uint8Array;
+  /** One report per layer, in graph order. */
+  layers: PrunedLayerReport[];
+  /** The Conv, Gemm and MatMul nodes that are not layers (grouped Conv, computed weight, …), with the reason. */
+  skipped: OnnxSkippedLayer[];
+  /** Fraction of the layers' weights that are zero, over every layer (dense ones included). */
+  sparsity: number;
+  seconds: number;
+}
+
+const FN = 'pruneOnnx';
+const KNOWN = ['pruner', 'pattern', 'sparsity', 'layers', 'name', 'onProgress', 'batchSize', 'threads', 'ort'];
+
+/**
+ * Prunes every Conv, Gemm and MatMul layer of an ONNX model (see onnxLayers) in graph order, each
+ * calibrated on `samples` run through the model with the layers before it already pruned. An N:M
+ * pattern applies to the layers whose inputs are a multiple of M; the others stay dense and their
+ * report says why (as it does for layers left out by options.layers). Everything is checked before
+ * any work: bytes that are not ONNX, a model with nothing to prune, a weight of an element type
+ * other than FLOAT/DOUBLE, samples that do not fit the graph input's declared shape or type.
+ * `model` (a ModelProto or .onnx bytes) is not modified.
+ *
+ * @example
+ * const samples = { input: 'input', data: mnistInputs(images, 0, 512), sampleShape: [1, 28, 28] };
+ * const r = await pruneOnnx(la, await readFile('mnist-cnn.onnx'), samples, { pruner: sparseGPT(), pattern: '2:4' });
+ * r.layers.map((l) => `${l.node} ${l.pattern ?? 'dense: ' + l.dense} ${l.relError.toExponential(2)}`);
+ * // ['/conv1/Conv dense: 9 inputs are not a multiple of 4 …', '/conv2/Conv 2:4 1.2e-2', …]
+ * await writeFile('mnist-cnn-2of4.onnx', r.bytes);
+ */
+export async function pruneOnnx(la: Linalg, model: OnnxModel | Uint8Array, samples: OnnxSamples, options: PruneOnnxOptions): Promise<PruneOnnxResult> {
+  const t0 = now();
+  // ---- everything checked before any work ----
+  if (!(la instanceof Linalg)) throw typeError(FN, 'la', la, 'a Linalg (from init())');
+  if (typeof options !== 'object' || options === null) throw typeError(FN, 'options', options, "an object such as { pruner: sparseGPT(), pattern: '2:4' }");
+  checkKnownKeys(FN, 'options', options, KNOWN);
+  const name = options.name === undefined ? 'model' : String(options.name);
+  const source: OnnxModel = model instanceof Uint8Array ? decodeOnnxModel(model, name) : checkModel(model, name);
+  const pruner = options.pruner;
+  if (typeof pruner !== 'object' || pruner === null || typeof pruner.run !== 'function' || typeof pruner.checkPattern !== 'function') {
+    throw typeError(FN, 'options.pruner', pruner, "a pruner such as sparseGPT(), magnitude() or makePruner('wanda')");
+  }
+  const pattern = patternOf(options);
+  pruner.checkPattern(pattern);
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw typeError(FN, 'options.onProgress', options.onProgress, 'a function');
+
+  const skipped = onnxSkippedLayers(source);
+  const badType = skipped.find((s) => s.unsupportedType);
+  if (badType) throw rangeError(FN, name, `node ${show(badType.node)}: ${badType.reason}`, 'a model whose Conv, Gemm and MatMul weights are FLOAT (or DOUBLE) initializers');
+  const layers = onnxLayers(source);
+  if (layers.length === 0) {
+    const ops = [...new Set(source.graph!.node!.map((n) => n.opType))].join(', ');
+    const why = skipped.length > 0 ? `; ${skipped.map((s) => `${s.node}: ${s.reason}`).join('; ')}` : '';
+    throw rangeError(FN, name, `a graph of ${source.graph!.node!.length} nodes (${ops})${why}`, 'a model with at least one prunable layer (a Conv, Gemm or MatMul whose weight is a float initializer)');
+  }
+  const chosen = chosenLayers(options.layers, layers);
+  const n = sampleCount(FN, samples, source, name);
+  if (n === 0) throw rangeError(FN, 'samples.data', 'no samples', 'at least one calibration sample');
+  const graphInputs = new Set(onnxGraphIO(source).inputs);
+  const other = layers.find((l) => graphInputs.has(l.input) && l.input !== samples.input);
+  if (other) throw rangeError(FN, 'samples.input', samples.input, `the graph input ${show(other.input)} that layer ${other.node} reads`);
+  const run = await runSettings(FN, { batchSize: options.batchSize, threads: options.threads, ort: options.ort });
+
+  // ---- layer by layer, on a working copy ----
+  const current = copyOnnxModel(source);
+  const reports: PrunedLayerReport[] = [];
+  let zeros = 0, weights = 0;
+  for (const [index, layer] of layers.entries()) {
+    const started = now();
+    const progress = (stage: 'capture' | 'prune', fraction: number) => options.onProgress?.({ layer: layer.node, index, layers: layers.length, stage, fraction });
+    const dense = !chosen.has(layer) ? 'not among options.layers'
+      : pattern.kind === 'nm' && layer.cols % pattern.m !== 0 ? `its ${layer.cols} inputs are not a multiple of ${pattern.m} (${formatPattern(pattern)} needs groups of ${pattern.m})`
+      : null;
+    const base = { node: layer.node, op: layer.op, weight: layer.weight, rows: layer.rows, cols: layer.cols };
+    weights += layer.rows * layer.cols;
+    if (dense !== null) {
+      const w = layerWeight(current, layer);
+      let z = 0;
+      for (let i = 0; i < w.length; i++) if (w[i] === 0) z++;
+      zeros += z;
+      reports.push({ ...base, pattern: null, dense, sparsity: z / w.length, relError: 0, calibrationRows: 0, dampUsed: null, warnings: [], captureSeconds: 0, pruneSeconds: 0, seconds: (now() - started) / 1000 });
+      continue;
+    }
+    progress('capture', 0);
+    const stats = await captureInput(la, current, layer, samples, n, run, graphInputs, (done) => progress('capture', done / n));
+    const captureSeconds = (now() - started) / 1000;
+    let W: Matrix | null = null;
+    try {
+      W = la.fromArray(layerWeight(current, layer), layer.rows, layer.cols, layer.dtype);
+      progress('prune', 0);
+      const r = await pruneLayer(la, W, stats, { pruner, pattern, onProgress: (f) => progress('prune', f) });
+      try {
+        const pruned = await la.read(r.weight);
+        setLayerWeight(current, layer, pruned, FN);
+        let z = 0;
+        for (let i = 0; i < pruned.length; i++) if (pruned[i] === 0) z++;
+        zeros += z;
+        reports.push({
+          ...base, pattern: formatPattern(pattern), dense: null, sparsity: r.sparsity, relError: r.relError, calibrationRows: stats.samples,
+          dampUsed: r.dampUsed, warnings: r.warnings, captureSeconds, pruneSeconds: r.seconds, seconds: (now() - started) / 1000,
+        });
+      } finally {
+        r.weight.free();
+        r.mask.free();
+      }
+    } finally {
+      W?.free();
+      stats.free();
+    }
+    progress('prune', 1);
+  }
+  return { model: current, bytes: encodeOnnxModel(current), layers: reports, skipped, sparsity: weights === 0 ? 0 : zeros / weights, seconds: (now() - t0) / 1000 };
+}
+
+/** H of one layer's input on the model as it is now (the samples themselves when it reads the graph input). */
+async function captureInput(
+  la: Linalg, model: OnnxModel, layer: OnnxLayer, samples: OnnxSamples, n: number, run: Awaited<ReturnType<typeof runSettings>>,
+  graphInputs: ReadonlySet<string>, onProgress: (done: number) => void,
+): Promise<HessianAccumulator> {
+  const stats = new HessianAccumulator(la, layer.cols, { dtype: 'float64' });
+  try {
+    if (graphInputs.has(layer.input)) {
+      const size = samples.sampleShape.reduce((a, b) => a * b, 1);
+      for (let start = 0; start < n; start += run.batchSize) {
+        const count = Math.min(run.batchSize, n - start);
+        await addLayerBatch(FN, la, layer, stats, samples.data.subarray(start * size, (start + count) * size), [count, ...samples.sampleShape]);
+        onProgress(start + count);
+      }
+      return stats;
+    }
+    const { bytes, fetched } = probeModel(model, [layer], graphInputs);
+    const sess = await openSession(run, bytes);
+    try {
+      await forEachBatch(run, sess, samples, n, fetched, async (outputs, start, count) => {
+        const { data, dims } = layerInput(FN, layer, samples, outputs, start, count);
+        await addLayerBatch(FN, la, layer, stats, data, dims);
+      }, onProgress);
+    } finally {
+      await sess.release();
+    }
+    return stats;
+  } catch (err) {
+    stats.free();
+    throw err;
+  }
+}
+
+/** The pattern from options.pattern or options.sparsity (exactly one). */
+function patternOf(o: PruneOnnxOptions): Pattern {
+  if (o.pattern !== undefined && o.sparsity !== undefined) throw rangeError(FN, 'options.sparsity', o.sparsity, 'absent when options.pattern is given (give one of them)');
+  if (o.pattern === undefined && o.sparsity === undefined) throw rangeError(FN, 'options.pattern', undefined, "a pattern such as '2:4' or '0.5' (or options.sparsity)");
+  if (o.sparsity !== undefined) return checkPattern(FN, 'options.sparsity', { kind: 'unstructured', sparsity: o.sparsity }, 1);
+  // Checked as for a layer whose inputs fit any group size; each layer's own fit is decided below.
+  const p = o.pattern;
+  const m = typeof p === 'object' && p !== null && (p as Pattern).kind === 'nm' ? (p as { m: unknown }).m : null;
+  const text = typeof p === 'string' ? /^(\d+):(\d+)$/.exec(p) : null;
+  const cols = text ? Number(text[2]) || 1 : typeof m === 'number' && Number.isInteger(m) && m > 0 ? m : 1;
+  return checkPattern(FN, 'options.pattern', p, cols);
+}
+
+/** The layers options.layers names (node or weight names), each name checked; all when absent. */
+function chosenLayers(names: unknown, layers: OnnxLayer[]): Set<OnnxLayer> {
+  if (names === undefined) return new Set(layers);
+  if (!Array.isArray(names) || names.some((x) => typeof x !== 'string')) throw typeError(FN, 'options.layers', names, 'an array of layer node or weight names');
+  const out = new Set<OnnxLayer>();
+  for (const x of names as string[]) {
+    const l = layers.find((l) => l.node === x || l.weight === x);
+    if (!l) throw rangeError(FN, 'options.layers', x, `a layer of the model (${layers.map((l) => l.node).join(', ')})`);
+    out.add(l);
+  }
+  return out;
+}
+
+function checkModel(model: unknown, name: string): OnnxModel {
+  const m = model as OnnxModel;
+  if (!m || typeof m !== 'object' || !m.graph || !Array.isArray(m.graph.node)) throw typeError(FN, name, model, 'a decoded ONNX model (decodeOnnxModel) or the bytes of an .onnx file');
+  return m;
+}
+
+function now(): number {
+  return globalThis.performance?.now() ?? Date.now();
+}
