@@ -35,6 +35,12 @@ export interface KernelBackend {
   read(M: Matrix<any>): Async<StorageArray>;
   /** Writes rows * cols row-major values into M (the host write; values already checked to be numbers). */
   write(M: Matrix<any>, values: ArrayLike<number>): void;
+  /**
+   * Host backends only (leave it out on a device): the live bytes of a contiguous M in host
+   * memory, native byte order, for reading a file straight into storage or writing one straight
+   * out of it. Valid only until the next allocation (a Wasm memory may grow and move).
+   */
+  hostBytes?(M: Matrix<any>): Uint8Array;
 
   // ---- elementwise and reduction kernels ----------------------------------------------------
   /**

@@ -7,13 +7,12 @@
 // for a failed computation.
 import { choiceFlag, flagValue, intFlag, numberFlag, parseFlags, UsageError } from './args.js';
 import { type ArgFlags, InputError, readingInput, runCommand, typedFlags } from './errors.js';
-import type { DType, FloatArray } from '../core/dtype.js';
+import type { DType } from '../core/dtype.js';
 import { init } from '../init.js';
 import type { Linalg } from '../linalg/linalg.js';
 import type { Matrix } from '../core/matrix.js';
-import { readNpyFile } from '../io/files.js';
-import { formatNpy } from '../io/npy.js';
-import { forEachNpyRows } from '../io/npy-rows.js';
+import { formatNpy, type NpyHeader, npyHeaderBytes } from '../io/npy.js';
+import { forEachNpyRows, readNpyMatrix } from '../io/npy-rows.js';
 import { type InputSpec, OutputTransaction } from '../io/outputs.js';
 import { HessianAccumulator } from '../pruning/accumulator.js';
 import { formatPattern, type Pattern } from '../pruning/pattern.js';
@@ -185,22 +184,33 @@ function nonFinite(data: ArrayLike<number>, cols: number, name: string, rowBase 
   return null;
 }
 
-/** Reads a 2-D .npy into la as a dtype matrix, checking its shape (`want` rows/cols where given) and finiteness. */
+/**
+ * Reads a 2-D .npy into la as a dtype matrix, checking its shape (`want` rows/cols where given)
+ * and finiteness. The data goes from the file straight into backend storage (readNpyMatrix), and
+ * is checked there (one kernel pass; the first bad value is read back for the message).
+ */
 async function readMatrix<D extends DType>(la: Linalg, flag: string, path: string, dtype: D | undefined, name: string, want?: [number, number, string]): Promise<Matrix<D>> {
-  const a = await readingInput(flag, path, () => readNpyFile(path));
-  if (a.shape.length !== 2) throw new InputError(`${flagValue(flag, path)}: expected a 2-D array, got shape (${a.shape.join(', ')})`);
-  const [rows, cols] = a.shape;
-  if (rows < 1 || cols < 1) throw new InputError(`${flagValue(flag, path)}: expected a non-empty array, got shape (${rows}, ${cols})`);
-  if (want && (rows !== want[0] || cols !== want[1])) throw new InputError(`${flagValue(flag, path)}: shape (${rows}, ${cols}) must be (${want[0]}, ${want[1]}) ${want[2]}`);
-  const bad = nonFinite(a.data, cols, name);
-  if (bad) throw new InputError(`${flagValue(flag, path)}: ${bad}; expected finite values`);
+  const check = ({ shape }: NpyHeader) => {
+    if (shape.length !== 2) throw new InputError(`${flagValue(flag, path)}: expected a 2-D array, got shape (${shape.join(', ')})`);
+    const [rows, cols] = shape;
+    if (rows < 1 || cols < 1) throw new InputError(`${flagValue(flag, path)}: expected a non-empty array, got shape (${rows}, ${cols})`);
+    if (want && (rows !== want[0] || cols !== want[1])) throw new InputError(`${flagValue(flag, path)}: shape (${rows}, ${cols}) must be (${want[0]}, ${want[1]}) ${want[2]}`);
+  };
   // The values arrive in the file's dtype; the matrix has the working dtype (converted on the backend).
-  const M = la.fromArray(a.data, rows, cols, a.dtype);
-  if ((dtype ?? a.dtype) === a.dtype) return M as unknown as Matrix<D>;
+  const M = await readingInput(flag, path, () => readNpyMatrix(la, path, { check }));
   try {
-    return await la.convert(M, dtype as D);
-  } finally {
+    const at = await la.firstNonFinite(M);
+    if (at) {
+      const [value] = await la.read(M.view(at[0], at[1], 1, 1));
+      throw new InputError(`${flagValue(flag, path)}: ${name}[${at[0]}, ${at[1]}] = ${value}; expected finite values`);
+    }
+    if ((dtype ?? M.dtype) === M.dtype) return M as unknown as Matrix<D>;
+    const C = await la.convert(M, dtype as D);
     M.free();
+    return C;
+  } catch (err) {
+    M.free();
+    throw err;
   }
 }
 
@@ -258,8 +268,7 @@ export async function pruneLayerCommand(args: string[]): Promise<number> {
     // Every output path is checked, and its temporary file made, before any work.
     const outputs = await OutputTransaction.begin([{ name: '--out', path: o.out }], { force: o.force, inputs: inputsOf(o) });
     try {
-      const { result, rows, cols } = await prune(o, log);
-      await outputs.write('--out', formatNpy(result.weight, [rows, cols]));
+      const result = await prune(o, outputs, log);
       await outputs.commit();
       log(`iobs prune-layer: wrote ${o.out}`);
       const summary: PruneLayerSummary = {
@@ -284,8 +293,11 @@ export async function pruneLayerCommand(args: string[]): Promise<number> {
   });
 }
 
-/** Every library call of the command: reads W and H (or X), prunes, and returns the pruned weight as an array. */
-async function prune(o: Options, log: (s: string) => void): Promise<{ result: Omit<PruneResult, 'weight' | 'mask'> & { weight: FloatArray }; rows: number; cols: number }> {
+/**
+ * Every library call of the command: reads W and H (or X), prunes, and writes the pruned weight
+ * into the output's temporary file (committed by the caller) straight from backend storage.
+ */
+async function prune(o: Options, outputs: OutputTransaction, log: (s: string) => void): Promise<Omit<PruneResult, 'weight' | 'mask'>> {
   const la = await init({ warn: log });
   try {
     const W = await readMatrix(la, '--weight', o.weight, o.dtype, 'W');
@@ -299,9 +311,21 @@ async function prune(o: Options, log: (s: string) => void): Promise<{ result: Om
       : await accumulate(la, o.inputs!, W.cols, dtype, log);
     const result = await pruneLayer(la, W, stats, { pruner: o.pruner, pattern: o.pattern, onProgress: progressLogger(log) });
     for (const w of result.warnings) log(`iobs prune-layer: warning: ${w}`);
-    const weight: FloatArray = await la.read(result.weight);
-    return { result: { ...result, weight }, rows: W.rows, cols: W.cols };
+    const shape = [W.rows, W.cols];
+    // The .npy is little-endian: storage's own bytes on such a host, a formatted copy elsewhere.
+    if (NATIVE_LITTLE) await outputs.writePieces('--out', withHeader(npyHeaderBytes(dtype, shape), la.readBytes(result.weight)));
+    else await outputs.write('--out', formatNpy(await la.read(result.weight), shape));
+    const { weight: _w, mask: _m, ...rest } = result;
+    return rest;
   } finally {
     la.dispose();
   }
+}
+
+const NATIVE_LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** `head`, then every piece of `body`. */
+async function* withHeader(head: Uint8Array, body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  yield head;
+  yield* body;
 }

@@ -26,6 +26,8 @@ export interface OpenInput {
   readonly size: number;
   /** The next `n` bytes; fewer only at the end of the input. */
   read(n: number): Promise<Uint8Array>;
+  /** Reads the next bytes into `dst`, filling it unless the input ends first; resolves to the count. */
+  readInto(dst: Uint8Array): Promise<number>;
   /** Everything still to come. */
   readAll(): Promise<Uint8Array>;
   close(): Promise<void>;
@@ -44,6 +46,15 @@ function handleInput(handle: FileHandle, regular: boolean, size: number): OpenIn
         got += bytesRead;
       }
       return got === n ? bytes : bytes.subarray(0, got);
+    },
+    async readInto(dst) {
+      let got = 0;
+      while (got < dst.length) {
+        const { bytesRead } = await handle.read(dst, got, dst.length - got, null);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return got;
     },
     async readAll() {
       const b = await handle.readFile();
@@ -78,6 +89,17 @@ function streamInput(stream: NodeJS.ReadableStream & { destroy?: () => void }): 
       const out = pending.slice(0, Math.min(n, pending.length));
       pending = pending.subarray(out.length);
       return out;
+    },
+    async readInto(dst) {
+      let got = 0;
+      while (got < dst.length) {
+        if (pending.length === 0 && !(await more())) break;
+        const k = Math.min(pending.length, dst.length - got);
+        dst.set(pending.subarray(0, k), got);
+        pending = pending.subarray(k);
+        got += k;
+      }
+      return got;
     },
     async readAll() {
       while (await more());

@@ -2,10 +2,12 @@
 // layer's calibration inputs) never has to be in memory at once. The file may be a regular file
 // or a stream (a pipe, a FIFO, /dev/stdin, a process substitution): both are read once, in order,
 // a block at a time; a regular file's size is checked against its header before any block is read.
-import type { FloatArray } from '../core/dtype.js';
+import type { DType, FloatArray } from '../core/dtype.js';
+import type { Matrix } from '../core/matrix.js';
+import type { Linalg } from '../linalg/linalg.js';
 import { arrayType, bytesPer } from '../core/dtype.js';
 import { checkInt, typeError } from '../core/errors.js';
-import { type NpyHeader, NpyFormatError, parseNpy, parseNpyHeader } from './npy.js';
+import { byteSwap, type NpyHeader, NpyFormatError, parseNpy, parseNpyHeader } from './npy.js';
 import { checkNpyLength, npyDataBytes, openInput, type OpenInput } from './files.js';
 
 const NATIVE_LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -125,4 +127,79 @@ async function checkEnd(input: OpenInput, h: NpyHeader, path: string): Promise<v
   if (input.regular) return;
   const extra = await take(input, 1);
   if (extra.length > 0) throw new NpyFormatError(path, `trailing data after the ${npyDataBytes(h)} bytes of data the header describes`);
+}
+
+/** Options of readNpyMatrix. */
+export interface NpyMatrixOptions {
+  /**
+   * Called with the header before any storage is allocated (for a regular file, after its size
+   * was checked against the header), so a caller can refuse a shape; the array must then be 2-D.
+   */
+  check?: (header: NpyHeader) => void;
+}
+
+/**
+ * Reads a 2-D float32/float64 .npy file into a new matrix of la's storage in the file's dtype
+ * (the caller frees it), with no host array in between: the data of a C-order file goes from the
+ * file straight into the matrix (la.writeBytes: on a host backend into its storage itself,
+ * elsewhere through a staging buffer), byte-swapped there when the file is big-endian. A
+ * Fortran-order file is read whole and reordered on the host, then written in. The matrix holds
+ * exactly what readNpyFile's data would. Errors as readNpyFile's (an NpyFormatError naming the
+ * path, or the system's error), a regular file's format and length checked before `check`; a
+ * stream (a pipe) is read once, its length known only at its end, so there `check` runs after the
+ * header and a short or long stream is refused after the data.
+ * @example
+ * const W = await readNpyMatrix(la, 'W.npy', { check: (h) => { if (h.shape.length !== 2) throw new Error('not 2-D'); } });
+ */
+export async function readNpyMatrix(la: Linalg, path: string, options: NpyMatrixOptions = {}): Promise<Matrix<DType>> {
+  if (typeof path !== 'string' || path === '') throw typeError('readNpyMatrix', 'path', path, 'a non-empty string');
+  const input = await openInput(path);
+  try {
+    const { header: h, bytes: head } = await headerOf(input, path);
+    const want = npyDataBytes(h);
+    /** Throws unless `got` bytes of data were all there was to read. */
+    const short = (got: number) => checkNpyLength(h, h.dataOffset + got, path);
+    if (h.fortranOrder) {
+      const data = await take(input, want);
+      if (data.length < want) short(data.length);
+      await checkRest(input, h, want, path);
+      const whole = parseNpy(concat(head, data), path);
+      options.check?.(h);
+      const [rows, cols] = twoD(h, path);
+      return la.fromArray(whole.data, rows, cols, h.dtype);
+    }
+    options.check?.(h);
+    const [rows, cols] = twoD(h, path);
+    const M = la.matrix(rows, cols, h.dtype);
+    try {
+      const size = bytesPer(h.dtype) as 4 | 8, swap = h.littleEndian !== NATIVE_LITTLE;
+      const got = await la.writeBytes(M, async (dst) => {
+        const n = await input.readInto(dst);
+        if (swap) byteSwap(dst.subarray(0, n - (n % size)), size);
+        return n;
+      });
+      if (got < want) short(got);
+      await checkRest(input, h, want, path);
+      return M;
+    } catch (err) {
+      M.free();
+      throw err;
+    }
+  } finally {
+    await input.close();
+  }
+}
+
+/** rows x cols of a header that must be 2-D by now (the caller's check refuses the rest). */
+function twoD(h: NpyHeader, path: string): [number, number] {
+  if (h.shape.length !== 2) throw new NpyFormatError(path, `expected a 2-D array, got shape (${h.shape.join(', ')})`);
+  return [h.shape[0], h.shape[1]];
+}
+
+/** Throws, as readNpyFile would, when a stream holds more than the `want` data bytes its header describes. */
+async function checkRest(input: OpenInput, h: NpyHeader, want: number, path: string): Promise<void> {
+  if (input.regular) return;
+  let extra = 0;
+  for (let piece = await take(input, 1 << 20); piece.length > 0; piece = await take(input, 1 << 20)) extra += piece.length;
+  if (extra > 0) checkNpyLength(h, h.dataOffset + want + extra, path);
 }

@@ -200,8 +200,8 @@ function decodeLatin1(bytes: Uint8Array): string {
   return s;
 }
 
-/** Reverses each `size`-byte group of `bytes` in place. */
-function byteSwap(bytes: Uint8Array, size: 4 | 8): void {
+/** Reverses each `size`-byte group of `bytes` in place (big-endian data to little-endian and back). */
+export function byteSwap(bytes: Uint8Array, size: 4 | 8): void {
   for (let i = 0; i + size <= bytes.length; i += size) {
     for (let a = i, b = i + size - 1; a < b; a++, b--) {
       const t = bytes[a];
@@ -418,6 +418,26 @@ export function formatNpy(data: FloatArray, shape: number[]): Uint8Array {
   }
 
   const f32 = data instanceof Float32Array;
+  const head = npyHeaderBytes(f32 ? 'float32' : 'float64', shape);
+  const size = f32 ? 4 : 8;
+  const out = new Uint8Array(head.length + data.length * size);
+  out.set(head, 0);
+  const body = out.subarray(head.length);
+  body.set(new Uint8Array(data.buffer, data.byteOffset, data.length * size));
+  if (!NATIVE_LITTLE) byteSwap(body, size);
+  return out;
+}
+
+/**
+ * The bytes of a .npy file before its data, for an array of this dtype and shape in C order,
+ * little-endian: exactly what formatNpy puts first (version 1.0, or 2.0 when the header would not
+ * fit; the data starts at a multiple of 64). Follow it with the elements' little-endian bytes.
+ * The shape is not checked here (formatNpy checks it).
+ * @example
+ * npyHeaderBytes('float32', [2, 3]).length;   // 128
+ */
+export function npyHeaderBytes(dtype: DType, shape: number[]): Uint8Array {
+  const f32 = dtype === 'float32';
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '${f32 ? '<f4' : '<f8'}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   // Spare room so the first axis could grow in place, as numpy leaves.
@@ -437,8 +457,7 @@ export function formatNpy(data: FloatArray, shape: number[]): Uint8Array {
     full = build(12);
   }
   const prefix = major === 1 ? 10 : 12;
-  const size = f32 ? 4 : 8;
-  const out = new Uint8Array(prefix + full.length + data.length * size);
+  const out = new Uint8Array(prefix + full.length);
   out.set(MAGIC, 0);
   out[6] = major;
   out[7] = 0;
@@ -448,8 +467,5 @@ export function formatNpy(data: FloatArray, shape: number[]): Uint8Array {
     len = Math.floor(len / 256);
   }
   out.set(encodeAscii(full), prefix);
-  const body = out.subarray(prefix + full.length);
-  body.set(new Uint8Array(data.buffer, data.byteOffset, data.length * size));
-  if (!NATIVE_LITTLE) byteSwap(body, size);
   return out;
 }

@@ -320,13 +320,26 @@ export class OutputTransaction {
 
   /** Writes the whole content of output `name` into its temporary file and flushes it to disk. */
   async write(name: string, bytes: Uint8Array): Promise<void> {
+    return this.writePieces(name, [bytes]);
+  }
+
+  /**
+   * As write, with the content given as pieces in order (say a header, then a matrix's bytes from
+   * la.readBytes, written straight from backend storage): each piece is written whole before the
+   * next is asked for.
+   * @example
+   * await tx.writePieces('--out', [npyHeaderBytes('float32', [r, c]), ...]);
+   */
+  async writePieces(name: string, pieces: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<void> {
     const e = this.entry(name);
     if (this.committed || e.written || e.handle === null) throw new Error(`OutputTransaction: output ${name} was written already`);
     try {
-      let done = 0;
-      while (done < bytes.length) {
-        const { bytesWritten } = await e.handle.write(bytes, done, bytes.length - done);
-        done += bytesWritten;
+      for await (const bytes of pieces) {
+        let done = 0;
+        while (done < bytes.length) {
+          const { bytesWritten } = await e.handle.write(bytes, done, bytes.length - done);
+          done += bytesWritten;
+        }
       }
       await e.handle.sync();
       await e.handle.close();

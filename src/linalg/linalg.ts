@@ -43,6 +43,18 @@ function checkValues(fn: string, values: unknown, count: number): Values {
   return v;
 }
 
+/** Elements per piece of writeBytes/readBytes: whole elements in chunkBytes (default 8 MiB). */
+function pieceElements(fn: string, chunkBytes: number | undefined, size: number): number {
+  const bytes = chunkBytes ?? 8 << 20;
+  if (!Number.isInteger(bytes) || bytes < size) throw rangeError(fn, 'options.chunkBytes', bytes, `an integer >= ${size} (one element)`);
+  return Math.floor(bytes / size);
+}
+
+/** Elements [start, start + count) of a contiguous M, as a 1 x count view of its storage. */
+function flatWindow<D extends StorageDType>(M: Matrix<D>, start: number, count: number): Matrix<D> {
+  return new Matrix(M.storage, M.dtype, 1, count, count, M.offset + start, M.parent ?? M);
+}
+
 export class Linalg {
   readonly #be: KernelBackend;
 
@@ -132,6 +144,69 @@ export class Linalg {
     const m = ew.checkAny('write', 'M', M);
     const v = checkValues('write', values, m.size);
     if (m.size > 0) this.#be.write(m, v);
+  }
+
+  /**
+   * Fills a contiguous M with raw element bytes (M's dtype, the host's byte order) that `source`
+   * supplies a piece at a time: source(dst) writes into dst, filling it unless its data ends, and
+   * resolves to the bytes written. On a host backend (Wasm, reference) dst is M's own storage, so
+   * a file read with it lands in place with no copy; elsewhere dst is a staging buffer whose
+   * elements go in through the same doorway as write(). Pieces are whole elements of at most
+   * `chunkBytes` (default 8 MiB). Resolves to the bytes taken: fewer than M holds when the source
+   * ended early (the rest of M is then unspecified). Make no other matrix on this Linalg until it
+   * resolves (a Wasm memory that grows would move under dst).
+   * @example
+   * const M = la.matrix(2, 2);
+   * await la.writeBytes(M, async (dst) => { dst.set(new Uint8Array(Float32Array.of(1, 2, 3, 4).buffer)); return 16; });
+   */
+  async writeBytes(M: Matrix<any>, source: (dst: Uint8Array) => Promise<number>, options: { chunkBytes?: number } = {}): Promise<number> {
+    const m = ew.checkAny('writeBytes', 'M', M);
+    if (!m.contiguous) throw rangeError('writeBytes', 'M', m, 'a contiguous matrix (rows adjacent in storage)');
+    if (typeof source !== 'function') throw typeError('writeBytes', 'source', source, 'a function (dst: Uint8Array) => Promise<number>');
+    const size = bytesPer(m.dtype), total = m.size;
+    const step = pieceElements('writeBytes', options.chunkBytes, size);
+    const host = this.#be.hostBytes?.bind(this.#be);
+    let staging: Uint8Array | null = null;
+    let done = 0;
+    while (done < total) {
+      const count = Math.min(step, total - done);
+      const window = flatWindow(m, done, count);
+      const dst = host ? host(window) : (staging ??= new Uint8Array(Math.min(step, total) * size)).subarray(0, count * size);
+      const got = await source(dst);
+      if (!Number.isInteger(got) || got < 0 || got > dst.length) throw rangeError('writeBytes', 'source', got, `a byte count in [0, ${dst.length}]`);
+      const whole = Math.floor(got / size);
+      if (!host && whole > 0) {
+        const T = arrayType(m.dtype);
+        this.#be.write(flatWindow(m, done, whole), new T(dst.buffer as ArrayBuffer, dst.byteOffset, whole));
+      }
+      done += whole;
+      if (got < dst.length) return done * size + (got - whole * size);
+    }
+    return total * size;
+  }
+
+  /**
+   * The raw element bytes of a contiguous M (its dtype, the host's byte order) in order, a piece
+   * of at most `chunkBytes` (default 8 MiB) at a time: on a host backend each piece is M's own
+   * storage, valid until the next piece is asked for (write it out before then; make no matrix
+   * meanwhile); elsewhere a copy read through read(). For writing a file straight from storage.
+   * @example
+   * for await (const piece of la.readBytes(M)) await handle.write(piece);
+   */
+  async *readBytes(M: Matrix<any>, options: { chunkBytes?: number } = {}): AsyncGenerator<Uint8Array> {
+    const m = ew.checkAny('readBytes', 'M', M);
+    if (!m.contiguous) throw rangeError('readBytes', 'M', m, 'a contiguous matrix (rows adjacent in storage)');
+    const size = bytesPer(m.dtype), total = m.size;
+    const step = pieceElements('readBytes', options.chunkBytes, size);
+    for (let done = 0; done < total; done += step) {
+      const window = flatWindow(m, done, Math.min(step, total - done));
+      if (window.storage.released) throw rangeError('readBytes', 'M', m, 'a matrix that has not been freed');
+      if (this.#be.hostBytes) yield this.#be.hostBytes(window);
+      else {
+        const a = await this.#be.read(window);
+        yield new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+      }
+    }
   }
 
   /**

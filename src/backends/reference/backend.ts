@@ -1,6 +1,6 @@
 // The reference backend: straightforward TypeScript loops that accumulate in float64. It is the
 // fallback where Wasm SIMD is missing and the oracle the tests hold every other backend to.
-import type { StorageArray } from '../../core/dtype.js';
+import { bytesPer, type StorageArray } from '../../core/dtype.js';
 import { HeapStorage, type Mask, type Matrix, type Storage } from '../../core/matrix.js';
 import type { CrossEntropyResult, Im2colGeometry, KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
 import { copy, fill } from './copy.js';
@@ -52,6 +52,11 @@ export class ReferenceBackend implements KernelBackend {
 
   write(M: Matrix<any>, values: ArrayLike<number>): void {
     M.assign(values);
+  }
+
+  hostBytes(M: Matrix<any>): Uint8Array {
+    const size = bytesPer(M.dtype);
+    return M.storage.view('uint8').subarray(M.offset * size, (M.offset + M.size) * size);
   }
 
   copy(A: Matrix<any>, B: Matrix<any>): void {

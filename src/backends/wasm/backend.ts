@@ -1,7 +1,7 @@
 // The Wasm backends: one class over the kernel module, registered twice (relaxed-SIMD and
 // plain-SIMD builds). The memory is created here and imported by the module, so a later
 // worker pool can share it; the arena hands out blocks of it as matrix storage.
-import type { StorageArray } from '../../core/dtype.js';
+import { bytesPer, type StorageArray } from '../../core/dtype.js';
 import type { Mask, Matrix, Storage } from '../../core/matrix.js';
 import type { CrossEntropyResult, Im2colGeometry, KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
 import { Arena, MemoryStorage } from './arena.js';
@@ -102,6 +102,11 @@ export class WasmBackend implements KernelBackend {
   write(M: Matrix<any>, values: ArrayLike<number>): void {
     this.open();
     M.assign(values);
+  }
+
+  hostBytes(M: Matrix<any>): Uint8Array {
+    this.open();
+    return new Uint8Array(this.w.arena.memory.buffer, M.address, M.size * bytesPer(M.dtype));
   }
 
   // Elementwise, reduction and mask kernels: each a Wasm kernel (src/backends/wasm/kernels).
