@@ -1,0 +1,238 @@
+// Whole-model pruning of a Llama, sequential as SparseGPT does it: the calibration windows are
+// embedded once, then block after block (true-sequential inside a block: q/k/v, then o, then
+// gate/up, then down) each group of projections is calibrated on the outputs of what is already
+// pruned, pruned against its dense weight, and put in place before the next group is calibrated;
+// the block's pruned output feeds the next block. Memory holds one block's weights and the
+// calibration activations (samples x seqlen x hidden), never the whole model.
+//
+// I-OBS passes (the paper's whole-model iteration): pass p > 1 repeats the sequential pass on the
+// model pass p−1 made, every layer's I-OBS starting from its pass p−1 weights and mask; the pass
+// kept is the one with the least loss on validation windows held apart from calibration.
+import { checkInt, rangeError, typeError } from '../../core/errors.js';
+import type { Mask, Matrix } from '../../core/matrix.js';
+import type { Linalg } from '../../linalg/linalg.js';
+import { HessianAccumulator } from '../../pruning/accumulator.js';
+import { givenStart } from '../../pruning/given.js';
+import { iobs } from '../../pruning/iobs.js';
+import { formatPattern, type Pattern } from '../../pruning/pattern.js';
+import { pruneLayer } from '../../pruning/prune-layer.js';
+import type { Pruner } from '../../pruning/types.js';
+import { layerPattern, modelPattern } from '../layer-pattern.js';
+import { overlaySource } from '../overlay.js';
+import type { LayerReport } from '../report.js';
+import type { TensorSource } from '../tensor-source.js';
+import type { LlamaConfig } from './config.js';
+import { llamaBlock } from './forward.js';
+import { llamaPerplexity } from './perplexity.js';
+import { embeddingTensorName, freeLlamaBlock, LLAMA_PROJECTIONS, llamaTensorName, loadLlama, loadLlamaBlock, projectionShape, type LlamaProjection } from './weights.js';
+
+/** The groups of a block calibrated one after the other: each group shares its input. */
+const GROUPS: readonly (readonly LlamaProjection[])[] = [['q_proj', 'k_proj', 'v_proj'], ['o_proj'], ['gate_proj', 'up_proj'], ['down_proj']];
+
+/** Options of pruneLlama. */
+export interface LlamaPruneOptions {
+  /** The layer pruner for every projection (magnitude(), wanda(), sparseGPT(), obc(), iobs()). */
+  pruner: Pruner;
+  /** '2:4', '0.5', '0.5/row' or a Pattern; an N:M pattern skips (keeps dense) layers whose inputs are not a multiple of M. */
+  pattern: Pattern | string;
+  /** Calibration windows of token ids (from calibrationWindows), each at most max_position_embeddings long. */
+  calibration: readonly (readonly number[])[];
+  /** Stories (token ids from BOS) held apart from calibration, scored after each pass to choose one; needed when passes > 1. */
+  validation?: readonly (readonly number[])[];
+  /** Sequential passes (default 1); more than one needs an iobs() pruner. */
+  passes?: number;
+  /** Which projections to prune (default all seven). */
+  projections?: readonly LlamaProjection[];
+  /** Called after each layer is pruned, and with a line of progress text. */
+  onLayer?: (report: LayerReport) => void;
+  onProgress?: (message: string) => void;
+}
+
+/** What one pass produced. */
+export interface LlamaPass {
+  pass: number;
+  layers: LayerReport[];
+  /** Mean negative log-likelihood per token on the validation stories (natural log); NaN without validation. */
+  validationLoss: number;
+}
+
+/** What pruneLlama returns. */
+export interface LlamaPruneResult {
+  /** The pruned weights of the pass kept, by tensor name (float32, [out, in]); every other tensor is the checkpoint's. */
+  tensors: Map<string, Float32Array>;
+  /** The per-layer reports of the pass kept. */
+  layers: LayerReport[];
+  passes: LlamaPass[];
+  /** The pass kept (1-based). */
+  chosenPass: number;
+  /** Most bytes the backend held at once (weights of one block, activations, scratch). */
+  peakBackendBytes: number;
+}
+
+/** A pruned projection carried to the next pass: its weights and mask on the host. */
+interface Carried {
+  weight: Float32Array;
+  mask: Uint8Array;
+}
+
+function checkWindows(fn: string, arg: string, windows: unknown, cfg: LlamaConfig): readonly (readonly number[])[] {
+  if (!Array.isArray(windows) || windows.length === 0) throw typeError(fn, arg, windows, 'a non-empty array of token id arrays');
+  windows.forEach((w, i) => {
+    if (!Array.isArray(w) || w.length < 1) throw typeError(fn, `${arg}[${i}]`, w, 'a non-empty array of token ids');
+    if (w.length > cfg.maxPositionEmbeddings) throw rangeError(fn, `${arg}[${i}]`, `${w.length} tokens`, `at most max_position_embeddings = ${cfg.maxPositionEmbeddings}`);
+  });
+  return windows;
+}
+
+/** An I-OBS pruner like `base` that starts from the given weights and mask. */
+function continued(base: Pruner, weight: Matrix, mask: Mask, pass: number): Pruner {
+  const o = base.options as Record<string, unknown>;
+  const keep = ['iterations', 'eta', 'damp', 'solver', 'resolveStart', 'tolerance', 'maxSolverIterations'];
+  const options = Object.fromEntries(keep.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+  return iobs({ ...options, start: givenStart(weight, mask, `pass ${pass - 1}`) });
+}
+
+/**
+ * Prunes the projections of a Llama checkpoint block by block on calibration windows (see the
+ * file comment). Returns the pruned weights of the pass kept (the caller writes them out, e.g.
+ * with writeLlamaCheckpoint) and a report per layer. The source is only read.
+ * @example
+ * const stories = splitStories(text).map((s) => tok.encodeStory(s));
+ * const { windows } = calibrationWindows(stories, 64, 256);
+ * const r = await pruneLlama(la, cfg, checkpoint, { pruner: sparseGPT(), pattern: '2:4', calibration: windows });
+ * r.layers.map((l) => l.relError);
+ */
+export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSource, options: LlamaPruneOptions): Promise<LlamaPruneResult> {
+  const fn = 'pruneLlama';
+  if (options === null || typeof options !== 'object') throw typeError(fn, 'options', options, 'an object { pruner, pattern, calibration }');
+  const pruner = options.pruner;
+  if (!pruner || typeof pruner !== 'object' || typeof pruner.run !== 'function') throw typeError(fn, 'options.pruner', pruner, 'a Pruner such as sparseGPT()');
+  const pattern = modelPattern(fn, 'options.pattern', options.pattern);
+  const calibration = checkWindows(fn, 'options.calibration', options.calibration, cfg);
+  const passes = checkInt(fn, 'options.passes', options.passes ?? 1, 1, 100);
+  if (passes > 1 && pruner.method !== 'iobs') throw rangeError(fn, 'options.passes', passes, `1 for ${pruner.method} (passes repeat I-OBS from the previous pass; use iobs())`);
+  const validation = options.validation === undefined ? undefined : checkWindows(fn, 'options.validation', options.validation, cfg);
+  if (passes > 1 && validation === undefined) throw rangeError(fn, 'options.validation', undefined, 'stories held apart from calibration, to choose the pass by (passes > 1)');
+  const projections = options.projections ?? LLAMA_PROJECTIONS;
+  for (const p of projections) if (!LLAMA_PROJECTIONS.includes(p)) throw rangeError(fn, 'options.projections', p, `one of ${LLAMA_PROJECTIONS.join(', ')}`);
+  const log = (m: string) => options.onProgress?.(m);
+
+  let peak = la.liveBytes();
+  const sample = () => { peak = Math.max(peak, la.liveBytes()); };
+  const results: LlamaPass[] = [];
+  let carried = new Map<string, Carried>();
+  let best: { pass: number; loss: number; tensors: Map<string, Float32Array>; layers: LayerReport[] } | null = null;
+
+  for (let pass = 1; pass <= passes; pass++) {
+    const tensors = new Map<string, Float32Array>();
+    const nextCarried = new Map<string, Carried>();
+    const layers: LayerReport[] = [];
+    const scope = la.scope();
+    try {
+      // The residual stream of every calibration window at the input of block 0.
+      const embed = scope.track(la.fromArray(await source.read(embeddingTensorName(cfg, source)), cfg.vocabSize, cfg.hiddenSize));
+      const streams: Matrix[] = [];
+      for (const w of calibration) {
+        const ids = la.fromArray(Int32Array.from(w), w.length, 1, 'int32');
+        try {
+          streams.push(scope.track(await la.gather(embed, ids)));
+        } finally {
+          ids.free();
+        }
+      }
+      embed.free();
+      sample();
+      for (let b = 0; b < cfg.numLayers; b++) {
+        const dense = await loadLlamaBlock(la, cfg, source, b);
+        const current = { ...dense, proj: { ...dense.proj } };
+        const pruned: Matrix[] = [];
+        try {
+          for (const group of GROUPS) {
+            const todo = group.filter((p) => projections.includes(p));
+            if (todo.length === 0) continue;
+            const cols = projectionShape(cfg, todo[0])[1];
+            const acc = new HessianAccumulator(la, cols);
+            try {
+              // Calibrate: run the block as it now stands on each window, catching the group's input.
+              for (const X of streams) {
+                const copy = await la.copy(X);
+                try {
+                  await llamaBlock(la, cfg, current, copy, { onLinearInput: async (p, input) => { if (p === todo[0]) await acc.addBatch(input); } });
+                } finally {
+                  copy.free();
+                }
+              }
+              sample();
+              for (const p of todo) {
+                const name = llamaTensorName(b, p);
+                const [rows] = projectionShape(cfg, p);
+                const lp = layerPattern(pattern, cols);
+                const short = name.replace(/^model\./, '').replace(/\.weight$/, '');
+                if (lp.pattern === null) {
+                  const report: LayerReport = { name: short, op: 'Linear', rows, cols, pattern: null, dense: lp.dense, sparsity: 0, relError: 0, seconds: 0, pass };
+                  layers.push(report);
+                  options.onLayer?.(report);
+                  continue;
+                }
+                const from = carried.get(name);
+                let layerPruner = pruner;
+                const starts: Matrix[] = [];
+                if (pass > 1 && from) {
+                  const W0 = la.fromArray(from.weight, rows, cols);
+                  const M0 = la.fromArray(from.mask, rows, cols, 'uint8');
+                  starts.push(W0, M0);
+                  layerPruner = continued(pruner, W0, M0, pass);
+                }
+                let r;
+                try {
+                  r = await pruneLayer(la, dense.proj[p], acc, { pruner: layerPruner, pattern: lp.pattern });
+                } finally {
+                  for (const M of starts) M.free();
+                }
+                pruned.push(r.weight);
+                current.proj[p] = r.weight;
+                const weight = await la.read(r.weight) as Float32Array;
+                const mask = await la.read(r.mask) as Uint8Array;
+                r.mask.free();
+                tensors.set(name, weight);
+                nextCarried.set(name, { weight, mask });
+                sample();
+                const report: LayerReport = { name: short, op: 'Linear', rows, cols, pattern: formatPattern(lp.pattern), sparsity: r.sparsity, relError: r.relError, seconds: r.seconds, pass };
+                layers.push(report);
+                options.onLayer?.(report);
+                log(`pass ${pass}/${passes} block ${b + 1}/${cfg.numLayers} ${short} ${rows}x${cols}: relative error ${r.relError.toPrecision(4)}, ${r.seconds.toFixed(2)} s`);
+              }
+            } finally {
+              acc.free();
+            }
+          }
+          // The block's pruned output is the next block's input.
+          for (const X of streams) await llamaBlock(la, cfg, current, X);
+          sample();
+        } finally {
+          for (const M of pruned) if (!M.freed) M.free();
+          freeLlamaBlock(dense);
+        }
+      }
+    } finally {
+      scope.free();
+    }
+
+    let loss = NaN;
+    if (validation !== undefined) {
+      const model = await loadLlama(la, cfg, overlaySource(source, tensors));
+      try {
+        sample();
+        const v = await llamaPerplexity(la, model, validation);
+        loss = v.nll / v.count;
+      } finally {
+        model.free();
+      }
+      log(`pass ${pass}/${passes}: validation loss ${loss.toFixed(4)} (perplexity ${Math.exp(loss).toFixed(2)})`);
+    }
+    results.push({ pass, layers, validationLoss: loss });
+    if (best === null || loss < best.loss) best = { pass, loss, tensors, layers };
+    carried = nextCarried;
+  }
+  return { tensors: best!.tensors, layers: best!.layers, passes: results, chosenPass: best!.pass, peakBackendBytes: peak };
+}
