@@ -25,6 +25,11 @@ setFlagsFromString('--no-liftoff');
 const USAGE = `usage: iobs <command> [options]
 
 commands:
+  prune MODEL --out OUT --method M (--sparsity S | --pattern N:M) --calib DATA [...]
+                                              prune a whole model: .onnx or a Llama folder (prune --help)
+  eval MODEL --data DATA [--labels L] [--baseline MODEL] [--json]
+                                              perplexity of a Llama, top-1 accuracy of an ONNX classifier (eval --help)
+  demo [--quick] [--json]                     prune the shipped models with every method and compare (demo --help)
   bench [--json] [--quick] [--backend NAME] [--kernels a,b]
                                               time every kernel and its peers (bench --help)
   bench --suite layers [--size N] [--json]    time every pruning method on a 4096x4096 layer
@@ -44,7 +49,7 @@ Errors print one line on stderr naming the flag. Exit status: 0 done, 2 bad flag
 1 a failed computation. Outputs are checked before any work and written only on success.
 `;
 
-const COMMANDS = ['bench', 'prune-layer', 'figure1', 'recover', 'help'];
+const COMMANDS = ['prune', 'eval', 'demo', 'bench', 'prune-layer', 'figure1', 'recover', 'help'];
 
 /** Runs `iobs` with these arguments (without node and the script); returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -60,6 +65,18 @@ export async function main(argv: string[]): Promise<number> {
       case 'prune-layer': {
         const { pruneLayerCommand } = await import('./prune-layer.js');
         return pruneLayerCommand(sub);
+      }
+      case 'prune': {
+        const { pruneCommand } = await import('./prune.js');
+        return pruneCommand(sub);
+      }
+      case 'eval': {
+        const { evalCommand } = await import('./eval.js');
+        return evalCommand(sub);
+      }
+      case 'demo': {
+        const { demoCommand } = await import('./demo.js');
+        return demoCommand(sub);
       }
       case 'figure1': {
         const { figure1 } = await import('./figure1.js');

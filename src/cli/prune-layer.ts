@@ -5,7 +5,8 @@
 // nothing at all when the command fails. Progress on stderr; stdout holds the summary, with --json
 // as its last line. Errors: one line naming the flag (src/cli/errors.ts), exit 2 for bad input, 1
 // for a failed computation.
-import { choiceFlag, flagValue, intFlag, numberFlag, parseFlags, UsageError } from './args.js';
+import { choiceFlag, flagValue, parseFlags, UsageError } from './args.js';
+import { patternFromFlags, prunerFromFlags } from './pruning-flags.js';
 import { type ArgFlags, InputError, readingInput, runCommand, typedFlags } from './errors.js';
 import type { DType } from '../core/dtype.js';
 import { init } from '../init.js';
@@ -17,8 +18,7 @@ import { type InputSpec, OutputTransaction } from '../io/outputs.js';
 import { HessianAccumulator } from '../pruning/accumulator.js';
 import { formatPattern, type Pattern } from '../pruning/pattern.js';
 import { pruneLayer } from '../pruning/prune-layer.js';
-import { availableMethods, makePruner, METHODS } from '../pruning/registry.js';
-import { sparseGPT } from '../pruning/sparsegpt.js';
+import { availableMethods, METHODS } from '../pruning/registry.js';
 import type { PruneMethod, Pruner, PruneResult } from '../pruning/types.js';
 
 export const PRUNE_LAYER_USAGE = `usage: iobs prune-layer --weight W.npy (--hessian H.npy | --inputs X.npy)
@@ -107,56 +107,14 @@ function parse(args: string[]): Options | 'help' {
   if (!availableMethods().includes(method)) {
     throw new UsageError(`${flagValue('--method', method)}: not available in this build (available: ${availableMethods().join(', ')})`);
   }
-  let pattern: Pattern;
-  if ((values.sparsity === undefined) === (values.pattern === undefined)) {
-    throw new UsageError(values.sparsity === undefined ? 'one of --sparsity S or --pattern N:M is required' : `give --sparsity ${JSON.stringify(values.sparsity)} or --pattern ${JSON.stringify(values.pattern)}, not both`);
-  }
-  if (values.pattern !== undefined) {
-    if (values['per-row']) throw new UsageError(`--per-row goes with --sparsity, not with ${flagValue('--pattern', values.pattern)}`);
-    const nm = /^(\d+):(\d+)$/.exec(values.pattern);
-    if (!nm || !(Number(nm[1]) >= 1 && Number(nm[1]) <= Number(nm[2]))) {
-      throw new UsageError(`${flagValue('--pattern', values.pattern)}: expected N:M with 1 <= N <= M, such as 2:4`);
-    }
-    pattern = { kind: 'nm', n: Number(nm[1]), m: Number(nm[2]) };
-  } else {
-    const s = numberFlag('--sparsity', values.sparsity, (x) => x >= 0 && x < 1, 'a fraction in [0, 1)')!;
-    pattern = { kind: values['per-row'] ? 'per-row' : 'unstructured', sparsity: s };
-  }
-  const blockSize = intFlag('--blocksize', values.blocksize, (x) => x >= 1, 'a positive integer');
-  if (blockSize !== undefined && pattern.kind === 'nm' && blockSize % pattern.m !== 0) {
-    throw new UsageError(`${flagValue('--blocksize', values.blocksize!)}: expected a multiple of M = ${pattern.m} (--pattern ${values.pattern})`);
-  }
-  const damp = numberFlag('--damp', values.damp, (x) => x >= 0, 'a number >= 0');
-  const iterations = intFlag('--iters', values.iters, (x) => x >= 0, 'a non-negative integer');
-  const eta = numberFlag('--eta', values.eta, (x) => x > 0 && x <= 1, 'a step in (0, 1]');
-  const pruner = prunerFor(method, { damp, blockSize, iterations, eta });
+  const pattern = patternFromFlags(values);
+  const pruner = prunerFromFlags(method, values, pattern);
   const dtype = choiceFlag('--dtype', values.dtype, ['float32', 'float64'] as const);
   const out = need('out', values.out);
   return {
     weight, hessian: values.hessian, inputs: values.inputs, method, pattern,
     dtype, out, force: values.force, json: values.json, pruner, typed: typedFlags(values),
   };
-}
-
-/** The flags each method reads; a flag given to a method that ignores it is a usage error. */
-const METHOD_FLAGS: Record<PruneMethod, readonly string[]> = {
-  magnitude: [], wanda: [], sparsegpt: ['damp', 'blockSize'], obc: ['damp'], iobs: ['damp', 'blockSize', 'iterations', 'eta'],
-};
-const FLAG_NAMES: Record<string, string> = { damp: '--damp', blockSize: '--blocksize', iterations: '--iters', eta: '--eta' };
-
-/** The pruner the flags ask for (I-OBS's --blocksize goes to its SparseGPT start). */
-function prunerFor(method: PruneMethod, flags: Record<string, number | undefined>): Pruner {
-  for (const [key, value] of Object.entries(flags)) {
-    if (value !== undefined && !METHOD_FLAGS[method].includes(key)) {
-      throw new UsageError(`${FLAG_NAMES[key]} does not apply to --method ${method} (it applies to ${availableMethods().filter((m) => METHOD_FLAGS[m].includes(key)).join(', ')})`);
-    }
-  }
-  const given = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
-  if (method === 'iobs') {
-    const { blockSize, ...rest } = given;
-    return makePruner('iobs', blockSize === undefined ? rest : { ...rest, start: sparseGPT({ damp: rest.damp, blockSize }) });
-  }
-  return makePruner(method, given);
 }
 
 /** The flag behind each argument of the library calls, for error messages. */

@@ -21,6 +21,11 @@ export interface LlamaBlockOptions {
    * must not be changed. q_proj, k_proj and v_proj get the same matrix, as do gate_proj and up_proj.
    */
   onLinearInput?: (proj: LlamaProjection, X: Matrix) => Promise<void> | void;
+  /**
+   * Return as soon as onLinearInput has seen this projection's input, skipping the rest of the
+   * block (a calibration pass needs no more). X is then left part way: do not use it afterwards.
+   */
+  stopAfter?: LlamaProjection;
 }
 
 /** y := x Wᵀ (W stored [out, in], as Hugging Face keeps nn.Linear weights). */
@@ -43,8 +48,12 @@ export async function llamaBlock(la: Linalg, cfg: LlamaConfig, weights: LlamaBlo
   if (start + X.rows > cfg.maxPositionEmbeddings) throw rangeError(fn, 'X', X, `at most max_position_embeddings − start = ${cfg.maxPositionEmbeddings - start} rows`);
   const hook = options.onLinearInput;
   if (hook !== undefined && typeof hook !== 'function') throw typeError(fn, 'options.onLinearInput', hook, 'a function');
-  const observe = async (p: LlamaProjection, M: Matrix) => {
+  const stopAfter = options.stopAfter;
+  if (stopAfter !== undefined && !['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'].includes(stopAfter)) throw rangeError(fn, 'options.stopAfter', stopAfter, 'a projection name such as q_proj');
+  /** Shows the hook a projection's input; true when the block is to stop there. */
+  const observe = async (p: LlamaProjection, M: Matrix): Promise<boolean> => {
     if (hook) await hook(p, M);
+    return p === stopAfter;
   };
   const T = X.rows, d = cfg.headDim, heads = cfg.numHeads, group = cfg.numHeads / cfg.numKvHeads, dtype = X.dtype;
   if (T === 0) return;
@@ -60,7 +69,7 @@ export async function llamaBlock(la: Linalg, cfg: LlamaConfig, weights: LlamaBlo
     // Attention.
     await la.rmsNorm(X, weights.inputNorm, cfg.rmsNormEps, H);
     for (const [p, W, Y] of [['q_proj', P.q_proj, Q], ['k_proj', P.k_proj, K], ['v_proj', P.v_proj, V]] as const) {
-      await observe(p, H);
+      if (await observe(p, H)) return;
       await linear(la, H, W, Y);
     }
     await la.rotary(Q, d, cfg.ropeTheta, start);
@@ -72,7 +81,7 @@ export async function llamaBlock(la: Linalg, cfg: LlamaConfig, weights: LlamaBlo
       await la.softmaxRows(S, { scale, causal: true });
       await la.gemm(S, V.view(0, g * d, T, d), O.view(0, h * d, T, d));
     }
-    await observe('o_proj', O);
+    if (await observe('o_proj', O)) return;
     await linear(la, O, P.o_proj, H);
     await la.axpby(1, H, 1, X);
     s.release(S);
@@ -83,12 +92,12 @@ export async function llamaBlock(la: Linalg, cfg: LlamaConfig, weights: LlamaBlo
     const G = s.track(la.matrix(T, cfg.intermediateSize, dtype));
     const U = s.track(la.matrix(T, cfg.intermediateSize, dtype));
     await la.rmsNorm(X, weights.postNorm, cfg.rmsNormEps, H);
-    await observe('gate_proj', H);
+    if (await observe('gate_proj', H)) return;
     await linear(la, H, P.gate_proj, G);
-    await observe('up_proj', H);
+    if (await observe('up_proj', H)) return;
     await linear(la, H, P.up_proj, U);
     await la.siluGate(G, U, G);
-    await observe('down_proj', G);
+    if (await observe('down_proj', G)) return;
     await linear(la, G, P.down_proj, H);
     await la.axpby(1, H, 1, X);
   } finally {

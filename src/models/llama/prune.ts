@@ -157,7 +157,7 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
               for (const X of streams) {
                 const copy = await la.copy(X);
                 try {
-                  await llamaBlock(la, cfg, current, copy, { onLinearInput: async (p, input) => { if (p === todo[0]) await acc.addBatch(input); } });
+                  await llamaBlock(la, cfg, current, copy, { stopAfter: todo[0], onLinearInput: async (p, input) => { if (p === todo[0]) await acc.addBatch(input); } });
                 } finally {
                   copy.free();
                 }
@@ -180,7 +180,7 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
                 if (pass > 1 && from) {
                   const W0 = la.fromArray(from.weight, rows, cols);
                   const M0 = la.fromArray(from.mask, rows, cols, 'uint8');
-                  starts.push(W0, M0);
+                  starts.push(W0, M0 as unknown as Matrix);
                   layerPruner = continued(pruner, W0, M0, pass);
                 }
                 let r;

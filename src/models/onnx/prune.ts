@@ -46,6 +46,8 @@ export interface PruneOnnxOptions extends Omit<OnnxRunOptions, 'onProgress'> {
   name?: string;
   /** Called as the work goes on. */
   onProgress?: (p: PruneOnnxProgress) => void;
+  /** Called with each layer's report as soon as the layer is done (pruned or left dense). */
+  onLayer?: (report: PrunedLayerReport) => void;
 }
 
 /** What happened to one layer. */
@@ -90,7 +92,7 @@ export interface PruneOnnxResult {
 }
 
 const FN = 'pruneOnnx';
-const KNOWN = ['pruner', 'pattern', 'sparsity', 'layers', 'name', 'onProgress', 'batchSize', 'threads', 'ort'];
+const KNOWN = ['pruner', 'pattern', 'sparsity', 'layers', 'name', 'onProgress', 'onLayer', 'batchSize', 'threads', 'ort'];
 
 /**
  * Prunes every Conv, Gemm and MatMul layer of an ONNX model (see onnxLayers) in graph order, each
@@ -123,6 +125,7 @@ export async function pruneOnnx(la: Linalg, model: OnnxModel | Uint8Array, sampl
   const pattern = patternOf(options);
   pruner.checkPattern(pattern);
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw typeError(FN, 'options.onProgress', options.onProgress, 'a function');
+  if (options.onLayer !== undefined && typeof options.onLayer !== 'function') throw typeError(FN, 'options.onLayer', options.onLayer, 'a function');
 
   const skipped = onnxSkippedLayers(source);
   const badType = skipped.find((s) => s.unsupportedType);
@@ -159,6 +162,7 @@ export async function pruneOnnx(la: Linalg, model: OnnxModel | Uint8Array, sampl
       for (let i = 0; i < w.length; i++) if (w[i] === 0) z++;
       zeros += z;
       reports.push({ ...base, pattern: null, dense, sparsity: z / w.length, relError: 0, calibrationRows: 0, dampUsed: null, warnings: [], captureSeconds: 0, pruneSeconds: 0, seconds: (now() - started) / 1000 });
+      options.onLayer?.(reports[reports.length - 1]);
       continue;
     }
     progress('capture', 0);
@@ -179,6 +183,7 @@ export async function pruneOnnx(la: Linalg, model: OnnxModel | Uint8Array, sampl
           ...base, pattern: formatPattern(pattern), dense: null, sparsity: r.sparsity, relError: r.relError, calibrationRows: stats.samples,
           dampUsed: r.dampUsed, warnings: r.warnings, captureSeconds, pruneSeconds: r.seconds, seconds: (now() - started) / 1000,
         });
+        options.onLayer?.(reports[reports.length - 1]);
       } finally {
         r.weight.free();
         r.mask.free();

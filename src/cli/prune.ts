@@ -1,0 +1,304 @@
+// `iobs prune`: prunes a whole model — an .onnx file (every Conv, Gemm and MatMul with a weight
+// initializer) or a Hugging Face Llama folder (the q, k, v, o, gate, up and down projections) —
+// layer by layer, each calibrated on the model with the layers before it already pruned. The
+// output (an .onnx file, or a folder in the checkpoint's layout) and the --plot figure are checked
+// before any work and written only when everything succeeded. Progress per layer on stderr; the
+// per-layer table on stdout, or with --json a summary as the last stdout line.
+import { flagValue, intFlag, parseFlags, UsageError, choiceFlag } from './args.js';
+import { type ArgFlags, InputError, runCommand, typedFlags } from './errors.js';
+import { openModel, readOnnxSamples, readLabels, readStories, type ModelInput } from './model-io.js';
+import { patternFromFlags, prunerFromFlags } from './pruning-flags.js';
+import { init } from '../init.js';
+import { OutputFolder } from '../io/output-folder.js';
+import { type InputSpec, OutputTransaction } from '../io/outputs.js';
+import type { Linalg } from '../linalg/linalg.js';
+import { calibrationWindows } from '../models/llama/calibration.js';
+import { writeLlamaWeights } from '../models/llama/checkpoint.js';
+import { llamaPerplexity } from '../models/llama/perplexity.js';
+import { pruneLlama } from '../models/llama/prune.js';
+import { loadLlama } from '../models/llama/weights.js';
+import { onnxTop1 } from '../models/onnx/capture.js';
+import { pruneOnnx } from '../models/onnx/prune.js';
+import { onnxLayers } from '../models/onnx/reader.js';
+import { overlaySource } from '../models/overlay.js';
+import { formatLayerTable, formatRunTable, layerErrorFigure, type LayerReport, type ModelMetric, type ModelRun } from '../models/report.js';
+import { formatPattern, type Pattern } from '../pruning/pattern.js';
+import { availableMethods, METHODS } from '../pruning/registry.js';
+import type { PruneMethod, Pruner } from '../pruning/types.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export const PRUNE_USAGE = `usage: iobs prune MODEL --out OUT --method ${METHODS.join('|')}
+         (--sparsity S [--per-row] | --pattern N:M) --calib DATA [--samples N]
+         [--seqlen L] [--passes P] [--validation DATA] [--no-prefix-space]
+         [--damp D] [--blocksize B] [--iters N] [--eta E]
+         [--eval DATA [--labels LABELS]] [--plot FILE.svg] [--json] [--force] [--verbose]
+
+  MODEL            an .onnx file (float32 initializers) or a Hugging Face Llama folder
+                   (config.json, model.safetensors or a sharded index, tokenizer.json)
+  --out OUT        the pruned model: an .onnx file, or a folder in the checkpoint's layout
+  --method NAME    ${METHODS.join(', ')} (available in this build: ${availableMethods().join(', ')})
+  --sparsity S     prune this fraction of every layer, in [0, 1) (--per-row: of every row)
+  --pattern N:M    keep N of every M consecutive inputs; layers whose inputs are not a multiple
+                   of M stay dense (the table says which)
+  --calib DATA     calibration data: for ONNX a .npy of float32 inputs [N, ...] or MNIST IDX
+                   images (…-idx3-ubyte[.gz], normalised as (x/255 − 0.1307)/0.3081); for a
+                   Llama a text file (stories separated by <|endoftext|>, or plain text)
+  --samples N      ONNX: the first N samples (default all); Llama: windows (default 128, or
+                   every full window the text holds when fewer)
+  --seqlen L       Llama: tokens per calibration window (default max_position_embeddings)
+  --passes P       I-OBS passes over the whole model (default 1; --method iobs, Llama); the pass
+                   with the least loss on --validation is kept
+  --validation T   Llama: text held apart from calibration for choosing the pass (default: the
+                   last tenth of --calib's stories, then not used for calibration)
+  --no-prefix-space  Llama: encode text without the "▁" the tokenizer's normaliser puts first
+                   (the shipped tinystories-llama was trained so)
+  --damp D         relative damping (sparsegpt, obc, iobs; default 0.01)
+  --blocksize B    SparseGPT's column block (sparsegpt, iobs; default 128)
+  --iters N        I-OBS iterations per layer (default 3)    --eta E  I-OBS step in (0, 1] (default 0.5)
+  --eval DATA      also score the pruned model: perplexity of a text (Llama) or top-1 accuracy
+                   of inputs with --labels (ONNX: .npy or MNIST IDX files)
+  --plot FILE.svg  every layer's relative error as an SVG line chart
+  --json           last stdout line: a JSON summary (layers, metric, time, peak memory)
+  --force          replace --out and --plot if they exist
+
+Outputs are checked before any work and written only when the whole run succeeded. Exit status:
+0 done, 2 bad flags or input (the flag is named), 1 a failed computation.
+`;
+
+interface Options {
+  model: string;
+  out: string;
+  method: PruneMethod;
+  pattern: Pattern;
+  pruner: Pruner;
+  calib: string;
+  samples?: number;
+  seqlen?: number;
+  passes: number;
+  validation?: string;
+  prefixSpace: boolean;
+  eval?: string;
+  labels?: string;
+  plot?: string;
+  json: boolean;
+  force: boolean;
+  typed: Record<string, string>;
+}
+
+/** The --json summary of iobs prune. */
+export interface PruneSummary {
+  model: string;
+  format: 'onnx' | 'llama';
+  out: string;
+  method: PruneMethod;
+  pattern: string;
+  layers: LayerReport[];
+  metric: ModelMetric | null;
+  passes: { pass: number; validationLoss: number }[] | null;
+  chosenPass: number | null;
+  calibration: { samples: number; seqlen: number | null };
+  seconds: number;
+  /** Largest resident set of the process (bytes), and most bytes the pruning backend held at once. */
+  peakRssBytes: number;
+  peakBackendBytes: number | null;
+}
+
+function parse(args: string[]): Options | 'help' {
+  const [first, ...rest] = args;
+  if (first === '--help' || first === '-h') return 'help';
+  if (first === undefined || first.startsWith('-')) throw new UsageError('MODEL is required first: iobs prune MODEL --out OUT ...');
+  const values = parseFlags(rest, {
+    out: { type: 'string' }, method: { type: 'string' }, sparsity: { type: 'string' }, 'per-row': { type: 'boolean', default: false },
+    pattern: { type: 'string' }, calib: { type: 'string' }, samples: { type: 'string' }, seqlen: { type: 'string' },
+    passes: { type: 'string' }, validation: { type: 'string' }, 'no-prefix-space': { type: 'boolean', default: false },
+    damp: { type: 'string' }, blocksize: { type: 'string' }, iters: { type: 'string' }, eta: { type: 'string' },
+    eval: { type: 'string' }, labels: { type: 'string' }, plot: { type: 'string' },
+    json: { type: 'boolean', default: false }, force: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
+  });
+  if (values.help) return 'help';
+  const need = (flag: string, v: string | undefined): string => {
+    if (v === undefined || v === '') throw new UsageError(`--${flag} is required${v === '' ? ' (got an empty value)' : ''}`);
+    return v;
+  };
+  const out = need('out', values.out);
+  const method = choiceFlag('--method', need('method', values.method), METHODS, 'method')!;
+  if (!availableMethods().includes(method)) throw new UsageError(`${flagValue('--method', method)}: not available in this build (available: ${availableMethods().join(', ')})`);
+  const pattern = patternFromFlags(values);
+  const pruner = prunerFromFlags(method, values, pattern);
+  const calib = need('calib', values.calib);
+  const samples = intFlag('--samples', values.samples, (x) => x >= 1, 'a positive integer');
+  const seqlen = intFlag('--seqlen', values.seqlen, (x) => x >= 2, 'an integer >= 2');
+  const passes = intFlag('--passes', values.passes, (x) => x >= 1 && x <= 100, 'an integer in 1..100') ?? 1;
+  if (passes > 1 && method !== 'iobs') throw new UsageError(`${flagValue('--passes', values.passes!)} applies to --method iobs (passes repeat I-OBS from the previous pass), not to ${method}`);
+  if (values.validation !== undefined && passes === 1) throw new UsageError(`${flagValue('--validation', values.validation)} chooses among passes; give it with --passes P > 1`);
+  if (values.labels !== undefined && values.eval === undefined) throw new UsageError(`${flagValue('--labels', values.labels)} goes with --eval DATA`);
+  return {
+    model: first, out, method, pattern, pruner, calib, samples, seqlen, passes, validation: values.validation,
+    prefixSpace: !values['no-prefix-space'], eval: values.eval, labels: values.labels, plot: values.plot,
+    json: values.json, force: values.force, typed: typedFlags(values),
+  };
+}
+
+/** Flags that only one kind of model reads: refused, naming the flag, for the other. */
+function checkKindFlags(o: Options, m: ModelInput): void {
+  const llamaOnly: [string, unknown][] = [['--seqlen', o.seqlen], ['--passes', o.passes > 1 ? o.passes : undefined], ['--validation', o.validation], ['--no-prefix-space', o.prefixSpace ? undefined : true]];
+  if (m.kind === 'onnx') {
+    for (const [flag, v] of llamaOnly) if (v !== undefined) throw new UsageError(`${flag} applies to Llama models, not to the ONNX file ${JSON.stringify(o.model)}`);
+    if (o.eval !== undefined && o.labels === undefined) throw new UsageError(`--eval ${JSON.stringify(o.eval)} on an ONNX model needs --labels LABELS (top-1 accuracy)`);
+  } else if (o.labels !== undefined) {
+    throw new UsageError(`--labels applies to ONNX models (top-1 accuracy); a Llama is scored by perplexity of --eval's text`);
+  }
+}
+
+/** The library arguments' flags, for error messages. */
+const ARG_FLAGS: ArgFlags = {
+  'options.pattern': '--pattern', 'options.damp': '--damp', 'options.eta': '--eta', 'options.iterations': '--iters',
+  'options.blockSize': '--blocksize', 'options.pruner': '--method', 'options.start': '--method', 'options.passes': '--passes',
+  'options.calibration': '--calib', 'options.validation': '--validation', samples: '--calib', 'samples.data': '--calib', 'samples.sampleShape': '--calib', model: 'MODEL',
+};
+
+/** The peak resident set of this process so far, in bytes. */
+export function peakRss(): number {
+  return process.resourceUsage().maxRSS * 1024;
+}
+
+/** Runs `iobs prune`; returns the exit code. */
+export async function pruneCommand(args: string[]): Promise<number> {
+  return runCommand('prune', PRUNE_USAGE, args, async (rest, ctx) => {
+    const o = parse(rest);
+    if (o === 'help') {
+      process.stdout.write(PRUNE_USAGE);
+      return 0;
+    }
+    ctx.typed = o.typed;
+    ctx.argFlags = ARG_FLAGS;
+    const log = (line: string) => process.stderr.write(`iobs prune: ${line}\n`);
+    const t0 = performance.now();
+    const m = await openModel('MODEL', o.model, o.prefixSpace);
+    try {
+      checkKindFlags(o, m);
+      const inputs: InputSpec[] = [{ name: 'MODEL', path: o.model }, { name: '--calib', path: o.calib }];
+      for (const [name, path] of [['--validation', o.validation], ['--eval', o.eval], ['--labels', o.labels]] as const) if (path) inputs.push({ name, path });
+      // Every output is checked, and its temporary made, before any work.
+      const files = await OutputTransaction.begin(
+        [...(m.kind === 'onnx' ? [{ name: '--out', path: o.out }] : []), ...(o.plot ? [{ name: '--plot', path: o.plot }] : [])],
+        { force: o.force, inputs },
+      );
+      let folder: OutputFolder | null = null;
+      try {
+        if (m.kind === 'llama') folder = await OutputFolder.begin({ name: '--out', path: o.out }, { force: o.force, inputs });
+        const la = await init({ warn: log });
+        try {
+          const run = m.kind === 'onnx' ? await pruneOnnxModel(la, o, m, files, log) : await pruneLlamaModel(la, o, m, folder!, log);
+          const seconds = (performance.now() - t0) / 1000;
+          const summary: PruneSummary = { ...run, model: o.model, format: m.kind, out: o.out, method: o.method, pattern: formatPattern(o.pattern), seconds, peakRssBytes: peakRss() };
+          const table: ModelRun = { method: o.method, pattern: summary.pattern, layers: run.layers, metric: run.metric ?? undefined, seconds, peakBytes: summary.peakRssBytes };
+          if (o.plot) await files.write('--plot', new TextEncoder().encode(layerErrorFigure([table], { title: `${o.model}: ${o.method} ${summary.pattern}` })));
+          await files.commit();
+          await folder?.commit();
+          log(`wrote ${o.out}${o.plot ? ` and ${o.plot}` : ''}`);
+          if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
+          else process.stdout.write(`${formatLayerTable([table])}\n\n${formatRunTable([table])}\n`);
+          return 0;
+        } finally {
+          la.dispose();
+        }
+      } finally {
+        await files.abort();
+        await folder?.abort();
+      }
+    } finally {
+      if (m.kind === 'llama') await m.checkpoint.close();
+    }
+  });
+}
+
+type RunParts = Pick<PruneSummary, 'layers' | 'metric' | 'passes' | 'chosenPass' | 'calibration' | 'peakBackendBytes'>;
+
+/** The layer line on stderr. */
+function layerLine(i: number, n: number, l: LayerReport): string {
+  const what = l.pattern === null ? `dense (${l.dense})` : `${l.pattern}: relative error ${l.relError.toPrecision(4)}, ${l.seconds.toFixed(2)} s`;
+  return `layer ${i}/${n} ${l.name} ${l.op} ${l.rows}x${l.cols} ${what}`;
+}
+
+async function pruneOnnxModel(la: Linalg, o: Options, m: Extract<ModelInput, { kind: 'onnx' }>, files: OutputTransaction, log: (s: string) => void): Promise<RunParts> {
+  const samples = await readOnnxSamples('--calib', o.calib, m, o.samples);
+  const n = samples.data.length / samples.sampleShape.reduce((a, b) => a * b, 1);
+  const evalData = o.eval ? await readOnnxSamples('--eval', o.eval, m) : null;
+  const labels = evalData ? await readLabels('--labels', o.labels!, evalData.data.length / evalData.sampleShape.reduce((a, b) => a * b, 1)) : null;
+  log(`${o.model}: ${o.method} ${formatPattern(o.pattern)}, calibrating on ${n} samples, backend ${la.backendName}`);
+  const layers: LayerReport[] = [];
+  const total = onnxLayers(m.model).length;
+  const r = await pruneOnnx(la, m.model, samples, {
+    pruner: o.pruner, pattern: o.pattern, name: o.model,
+    onLayer: (l) => {
+      const report: LayerReport = { name: l.node, op: l.op, rows: l.rows, cols: l.cols, pattern: l.pattern, dense: l.dense ?? undefined, sparsity: l.sparsity, relError: l.relError, seconds: l.seconds };
+      layers.push(report);
+      log(layerLine(layers.length, total, report));
+    },
+  });
+  await files.write('--out', r.bytes);
+  let metric: ModelMetric | null = null;
+  if (evalData && labels) {
+    const acc = await onnxTop1(r.bytes, evalData, labels);
+    metric = { kind: 'top1', value: acc, count: labels.length };
+    log(`top-1 accuracy of the pruned model on ${o.eval}: ${(acc * 100).toFixed(2)}% (${labels.length} samples)`);
+  }
+  return { layers, metric, passes: null, chosenPass: null, calibration: { samples: n, seqlen: null }, peakBackendBytes: null };
+}
+
+async function pruneLlamaModel(la: Linalg, o: Options, m: Extract<ModelInput, { kind: 'llama' }>, folder: OutputFolder, log: (s: string) => void): Promise<RunParts> {
+  const cfg = m.config;
+  const seqlen = o.seqlen ?? cfg.maxPositionEmbeddings;
+  if (seqlen > cfg.maxPositionEmbeddings) throw new UsageError(`${flagValue('--seqlen', String(seqlen))}: at most max_position_embeddings = ${cfg.maxPositionEmbeddings} of ${o.model}`);
+  let stories = await readStories('--calib', o.calib, m.tokenizer);
+  let validation: number[][] | undefined;
+  if (o.passes > 1) {
+    if (o.validation) validation = await readStories('--validation', o.validation, m.tokenizer);
+    else {
+      if (stories.length < 10) throw new InputError(`${flagValue('--calib', o.calib)}: ${stories.length} stories; holding a tenth apart for --passes needs at least 10 (or give --validation)`);
+      const cut = stories.length - Math.max(1, Math.floor(stories.length / 10));
+      validation = stories.slice(cut);
+      stories = stories.slice(0, cut);
+      log(`holding the last ${validation.length} of ${cut + validation.length} --calib stories apart to choose the pass`);
+    }
+  }
+  const evalStories = o.eval ? await readStories('--eval', o.eval, m.tokenizer) : null;
+  let windows: number[][];
+  try {
+    const w = calibrationWindows(stories, o.samples ?? 128, seqlen, o.samples !== undefined);
+    windows = w.windows;
+    if (windows.length < (o.samples ?? 128)) log(`the text holds ${w.tokens} tokens: ${w.available} windows of ${seqlen} (fewer than the default 128; give --samples to insist)`);
+  } catch (e) {
+    throw new InputError(`${flagValue('--calib', o.calib)}: ${(e as Error).message.replace(/^calibrationWindows: /, '')}`, { cause: e });
+  }
+  const total = cfg.numLayers * 7;
+  log(`${o.model}: ${o.method} ${formatPattern(o.pattern)}, ${windows.length} windows of ${seqlen} tokens, ${o.passes} pass${o.passes > 1 ? 'es' : ''}, backend ${la.backendName}`);
+  let count = 0;
+  const r = await pruneLlama(la, cfg, m.checkpoint, {
+    pruner: o.pruner, pattern: o.pattern, calibration: windows, passes: o.passes, validation,
+    onLayer: (l) => log(`${o.passes > 1 ? `pass ${l.pass} ` : ''}${layerLine((count++ % total) + 1, total, l)}`),
+    onProgress: (line) => { if (/validation/.test(line)) log(line); },
+  });
+  // The folder: the side files as they are, the weights with the pruned tensors replaced.
+  for (const f of m.files) await folder.write(f, await readFile(join(o.model, f)));
+  const file = await folder.file('model.safetensors');
+  await writeLlamaWeights((c) => file.write(c), m.checkpoint, r.tensors, m.checkpoint.metadata);
+  await file.close();
+  let metric: ModelMetric | null = null;
+  if (evalStories) {
+    const model = await loadLlama(la, cfg, overlaySource(m.checkpoint, r.tensors));
+    try {
+      const p = await llamaPerplexity(la, model, evalStories);
+      metric = { kind: 'perplexity', value: p.perplexity, count: p.count };
+      log(`perplexity of the pruned model on ${o.eval}: ${p.perplexity.toFixed(3)} (${p.count} tokens in ${p.windows} stories, ${p.cut} cut to ${cfg.maxPositionEmbeddings})`);
+    } finally {
+      model.free();
+    }
+  }
+  return {
+    layers: r.layers, metric, passes: o.passes > 1 ? r.passes.map((p) => ({ pass: p.pass, validationLoss: p.validationLoss })) : null,
+    chosenPass: o.passes > 1 ? r.chosenPass : null, calibration: { samples: windows.length, seqlen }, peakBackendBytes: r.peakBackendBytes,
+  };
+}
