@@ -256,6 +256,15 @@ describe('pruneOnnx on small models', () => {
     await expect(pruneOnnx(la, mlp(1), samples, { pruner: magnitude(), pattern: '3:2' })).rejects.toThrow(/options.pattern.n/);
     await expect(pruneOnnx(la, mlp(1), samples, { ...o, batchsize: 3 } as never)).rejects.toThrow(/options.batchsize must be a known option .*did you mean 'batchSize'/);
     await expect(pruneOnnx(la, mlp(1), samples, { ...o, layers: ['nope'] })).rejects.toThrow(/options.layers must be a layer of the model \(fc, proj\); got "nope"/);
+    // A weight that does not hold what its dims say (the second layer's, cut short) is refused up
+    // front, not when its turn comes after the first layer is pruned (found by fuzzing).
+    const cut = decodeOnnxModel(mlp(1));
+    const V = cut.graph!.initializer!.find((t) => t.name === 'V')!;
+    V.rawData = V.rawData!.subarray(0, 40);
+    let progressed = false;
+    await expect(pruneOnnx(la, encodeOnnxModel(cut), samples, { ...o, name: 'cut.onnx', onProgress: () => (progressed = true) }))
+      .rejects.toThrow(/pruneOnnx: argument cut.onnx must be a model whose weight initializers hold what their dims say \(96 bytes for shape \[6, 4\] of FLOAT\); got "initializer \\"V\\": 40 bytes of raw_data"/);
+    expect(progressed).toBe(false);
     expect(la.liveBytes()).toBe(0);
   });
 });

@@ -13,8 +13,8 @@ import { readIdxFile } from '../../src/io/files.js';
 import { mnistInputs, mnistLabels } from '../../src/models/mnist.js';
 import { captureLayerHessians, onnxTop1, type LayerStatistics } from '../../src/models/onnx/capture.js';
 import {
-  decodeOnnxModel, encodeOnnxModel, layerWeight, onnxGraphIO, onnxInitializers, onnxLinearLayers, readInitializer, withGraphOutputs, withLayerWeight,
-  type OnnxModel,
+  checkInitializer, decodeOnnxModel, encodeOnnxModel, layerWeight, onnxGraphIO, onnxInitializers, onnxLayers, onnxLinearLayers, onnxSkippedLayers, readInitializer,
+  setLayerWeight, withGraphOutputs, withLayerWeight, type OnnxLayer, type OnnxModel,
 } from '../../src/models/onnx/reader.js';
 import { NO_SHARED_DATA, SHARED_DATA, sharedData } from './shared-data.js';
 import { rng } from '../../src/cli/bench/util.js';
@@ -251,6 +251,98 @@ describe('ONNX reader on small models', () => {
     expect(() => readInitializer(model, 'few')).toThrow(/initializer "few" must be 3 values .*got "2 values in float_data"/);
     expect(() => readInitializer(model, 'outside')).toThrow(/initializer "outside" .*external data/);
     expect(() => readInitializer(model, 'nope')).toThrow(/readInitializer: argument name must be an initializer of the graph .*got "nope"/);
+  });
+
+  // Found by fuzzing (test/node/onnx-fuzz.test.ts): weights whose dims no layer can have.
+  it('lists no layer for a weight of negative, huge or empty dims (and never loops over an empty side)', () => {
+    const DT = onnx.TensorProto.DataType;
+    const huge = '9223372036854775807';
+    const m = onnx.ModelProto.create({
+      irVersion: 7,
+      graph: {
+        node: [
+          { opType: 'Gemm', name: 'neg', input: ['x', 'wn'], output: ['a'] },
+          { opType: 'Conv', name: 'int64', input: ['x', 'wi'], output: ['b'] },
+          { opType: 'MatMul', name: 'overflow', input: ['x', 'wo'], output: ['c'] },
+          { opType: 'MatMul', name: 'empty', input: ['x', 'we'], output: ['d'] },
+          { opType: 'MatMul', name: 'fine', input: ['x', 'wf'], output: ['e'] },
+        ],
+        initializer: [
+          { name: 'wn', dims: [2, -2], dataType: DT.FLOAT, rawData: new Uint8Array(16) },
+          { name: 'wi', dims: [huge as never, 1, 3, 3], dataType: DT.FLOAT, rawData: new Uint8Array(36) },
+          { name: 'wo', dims: [2 ** 40, 2 ** 40], dataType: DT.FLOAT, rawData: new Uint8Array(4) },
+          { name: 'we', dims: [2 ** 40, 0], dataType: DT.FLOAT },
+          { name: 'wf', dims: [2, 3], dataType: DT.FLOAT, floatData: [1, 2, 3, 4, 5, 6] },
+        ],
+      },
+    });
+    const model = decodeOnnxModel(onnx.ModelProto.encode(m).finish(), 'dims.onnx');
+    expect(onnxLayers(model).map((l) => [l.node, l.rows, l.cols])).toEqual([['fine', 3, 2]]);
+    expect(onnxSkippedLayers(model).map((s) => [s.node, s.unsupportedType, s.reason])).toEqual([
+      ['neg', false, 'its weight "wn" has dims [2, -2], not non-negative integers'],
+      ['int64', false, 'its weight "wi" has dims [9223372036854776000, 1, 3, 3], not non-negative integers'],
+      ['overflow', false, 'its weight "wo" has dims [1099511627776, 1099511627776], more values than a model can hold'],
+      ['empty', false, 'its weight "we" is empty (dims [1099511627776, 0])'],
+    ]);
+    // A layer made by hand for the empty weight reads as empty at once (it used to loop 2^40 times).
+    const empty: OnnxLayer = { ...onnxLayers(model)[0], node: 'empty', weight: 'we', rows: 0, cols: 2 ** 40 };
+    expect(layerWeight(model, empty).length).toBe(0);
+  });
+
+  it('layerWeight and setLayerWeight refuse a layer that does not describe the model’s initializer', () => {
+    const a = decodeOnnxModel(tinyModel(1).bytes, 'a.onnx');
+    const [mm] = onnxLinearLayers(a); // wm [5, 3] FLOAT: W 3x5
+    const wrongShape: OnnxLayer = { ...mm, rows: 5, cols: 5 };
+    expect(() => layerWeight(a, wrongShape)).toThrow(/layerWeight: argument layer must be a layer of the model \(its weight "wm" holds 15 values, shape \[5, 3\]\); got "\\"mm\\", 5x5"/);
+    expect(() => layerWeight(a, null as never)).toThrow(/layerWeight: argument layer must be a layer of the model \(from onnxLayers\)/);
+    const wrongType: OnnxLayer = { ...mm, dtype: 'float64' };
+    expect(() => setLayerWeight(a, wrongType, new Float64Array(15))).toThrow(/setLayerWeight: argument layer must be a layer of the model \(its weight "wm" is FLOAT \[5, 3\]\); got "\\"mm\\", 3x5 float64"/);
+    expect(() => setLayerWeight(a, { ...mm, rows: 2, cols: 5 }, new Float32Array(10))).toThrow(/setLayerWeight: argument layer must be a layer of the model/);
+    expect(Array.from(layerWeight(a, mm))).toEqual(Array.from(layerWeight(decodeOnnxModel(tinyModel(1).bytes), mm))); // untouched
+  });
+
+  it('checkInitializer checks an initializer as readInitializer would, without reading it', () => {
+    const DT = onnx.TensorProto.DataType;
+    const m = onnx.ModelProto.create({
+      irVersion: 7,
+      graph: {
+        node: [{ opType: 'Relu', input: ['x'], output: ['y'] }],
+        initializer: [
+          { name: 'ok', dims: [2], dataType: DT.FLOAT, floatData: [1, 2] },
+          { name: 'vast', dims: [2 ** 26, 2 ** 26], dataType: DT.FLOAT, rawData: new Uint8Array(8) },
+        ],
+      },
+    });
+    const model = decodeOnnxModel(onnx.ModelProto.encode(m).finish());
+    expect(() => checkInitializer(model, 'ok')).not.toThrow();
+    expect(() => checkInitializer(model, 'vast')).toThrow(/checkInitializer: argument initializer "vast" must be 18014398509481984 bytes for shape \[67108864, 67108864\] of FLOAT; got "8 bytes of raw_data"/);
+    expect(() => checkInitializer(model, 'vast', 'pruneOnnx')).toThrow(/^pruneOnnx: argument initializer "vast"/);
+    expect(() => checkInitializer(model, 'nope')).toThrow(/checkInitializer: argument name must be an initializer of the graph/);
+  });
+
+  it('refuses a model nested deeper than it could be written again', () => {
+    // Found by fuzzing: protobufjs decoded subgraphs ~2,000 deep, then overflowed the stack copying them.
+    const varintOf = (n: number) => {
+      const o: number[] = [];
+      do {
+        o.push((n & 0x7f) | (n >= 128 ? 0x80 : 0));
+        n = Math.floor(n / 128);
+      } while (n > 0);
+      return o;
+    };
+    const field = (no: number, body: Uint8Array) => Uint8Array.from([...varintOf(no * 8 + 2), ...varintOf(body.length), ...body]);
+    const { bytes } = tinyModel(1);
+    const deep = (levels: number) => {
+      let g = new Uint8Array(0);
+      for (let d = 0; d < levels; d++) g = field(1, field(5, field(6, g))); // graph { node { attribute { g } } }
+      const graph = onnx.GraphProto.encode(decodeOnnxModel(bytes).graph!).finish();
+      return Uint8Array.from([0x08, 0x07, ...field(7, Uint8Array.from([...graph, ...g]))]);
+    };
+    expect(() => decodeOnnxModel(deep(2000), 'deep.onnx')).toThrow(/decodeOnnxModel: argument deep.onnx must be an ONNX model nested at most 200 messages deep .*got "messages nested more than 200 deep"/);
+    // A few nested subgraphs, as If and Loop have, are fine, and copy and write again.
+    const model = decodeOnnxModel(deep(10));
+    const [mm] = onnxLinearLayers(model);
+    expect(decodeOnnxModel(encodeOnnxModel(withLayerWeight(model, mm, new Float32Array(15)))).graph!.node!.length).toBe(4);
   });
 
   it.skipIf(!SHARED_DATA)('refuses malformed bytes with a clear error', () => {

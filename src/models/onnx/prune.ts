@@ -5,7 +5,7 @@
 // im2col for a Conv), pruneLayer, write the pruned weight into the working copy, next layer.
 // The caller's model and bytes are never modified; the result differs from the input only in the
 // pruned initializers' values, each kept in its storage form (raw_data or float_data).
-import { checkKnownKeys, rangeError, show, typeError } from '../../core/errors.js';
+import { ArgumentRangeError, checkKnownKeys, rangeError, show, typeError } from '../../core/errors.js';
 import type { Matrix } from '../../core/matrix.js';
 import { Linalg } from '../../linalg/linalg.js';
 import { HessianAccumulator } from '../../pruning/accumulator.js';
@@ -16,7 +16,7 @@ import {
   type OnnxRunOptions, type OnnxSamples, addLayerBatch, forEachBatch, layerInput, openSession, probeModel, runSettings, sampleCount,
 } from './capture.js';
 import {
-  type OnnxLayer, type OnnxModel, type OnnxSkippedLayer, copyOnnxModel, decodeOnnxModel, encodeOnnxModel, layerWeight, onnxGraphIO,
+  type OnnxLayer, type OnnxModel, type OnnxSkippedLayer, checkInitializer, copyOnnxModel, decodeOnnxModel, encodeOnnxModel, layerWeight, onnxGraphIO,
   onnxLayers, onnxSkippedLayers, setLayerWeight,
 } from './reader.js';
 
@@ -100,7 +100,8 @@ const KNOWN = ['pruner', 'pattern', 'sparsity', 'layers', 'name', 'onProgress', 
  * pattern applies to the layers whose inputs are a multiple of M; the others stay dense and their
  * report says why (as it does for layers left out by options.layers). Everything is checked before
  * any work: bytes that are not ONNX, a model with nothing to prune, a weight of an element type
- * other than FLOAT/DOUBLE, samples that do not fit the graph input's declared shape or type.
+ * other than FLOAT/DOUBLE, a weight whose stored data does not match its dims, samples that do not
+ * fit the graph input's declared shape or type.
  * `model` (a ModelProto or .onnx bytes) is not modified.
  *
  * @example
@@ -131,6 +132,7 @@ export async function pruneOnnx(la: Linalg, model: OnnxModel | Uint8Array, sampl
   const badType = skipped.find((s) => s.unsupportedType);
   if (badType) throw rangeError(FN, name, `node ${show(badType.node)}: ${badType.reason}`, 'a model whose Conv, Gemm and MatMul weights are FLOAT (or DOUBLE) initializers');
   const layers = onnxLayers(source);
+  checkWeights(source, name, layers, skipped);
   if (layers.length === 0) {
     const ops = [...new Set(source.graph!.node!.map((n) => n.opType))].join(', ');
     const why = skipped.length > 0 ? `; ${skipped.map((s) => `${s.node}: ${s.reason}`).join('; ')}` : '';
@@ -254,6 +256,25 @@ function chosenLayers(names: unknown, layers: OnnxLayer[]): Set<OnnxLayer> {
     out.add(l);
   }
   return out;
+}
+
+/**
+ * Every Conv, Gemm and MatMul weight initializer (of the layers, and of the skipped nodes but for
+ * those of another element type) holds the values its dims say, checked without reading it: a
+ * truncated or mislabelled weight is refused before any work, not when its layer's turn comes.
+ */
+function checkWeights(model: OnnxModel, name: string, layers: OnnxLayer[], skipped: OnnxSkippedLayer[]): void {
+  const inits = new Set(model.graph!.initializer!.map((t) => t.name));
+  const weights = new Set([...layers.map((l) => l.weight), ...skipped.filter((s) => s.weight !== null && !s.unsupportedType).map((s) => s.weight!)]);
+  for (const w of weights) {
+    if (!inits.has(w)) continue; // a computed weight: nothing stored to check
+    try {
+      checkInitializer(model, w, FN);
+    } catch (err) {
+      if (!(err instanceof ArgumentRangeError)) throw err;
+      throw rangeError(FN, name, `initializer ${show(w)}: ${String(err.value)}`, `a model whose weight initializers hold what their dims say (${err.reason})`);
+    }
+  }
 }
 
 function checkModel(model: unknown, name: string): OnnxModel {

@@ -113,7 +113,8 @@ function toInt(x: number | { toNumber(): number } | null | undefined): number {
 
 /**
  * Decodes an ONNX model from its bytes (a .onnx file's contents). `name` (a path, say) is used in
- * error messages. Throws a RangeError when the bytes are not a ModelProto with a graph of nodes.
+ * error messages. Throws an ArgumentRangeError (a RangeError) naming it when the bytes do not parse
+ * as a ModelProto, nest messages more than 200 deep, or hold no graph of nodes.
  *
  * @example
  * const model = decodeOnnxModel(new Uint8Array(await readFile('mnist-cnn.onnx')), 'mnist-cnn.onnx');
@@ -129,6 +130,10 @@ export function decodeOnnxModel(bytes: Uint8Array, name = 'bytes'): OnnxModel {
     const why = err instanceof Error ? err.message : String(err);
     throw rangeError(fn, name, `${bytes.length} bytes`, `an ONNX model (ModelProto); protobuf decoding failed: ${why}`);
   }
+  const depth = nesting(model, MAX_NESTING);
+  if (depth > MAX_NESTING) {
+    throw rangeError(fn, name, `messages nested more than ${MAX_NESTING} deep`, `an ONNX model nested at most ${MAX_NESTING} messages deep (subgraphs within subgraphs, types within types)`);
+  }
   const graph = model.graph as unknown as Graph | null;
   if (!graph || graph.node.length === 0) {
     throw rangeError(fn, name, `${bytes.length} bytes`, 'an ONNX model (ModelProto) with a graph of nodes; decoded none');
@@ -140,6 +145,34 @@ export function decodeOnnxModel(bytes: Uint8Array, name = 'bytes'): OnnxModel {
     if (!t.name) throw rangeError(fn, name, 'an initializer without a name', 'an ONNX model whose initializers are named');
   }
   return model;
+}
+
+/**
+ * How deep decodeOnnxModel lets messages nest (ModelProto → graph → node → attribute → subgraph …
+ * counts one a level). protobufjs decodes deeper than it can encode again, so a model nested a few
+ * thousand levels deep would decode and then overflow the stack when copied or written; real
+ * models nest a handful of subgraphs.
+ */
+const MAX_NESTING = 200;
+
+/** The nesting depth of the decoded messages of `root` (walked without recursion), or limit + 1 once past it. */
+function nesting(root: object, limit: number): number {
+  let deepest = 0;
+  const stack: [object, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [obj, depth] = stack.pop()!;
+    deepest = Math.max(deepest, depth);
+    if (deepest > limit) return deepest;
+    for (const value of Object.values(obj)) {
+      if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) continue;
+      if (Array.isArray(value)) {
+        for (const item of value) if (item !== null && typeof item === 'object' && !ArrayBuffer.isView(item)) stack.push([item, depth + 1]);
+      } else {
+        stack.push([value, depth + 1]);
+      }
+    }
+  }
+  return deepest;
 }
 
 /**
@@ -204,12 +237,27 @@ function findInitializer(model: OnnxModel, name: string): onnx.TensorProto | und
 
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** The data of a float tensor proto, checked against its shape. */
-function tensorOf(fn: string, t: onnx.ITensorProto): OnnxTensor {
+/** Where a float tensor proto's values are, checked against its shape before anything is allocated. */
+interface TensorStorage {
+  name: string;
+  dtype: DType;
+  shape: number[];
+  /** Number of values (the product of the dims). */
+  size: number;
+  /** Little-endian raw_data, or null when the values are in float_data / double_data. */
+  raw: Uint8Array | null;
+  values: number[] | null;
+}
+
+/**
+ * The storage of a float tensor proto, checked: FLOAT or DOUBLE, inside the model, non-negative
+ * integer dims, and exactly as many bytes (or values) as the dims say. Nothing is allocated, so a
+ * huge shape with little data behind it is refused before any typed array exists.
+ */
+function storageOf(fn: string, t: onnx.ITensorProto): TensorStorage {
   const name = t.name ?? '';
   const what = `initializer ${show(name)}`;
   const shape = (t.dims ?? []).map(toInt);
-  const size = shape.reduce((a, b) => a * b, 1);
   if (t.dataType !== FLOAT && t.dataType !== DOUBLE) {
     throw rangeError(fn, what, elemTypeName(t.dataType), 'a FLOAT or DOUBLE tensor');
   }
@@ -219,12 +267,12 @@ function tensorOf(fn: string, t: onnx.ITensorProto): OnnxTensor {
   if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
     throw rangeError(fn, what, `dims [${shape.join(', ')}]`, 'a tensor with non-negative integer dims');
   }
+  const size = shape.reduce((a, b) => a * b, 1);
   const dtype: DType = t.dataType === FLOAT ? 'float32' : 'float64';
   const width = dtype === 'float32' ? 4 : 8;
-  const raw = t.rawData;
-  const values = dtype === 'float32' ? t.floatData : t.doubleData;
-  // Sizes are checked against the stored data before anything is allocated.
-  if (raw && raw.length > 0) {
+  const raw = t.rawData && t.rawData.length > 0 ? t.rawData : null;
+  const values = (dtype === 'float32' ? t.floatData : t.doubleData) ?? null;
+  if (raw) {
     if (raw.length !== size * width) {
       throw rangeError(fn, what, `${raw.length} bytes of raw_data`, `${size * width} bytes for shape [${shape.join(', ')}] of ${elemTypeName(t.dataType)}`);
     }
@@ -232,18 +280,39 @@ function tensorOf(fn: string, t: onnx.ITensorProto): OnnxTensor {
     const field = dtype === 'float32' ? 'float_data' : 'double_data';
     throw rangeError(fn, what, `${values?.length ?? 0} values in ${field}`, `${size} values for shape [${shape.join(', ')}]`);
   }
+  return { name, dtype, shape, size, raw, values: raw ? null : values };
+}
+
+/** The data of a float tensor proto, checked against its shape. */
+function tensorOf(fn: string, t: onnx.ITensorProto): OnnxTensor {
+  const { name, dtype, shape, size, raw, values } = storageOf(fn, t);
   const data = dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
-  if (raw && raw.length > 0) {
+  if (raw) {
     if (littleEndian) {
       new Uint8Array(data.buffer).set(raw);
     } else {
       const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-      for (let i = 0; i < size; i++) data[i] = width === 4 ? view.getFloat32(4 * i, true) : view.getFloat64(8 * i, true);
+      for (let i = 0; i < size; i++) data[i] = dtype === 'float32' ? view.getFloat32(4 * i, true) : view.getFloat64(8 * i, true);
     }
-  } else {
+  } else if (size > 0) {
     data.set(values!);
   }
   return { name, dtype, shape, data };
+}
+
+/**
+ * Checks that readInitializer(model, name) would succeed — a FLOAT or DOUBLE initializer stored in
+ * the model, whose raw_data or float_data / double_data holds exactly the values its dims say —
+ * without reading it (nothing is allocated). Throws as readInitializer does, with `fn` as the
+ * function named. For checks before any work, such as pruneOnnx's.
+ * @example
+ * checkInitializer(model, 'fc1.weight');   // throws on a truncated or mislabelled weight
+ */
+export function checkInitializer(model: OnnxModel, name: string, fn = 'checkInitializer'): void {
+  if (typeof name !== 'string') throw typeError(fn, 'name', name, 'an initializer name');
+  const t = findInitializer(model, name);
+  if (!t) throw rangeError(fn, 'name', name, `an initializer of the graph (it has ${graphOf(model).initializer.length}: ${show(graphOf(model).initializer.map((i) => i.name))})`);
+  storageOf(fn, t);
 }
 
 /** The node's attribute `name`, if present. */
@@ -289,6 +358,11 @@ function survey(model: OnnxModel): { layers: OnnxLayer[]; skipped: OnnxSkippedLa
     }
     if ((uses.get(weightName) ?? 0) > 1) return skip(`its weight ${show(weightName)} is shared with another node`);
     const dims = t.dims.map(toInt);
+    // Dims a weight cannot have (a layer of -2 rows, of 2^80 values, or of none) make no layer.
+    if (dims.some((d) => !Number.isSafeInteger(d) || d < 0)) return skip(`its weight ${show(weightName)} has dims [${dims.join(', ')}], not non-negative integers`);
+    const count = dims.reduce((a, b) => a * b, 1);
+    if (count === 0) return skip(`its weight ${show(weightName)} is empty (dims [${dims.join(', ')}])`);
+    if (!Number.isSafeInteger(count)) return skip(`its weight ${show(weightName)} has dims [${dims.join(', ')}], more values than a model can hold`);
     const dtype: DType = t.dataType === FLOAT ? 'float32' : 'float64';
     const base = { node: name, nodeIndex, input: node.input[0], output: node.output[0], weight: weightName, dtype };
     if (op === 'Conv') {
@@ -388,13 +462,20 @@ export function convGeometry(layer: OnnxLayer, height: number, width: number): C
  * const W = layerWeight(model, fc1);   // Float32Array of 128·3136, W[r·3136 + c]
  */
 export function layerWeight(model: OnnxModel, layer: OnnxLayer): FloatArray {
+  const fn = 'layerWeight';
+  if (!layer || typeof layer !== 'object' || typeof layer.weight !== 'string') throw typeError(fn, 'layer', layer, 'a layer of the model (from onnxLayers)');
   const t = readInitializer(model, layer.weight);
+  if (!Number.isSafeInteger(layer.rows) || !Number.isSafeInteger(layer.cols) || layer.rows < 0 || layer.cols < 0 || t.data.length !== layer.rows * layer.cols) {
+    throw rangeError(fn, 'layer', `${show(layer.node)}, ${layer.rows}x${layer.cols}`, `a layer of the model (its weight ${show(layer.weight)} holds ${t.data.length} values, shape [${t.shape.join(', ')}])`);
+  }
   return layer.transB ? t.data : transpose(t.data, layer.cols, layer.rows);
 }
 
 /** The rows x cols row-major array `a` transposed (cols x rows), same element type. */
 function transpose(a: FloatArray, rows: number, cols: number): FloatArray {
   const out = a instanceof Float32Array ? new Float32Array(a.length) : new Float64Array(a.length);
+  // An empty array stays empty (its other side may be huge: no loop over it).
+  if (a.length === 0) return out;
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = a[i * cols + j];
   return out;
 }
@@ -429,6 +510,11 @@ export function setLayerWeight(model: OnnxModel, layer: OnnxLayer, W: ArrayLike<
   }
   const t = findInitializer(model, layer.weight);
   if (!t) throw rangeError(fn, 'layer.weight', layer.weight, 'an initializer of the model');
+  // The layer must describe this initializer: a W of another size or type would corrupt it.
+  const dims = t.dims.map(toInt), count = dims.reduce((a, b) => a * b, 1);
+  if (t.dataType !== onnxElemType(layer.dtype) || count !== size) {
+    throw rangeError(fn, 'layer', `${show(layer.node)}, ${layer.rows}x${layer.cols} ${layer.dtype}`, `a layer of the model (its weight ${show(layer.weight)} is ${elemTypeName(t.dataType)} [${dims.join(', ')}])`);
+  }
   const typed = layer.dtype === 'float32' ? Float32Array.from(W) : Float64Array.from(W);
   const stored = layer.transB ? typed : transpose(typed, layer.rows, layer.cols);
   const asValues = !(t.rawData && t.rawData.length > 0) && ((layer.dtype === 'float32' ? t.floatData : t.doubleData)?.length ?? 0) > 0;
