@@ -61,6 +61,17 @@ interface Settings {
 const LLAMA_METHODS: PruneMethod[] = ['magnitude', 'wanda', 'sparsegpt', 'obc', 'iobs'];
 const CNN_METHODS: PruneMethod[] = ['magnitude', 'wanda', 'sparsegpt', 'iobs'];
 
+/**
+ * I-OBS on the CNN re-solves with CG capped at 50 iterations per re-solve: fc1 (128 x 3136) takes
+ * 14 s so (relative error 3.9e-7 at 2:4) against 68 s with the default 500 (2.7e-7), measured
+ * 2026-12-01 on two cores; SparseGPT's error on fc1 at 2:4 is 1.0e-4. The demo states it.
+ */
+export const CNN_IOBS_OPTIONS = { solver: 'cg', maxSolverIterations: 50 } as const;
+
+function cnnPruner(method: PruneMethod) {
+  return method === 'iobs' ? makePruner('iobs', { ...CNN_IOBS_OPTIONS }) : makePruner(method);
+}
+
 /** Results of one model: the dense run and one run per method and pattern. */
 interface ModelResults {
   model: string;
@@ -110,10 +121,10 @@ async function demoCnn(la: Linalg, m: Extract<ModelInput, { kind: 'onnx' }>, dir
   for (const pattern of ['0.5', '2:4', '0.7']) {
     for (const method of CNN_METHODS) {
       t = performance.now();
-      const r = await pruneOnnx(la, m.model, calib, { pruner: makePruner(method), pattern });
+      const r = await pruneOnnx(la, m.model, calib, { pruner: cnnPruner(method), pattern });
       const layers: LayerReport[] = r.layers.map((l) => ({ name: l.node, op: l.op, rows: l.rows, cols: l.cols, pattern: l.pattern, dense: l.dense ?? undefined, sparsity: l.sparsity, relError: l.relError, seconds: l.seconds }));
       const acc = await onnxTop1(r.bytes, evalData, labels);
-      const run: ModelRun = { method, pattern: pattern === '2:4' ? pattern : `${Number(pattern) * 100}%`, layers, metric: { kind: 'top1', value: acc, count: n }, seconds: (performance.now() - t) / 1000, peakBytes: peakRss() };
+      const run: ModelRun = { method: method === 'iobs' ? 'iobs (cg ≤ 50)' : method, pattern: pattern === '2:4' ? pattern : `${Number(pattern) * 100}%`, layers, metric: { kind: 'top1', value: acc, count: n }, seconds: (performance.now() - t) / 1000, peakBytes: peakRss() };
       runs.push(run);
       log(`mnist-cnn ${method} ${run.pattern}: top-1 ${(acc * 100).toFixed(2)}%, ${run.seconds.toFixed(1)} s`);
     }
