@@ -176,7 +176,7 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
                 }
                 const from = carried.get(name);
                 let layerPruner = pruner;
-                const starts: Matrix[] = [];
+                const starts: (Matrix | Mask)[] = [];
                 if (pass > 1 && from) {
                   const W0 = la.fromArray(from.weight, rows, cols);
                   const M0 = la.fromArray(from.mask, rows, cols, 'uint8');
