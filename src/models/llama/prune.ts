@@ -80,6 +80,12 @@ function checkWindows(fn: string, arg: string, windows: unknown, cfg: LlamaConfi
   windows.forEach((w, i) => {
     if (!Array.isArray(w) || w.length < 1) throw typeError(fn, `${arg}[${i}]`, w, 'a non-empty array of token ids');
     if (w.length > cfg.maxPositionEmbeddings) throw rangeError(fn, `${arg}[${i}]`, `${w.length} tokens`, `at most max_position_embeddings = ${cfg.maxPositionEmbeddings}`);
+    // Checked here, before any work: Int32Array.from would truncate 2.5 to 2, and an id past the
+    // vocabulary would only surface from gather (or, for validation, after every block is pruned).
+    for (let t = 0; t < w.length; t++) {
+      const v = w[t];
+      if (!(Number.isInteger(v) && v >= 0 && v < cfg.vocabSize)) throw rangeError(fn, `${arg}[${i}][${t}]`, v, `a token id in [0, ${cfg.vocabSize})`);
+    }
   });
   return windows;
 }
