@@ -8,7 +8,7 @@
 // I-OBS passes (the paper's whole-model iteration): pass p > 1 repeats the sequential pass on the
 // model pass p−1 made, every layer's I-OBS starting from its pass p−1 weights and mask; the pass
 // kept is the one with the least loss on validation windows held apart from calibration.
-import { checkInt, rangeError, typeError } from '../../core/errors.js';
+import { checkInt, checkKnownKeys, rangeError, typeError } from '../../core/errors.js';
 import type { Mask, Matrix } from '../../core/matrix.js';
 import type { Linalg } from '../../linalg/linalg.js';
 import { HessianAccumulator } from '../../pruning/accumulator.js';
@@ -69,6 +69,8 @@ export interface LlamaPruneResult {
   peakBackendBytes: number;
 }
 
+const KNOWN = ['pruner', 'pattern', 'calibration', 'validation', 'passes', 'projections', 'onLayer', 'onProgress'];
+
 /** A pruned projection carried to the next pass: its weights and mask on the host. */
 interface Carried {
   weight: Float32Array;
@@ -111,6 +113,7 @@ function continued(base: Pruner, weight: Matrix, mask: Mask, pass: number): Prun
 export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSource, options: LlamaPruneOptions): Promise<LlamaPruneResult> {
   const fn = 'pruneLlama';
   if (options === null || typeof options !== 'object') throw typeError(fn, 'options', options, 'an object { pruner, pattern, calibration }');
+  checkKnownKeys(fn, 'options', options, KNOWN);
   const pruner = options.pruner;
   if (!pruner || typeof pruner !== 'object' || typeof pruner.run !== 'function') throw typeError(fn, 'options.pruner', pruner, 'a Pruner such as sparseGPT()');
   const pattern = modelPattern(fn, 'options.pattern', options.pattern);
@@ -120,7 +123,16 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
   const validation = options.validation === undefined ? undefined : checkWindows(fn, 'options.validation', options.validation, cfg);
   if (passes > 1 && validation === undefined) throw rangeError(fn, 'options.validation', undefined, 'stories held apart from calibration, to choose the pass by (passes > 1)');
   const projections = options.projections ?? LLAMA_PROJECTIONS;
+  if (!Array.isArray(projections) || projections.length === 0) throw typeError(fn, 'options.projections', projections, `a non-empty array of projection names (${LLAMA_PROJECTIONS.join(', ')})`);
   for (const p of projections) if (!LLAMA_PROJECTIONS.includes(p)) throw rangeError(fn, 'options.projections', p, `one of ${LLAMA_PROJECTIONS.join(', ')}`);
+  for (const k of ['onLayer', 'onProgress'] as const) {
+    if (options[k] !== undefined && typeof options[k] !== 'function') throw typeError(fn, `options.${k}`, options[k], 'a function');
+  }
+  // What the pruner refuses (sparseGPT's blockSize under N:M) is refused now, not after a block's work.
+  for (const p of projections) {
+    const lp = layerPattern(pattern, projectionShape(cfg, p)[1]);
+    if (lp.pattern !== null) pruner.checkPattern(lp.pattern);
+  }
   const log = (m: string) => options.onProgress?.(m);
 
   let peak = la.liveBytes();
