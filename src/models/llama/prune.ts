@@ -209,9 +209,13 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
                 }
                 pruned.push(r.weight);
                 current.proj[p] = r.weight;
-                const weight = await la.read(r.weight) as Float32Array;
-                const mask = await la.read(r.mask) as Uint8Array;
-                r.mask.free();
+                let weight: Float32Array, mask: Uint8Array;
+                try {
+                  weight = await la.read(r.weight) as Float32Array;
+                  mask = await la.read(r.mask) as Uint8Array;
+                } finally {
+                  r.mask.free();
+                }
                 tensors.set(name, weight);
                 nextCarried.set(name, { weight, mask });
                 sample();
