@@ -19,6 +19,9 @@ const FOLDERS = ['src/pruning', 'src/recovery', 'src/models/llama'];
  */
 const ALLOWED: { file: string; code: string; why: string }[] = [
   { file: 'src/pruning/accumulator.ts', code: 'b.data', why: "an InputBatch's data: the plain host array a caller passes to addBatch, not a Matrix" },
+  { file: 'src/models/llama/prune.ts', code: 'carried.get', why: 'a Map of the previous pass’s weights and masks, host arrays already read at the sync point' },
+  { file: 'src/models/llama/prune.ts', code: 'tensors.set', why: 'the result Map of pruned weights: host arrays from la.read' },
+  { file: 'src/models/llama/prune.ts', code: 'nextCarried.set', why: 'a Map of host arrays from la.read, carried to the next pass' },
 ];
 
 /** A host accessor after a dot: .data / .backend as properties, the others as calls. */

@@ -26,6 +26,7 @@ export function calibrationWindows(stories: readonly (readonly number[])[], samp
   if (!Array.isArray(stories)) throw typeError(fn, 'stories', stories, 'an array of token id arrays');
   checkInt(fn, 'samples', samples, 1);
   checkInt(fn, 'seqlen', seqlen, 2);
+  if (typeof strict !== 'boolean') throw typeError(fn, 'strict', strict, 'a boolean');
   let tokens = 0;
   for (let i = 0; i < stories.length; i++) {
     if (!Array.isArray(stories[i])) throw typeError(fn, `stories[${i}]`, stories[i], 'an array of token ids');

@@ -8,7 +8,7 @@
 // I-OBS passes (the paper's whole-model iteration): pass p > 1 repeats the sequential pass on the
 // model pass p−1 made, every layer's I-OBS starting from its pass p−1 weights and mask; the pass
 // kept is the one with the least loss on validation windows held apart from calibration.
-import { checkInt, rangeError, typeError } from '../../core/errors.js';
+import { checkInt, checkKnownKeys, rangeError, typeError } from '../../core/errors.js';
 import type { Mask, Matrix } from '../../core/matrix.js';
 import type { Linalg } from '../../linalg/linalg.js';
 import { HessianAccumulator } from '../../pruning/accumulator.js';
@@ -65,9 +65,16 @@ export interface LlamaPruneResult {
   passes: LlamaPass[];
   /** The pass kept (1-based). */
   chosenPass: number;
-  /** Most bytes the backend held at once (weights of one block, activations, scratch). */
+  /**
+   * Most bytes the backend held at once (weights of one block, activations, scratch), sampled at
+   * every linear input of the forward pass and every progress report of the pruner: a lower bound
+   * (a pruner's scratch between two of its reports is missed; on the demo Llama it read 96% of
+   * the true peak).
+   */
   peakBackendBytes: number;
 }
+
+const KNOWN = ['pruner', 'pattern', 'calibration', 'validation', 'passes', 'projections', 'onLayer', 'onProgress'];
 
 /** A pruned projection carried to the next pass: its weights and mask on the host. */
 interface Carried {
@@ -80,6 +87,12 @@ function checkWindows(fn: string, arg: string, windows: unknown, cfg: LlamaConfi
   windows.forEach((w, i) => {
     if (!Array.isArray(w) || w.length < 1) throw typeError(fn, `${arg}[${i}]`, w, 'a non-empty array of token ids');
     if (w.length > cfg.maxPositionEmbeddings) throw rangeError(fn, `${arg}[${i}]`, `${w.length} tokens`, `at most max_position_embeddings = ${cfg.maxPositionEmbeddings}`);
+    // Checked here, before any work: Int32Array.from would truncate 2.5 to 2, and an id past the
+    // vocabulary would only surface from gather (or, for validation, after every block is pruned).
+    for (let t = 0; t < w.length; t++) {
+      const v = w[t];
+      if (!(Number.isInteger(v) && v >= 0 && v < cfg.vocabSize)) throw rangeError(fn, `${arg}[${i}][${t}]`, v, `a token id in [0, ${cfg.vocabSize})`);
+    }
   });
   return windows;
 }
@@ -105,6 +118,7 @@ function continued(base: Pruner, weight: Matrix, mask: Mask, pass: number): Prun
 export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSource, options: LlamaPruneOptions): Promise<LlamaPruneResult> {
   const fn = 'pruneLlama';
   if (options === null || typeof options !== 'object') throw typeError(fn, 'options', options, 'an object { pruner, pattern, calibration }');
+  checkKnownKeys(fn, 'options', options, KNOWN);
   const pruner = options.pruner;
   if (!pruner || typeof pruner !== 'object' || typeof pruner.run !== 'function') throw typeError(fn, 'options.pruner', pruner, 'a Pruner such as sparseGPT()');
   const pattern = modelPattern(fn, 'options.pattern', options.pattern);
@@ -114,7 +128,16 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
   const validation = options.validation === undefined ? undefined : checkWindows(fn, 'options.validation', options.validation, cfg);
   if (passes > 1 && validation === undefined) throw rangeError(fn, 'options.validation', undefined, 'stories held apart from calibration, to choose the pass by (passes > 1)');
   const projections = options.projections ?? LLAMA_PROJECTIONS;
+  if (!Array.isArray(projections) || projections.length === 0) throw typeError(fn, 'options.projections', projections, `a non-empty array of projection names (${LLAMA_PROJECTIONS.join(', ')})`);
   for (const p of projections) if (!LLAMA_PROJECTIONS.includes(p)) throw rangeError(fn, 'options.projections', p, `one of ${LLAMA_PROJECTIONS.join(', ')}`);
+  for (const k of ['onLayer', 'onProgress'] as const) {
+    if (options[k] !== undefined && typeof options[k] !== 'function') throw typeError(fn, `options.${k}`, options[k], 'a function');
+  }
+  // What the pruner refuses (sparseGPT's blockSize under N:M) is refused now, not after a block's work.
+  for (const p of projections) {
+    const lp = layerPattern(pattern, projectionShape(cfg, p)[1]);
+    if (lp.pattern !== null) pruner.checkPattern(lp.pattern);
+  }
   const log = (m: string) => options.onProgress?.(m);
 
   let peak = la.liveBytes();
@@ -157,7 +180,7 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
               for (const X of streams) {
                 const copy = await la.copy(X);
                 try {
-                  await llamaBlock(la, cfg, current, copy, { stopAfter: todo[0], onLinearInput: async (p, input) => { if (p === todo[0]) await acc.addBatch(input); } });
+                  await llamaBlock(la, cfg, current, copy, { stopAfter: todo[0], onLinearInput: async (p, input) => { sample(); if (p === todo[0]) await acc.addBatch(input); } });
                 } finally {
                   copy.free();
                 }
@@ -176,7 +199,7 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
                 }
                 const from = carried.get(name);
                 let layerPruner = pruner;
-                const starts: Matrix[] = [];
+                const starts: (Matrix | Mask)[] = [];
                 if (pass > 1 && from) {
                   const W0 = la.fromArray(from.weight, rows, cols);
                   const M0 = la.fromArray(from.mask, rows, cols, 'uint8');
@@ -185,15 +208,19 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
                 }
                 let r;
                 try {
-                  r = await pruneLayer(la, dense.proj[p], acc, { pruner: layerPruner, pattern: lp.pattern });
+                  r = await pruneLayer(la, dense.proj[p], acc, { pruner: layerPruner, pattern: lp.pattern, onProgress: sample });
                 } finally {
                   for (const M of starts) M.free();
                 }
                 pruned.push(r.weight);
                 current.proj[p] = r.weight;
-                const weight = await la.read(r.weight) as Float32Array;
-                const mask = await la.read(r.mask) as Uint8Array;
-                r.mask.free();
+                let weight: Float32Array, mask: Uint8Array;
+                try {
+                  weight = await la.read(r.weight) as Float32Array;
+                  mask = await la.read(r.mask) as Uint8Array;
+                } finally {
+                  r.mask.free();
+                }
                 tensors.set(name, weight);
                 nextCarried.set(name, { weight, mask });
                 sample();
