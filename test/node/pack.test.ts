@@ -29,7 +29,7 @@ interface PackedFile {
 }
 
 describe('the npm package', () => {
-  it('installs from its tarball into an empty project and works there', { timeout: 180_000 }, () => {
+  it('installs from its tarball into an empty project and works there', { timeout: 300_000 }, () => {
     const work = mkdtempSync(join(tmpdir(), 'iobs-pack-'));
     // --ignore-scripts: `prepare` would rebuild dist/ under the other test files that use it.
     const pack = sh('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], root);
@@ -39,7 +39,11 @@ describe('the npm package', () => {
     for (const want of ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/cli.js', 'dist/iobs-simd.wasm', 'dist/iobs-relaxed.wasm', 'dist/types/index.d.ts']) {
       expect(paths, want).toContain(want);
     }
-    expect(paths.filter((p) => !p.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(p))).toEqual([]);
+    for (const want of ['demo/models/mnist-cnn.onnx', 'demo/models/tinystories-llama/model.safetensors', 'demo/data/tinystories-eval.txt', 'demo/README.md', 'examples/prune-cnn-node.mjs']) {
+      expect(paths, want).toContain(want);
+    }
+    // Nothing but the build, the demo's models and data, the examples and the three top files.
+    expect(paths.filter((p) => !/^(dist|demo\/models|demo\/data|examples)\//.test(p) && !['package.json', 'README.md', 'LICENSE', 'demo/README.md'].includes(p))).toEqual([]);
     expect(packed.files.find((f) => f.path === 'dist/cli.js')!.mode & 0o111, 'dist/cli.js is executable').toBe(0o111);
     expect(readFileSync(join(root, 'dist/cli.js'), 'utf8').split('\n', 1)[0]).toBe('#!/usr/bin/env node');
 
@@ -55,6 +59,15 @@ describe('the npm package', () => {
     expect(help.code, help.said).toBe(0);
     expect(help.stdout).toMatch(/^usage: iobs <command> \[options\]\n/);
     expect(help.stdout).toContain('prune-layer');
+
+    // The demo runs from the installed package, on the models and data it ships.
+    const demo = sh(join(app, 'node_modules/.bin/iobs'), ['demo', '--quick', '--only', 'llama', '--json'], app);
+    expect(demo.code, demo.said).toBe(0);
+    const demoRuns = JSON.parse(demo.stdout.trim().split('\n').pop()!).models[0];
+    expect(demoRuns.model).toBe('tinystories-llama');
+    expect(demoRuns.runs.map((r: { method: string; pattern: string }) => `${r.method} ${r.pattern}`)).toEqual(
+      ['magnitude', 'wanda', 'sparsegpt', 'obc', 'iobs'].flatMap((m) => [`${m} 50%`]).concat(['magnitude', 'wanda', 'sparsegpt', 'obc', 'iobs'].map((m) => `${m} 2:4`)));
+    for (const r of demoRuns.runs) expect(Number.isFinite(r.metric.value) && r.metric.value > demoRuns.dense.metric.value, `${r.method} ${r.pattern}`).toBe(true);
 
     // The README's first example, verbatim, printing what its comments say.
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
