@@ -66,3 +66,12 @@ export {
 export { pruneOnnx, type PruneOnnxOptions, type PruneOnnxResult, type PrunedLayerReport, type PruneOnnxProgress } from './models/onnx/prune.js';
 export { mnistInputs, mnistLabels, MNIST_MEAN, MNIST_STD } from './models/mnist.js';
 export { parseIdx, type IdxArray } from './io/idx.js';
+// Whole Llama models: calibration windows, sequential pruning with I-OBS passes, the checkpoint
+// writer; and what every whole-model run reports (per-layer rows, tables, the error figure).
+export { calibrationWindows, type CalibrationWindows } from './models/llama/calibration.js';
+export { pruneLlama, type LlamaPruneOptions, type LlamaPruneResult, type LlamaPass } from './models/llama/prune.js';
+export { writeLlamaWeights } from './models/llama/checkpoint.js';
+export { overlaySource } from './models/overlay.js';
+export { modelPattern, layerPattern } from './models/layer-pattern.js';
+export { givenStart } from './pruning/given.js';
+export { formatRunTable, formatLayerTable, layerErrorFigure, alignTable, meanRelError, type LayerReport, type ModelRun, type ModelMetric } from './models/report.js';
