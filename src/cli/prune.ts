@@ -47,10 +47,11 @@ export const PRUNE_USAGE = `usage: iobs prune MODEL --out OUT --method ${METHODS
   --samples N      ONNX: the first N samples (default all); Llama: windows (default 128, or
                    every full window the text holds when fewer)
   --seqlen L       Llama: tokens per calibration window (default max_position_embeddings)
-  --passes P       I-OBS passes over the whole model (default 1; --method iobs, Llama); the pass
-                   with the least loss on --validation is kept
-  --validation T   Llama: text held apart from calibration for choosing the pass (default: the
-                   last tenth of --calib's stories, then not used for calibration)
+  --passes P       I-OBS passes over the whole model (default 1; --method iobs); the pass with the
+                   least loss on --validation is kept (Llama: perplexity; ONNX: output error
+                   against the dense model)
+  --validation V   data held apart from calibration for choosing the pass (default: the last
+                   tenth of --calib's stories or samples, then not used for calibration)
   --no-prefix-space  Llama: encode text without the "▁" the tokenizer's normaliser puts first
                    (the shipped tinystories-llama was trained so)
   --damp D         relative damping (sparsegpt, obc, iobs; default 0.01)
@@ -142,7 +143,7 @@ function parse(args: string[]): Options | 'help' {
 
 /** Flags that only one kind of model reads: refused, naming the flag, for the other. */
 function checkKindFlags(o: Options, m: ModelInput): void {
-  const llamaOnly: [string, unknown][] = [['--seqlen', o.seqlen], ['--passes', o.passes > 1 ? o.passes : undefined], ['--validation', o.validation], ['--no-prefix-space', o.prefixSpace ? undefined : true]];
+  const llamaOnly: [string, unknown][] = [['--seqlen', o.seqlen], ['--no-prefix-space', o.prefixSpace ? undefined : true]];
   if (m.kind === 'onnx') {
     for (const [flag, v] of llamaOnly) if (v !== undefined) throw new UsageError(`${flag} applies to Llama models, not to the ONNX file ${JSON.stringify(o.model)}`);
     if (o.eval !== undefined && o.labels === undefined) throw new UsageError(`--eval ${JSON.stringify(o.eval)} on an ONNX model needs --labels LABELS (top-1 accuracy)`);
@@ -223,19 +224,32 @@ function layerLine(i: number, n: number, l: LayerReport): string {
 }
 
 async function pruneOnnxModel(la: Linalg, o: Options, m: Extract<ModelInput, { kind: 'onnx' }>, files: OutputTransaction, log: (s: string) => void): Promise<RunParts> {
-  const samples = await readOnnxSamples('--calib', o.calib, m, o.samples);
-  const n = samples.data.length / samples.sampleShape.reduce((a, b) => a * b, 1);
+  let samples = await readOnnxSamples('--calib', o.calib, m, o.samples);
+  const size = samples.sampleShape.reduce((a, b) => a * b, 1);
+  let n = samples.data.length / size;
+  let validation;
+  if (o.passes > 1) {
+    if (o.validation) validation = await readOnnxSamples('--validation', o.validation, m);
+    else {
+      if (n < 10) throw new InputError(`${flagValue('--calib', o.calib)}: ${n} samples; holding a tenth apart for --passes needs at least 10 (or give --validation)`);
+      const cut = n - Math.max(1, Math.floor(n / 10));
+      validation = { ...samples, data: samples.data.subarray(cut * size) };
+      samples = { ...samples, data: samples.data.subarray(0, cut * size) };
+      log(`holding the last ${n - cut} of ${n} --calib samples apart to choose the pass`);
+      n = cut;
+    }
+  }
   const evalData = o.eval ? await readOnnxSamples('--eval', o.eval, m) : null;
   const labels = evalData ? await readLabels('--labels', o.labels!, evalData.data.length / evalData.sampleShape.reduce((a, b) => a * b, 1)) : null;
   log(`${o.model}: ${o.method} ${formatPattern(o.pattern)}, calibrating on ${n} samples, backend ${la.backendName}`);
   const layers: LayerReport[] = [];
   const total = onnxLayers(m.model).length;
   const r = await pruneOnnx(la, m.model, samples, {
-    pruner: o.pruner, pattern: o.pattern, name: o.model,
+    pruner: o.pruner, pattern: o.pattern, name: o.model, passes: o.passes, validation,
     onLayer: (l) => {
       const report: LayerReport = { name: l.node, op: l.op, rows: l.rows, cols: l.cols, pattern: l.pattern, dense: l.dense ?? undefined, sparsity: l.sparsity, relError: l.relError, seconds: l.seconds };
       layers.push(report);
-      log(layerLine(layers.length, total, report));
+      log(layerLine(((layers.length - 1) % total) + 1, total, report));
     },
   });
   await files.write('--out', r.bytes);
@@ -245,7 +259,12 @@ async function pruneOnnxModel(la: Linalg, o: Options, m: Extract<ModelInput, { k
     metric = { kind: 'top1', value: acc, count: labels.length };
     log(`top-1 accuracy of the pruned model on ${o.eval}: ${(acc * 100).toFixed(2)}% (${labels.length} samples)`);
   }
-  return { layers, metric, passes: null, chosenPass: null, calibration: { samples: n, seqlen: null }, peakBackendBytes: null };
+  if (o.passes > 1) for (const p of r.passes) log(`pass ${p.pass}: validation loss ${p.validationLoss.toExponential(4)} (output error against the dense model)${p.pass === r.chosenPass ? ', kept' : ''}`);
+  const kept = o.passes > 1 ? r.layers : layers;
+  return {
+    layers: kept.map((l) => ('node' in l ? { name: l.node, op: l.op, rows: l.rows, cols: l.cols, pattern: l.pattern, dense: l.dense ?? undefined, sparsity: l.sparsity, relError: l.relError, seconds: l.seconds } : l)),
+    metric, passes: o.passes > 1 ? r.passes : null, chosenPass: o.passes > 1 ? r.chosenPass : null, calibration: { samples: n, seqlen: null }, peakBackendBytes: null,
+  };
 }
 
 async function pruneLlamaModel(la: Linalg, o: Options, m: Extract<ModelInput, { kind: 'llama' }>, folder: OutputFolder, log: (s: string) => void): Promise<RunParts> {

@@ -5,6 +5,7 @@ import type { DType } from '../core/dtype.js';
 import { rangeError, typeError } from '../core/errors.js';
 import type { Mask, Matrix } from '../core/matrix.js';
 import type { Pruner } from './types.js';
+import { iobs } from './iobs.js';
 
 /**
  * A Pruner that returns (copies of) `weight` and `mask`, for iobs({ start: givenStart(W1, M1) }).
@@ -35,4 +36,18 @@ export function givenStart(weight: Matrix, mask: Mask, label = 'given'): Pruner 
       }
     },
   };
+}
+
+/**
+ * An I-OBS pruner with `base`'s options (iterations, eta, damp, solver, …) that starts from the
+ * given weights and mask: the next pass of a whole-model I-OBS. `base` must be an iobs() pruner.
+ * @example
+ * const pass2 = continueIobs(iobs({ iterations: 3 }), pass1Weight, pass1Mask, 'pass 1');
+ */
+export function continueIobs(base: Pruner, weight: Matrix, mask: Mask, label = 'given'): Pruner {
+  if (!base || base.method !== 'iobs') throw rangeError('continueIobs', 'base', base?.method, 'an iobs() pruner');
+  const o = base.options as Record<string, unknown>;
+  const keep = ['iterations', 'eta', 'damp', 'solver', 'resolveStart', 'tolerance', 'maxSolverIterations'];
+  const options = Object.fromEntries(keep.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+  return iobs({ ...options, start: givenStart(weight, mask, label) });
 }

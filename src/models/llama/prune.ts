@@ -12,8 +12,7 @@ import { checkInt, checkKnownKeys, rangeError, typeError } from '../../core/erro
 import type { Mask, Matrix } from '../../core/matrix.js';
 import type { Linalg } from '../../linalg/linalg.js';
 import { HessianAccumulator } from '../../pruning/accumulator.js';
-import { givenStart } from '../../pruning/given.js';
-import { iobs } from '../../pruning/iobs.js';
+import { continueIobs } from '../../pruning/given.js';
 import { formatPattern, type Pattern } from '../../pruning/pattern.js';
 import { pruneLayer } from '../../pruning/prune-layer.js';
 import type { Pruner } from '../../pruning/types.js';
@@ -95,14 +94,6 @@ function checkWindows(fn: string, arg: string, windows: unknown, cfg: LlamaConfi
     }
   });
   return windows;
-}
-
-/** An I-OBS pruner like `base` that starts from the given weights and mask. */
-function continued(base: Pruner, weight: Matrix, mask: Mask, pass: number): Pruner {
-  const o = base.options as Record<string, unknown>;
-  const keep = ['iterations', 'eta', 'damp', 'solver', 'resolveStart', 'tolerance', 'maxSolverIterations'];
-  const options = Object.fromEntries(keep.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
-  return iobs({ ...options, start: givenStart(weight, mask, `pass ${pass - 1}`) });
 }
 
 /**
@@ -204,7 +195,7 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
                   const W0 = la.fromArray(from.weight, rows, cols);
                   const M0 = la.fromArray(from.mask, rows, cols, 'uint8');
                   starts.push(W0, M0 as unknown as Matrix);
-                  layerPruner = continued(pruner, W0, M0, pass);
+                  layerPruner = continueIobs(pruner, W0, M0, `pass ${pass - 1}`);
                 }
                 let r;
                 try {

@@ -5,7 +5,9 @@
 // im2col for a Conv), pruneLayer, write the pruned weight into the working copy, next layer.
 // The caller's model and bytes are never modified; the result differs from the input only in the
 // pruned initializers' values, each kept in its storage form (raw_data or float_data).
-import { ArgumentRangeError, checkKnownKeys, rangeError, show, typeError } from '../../core/errors.js';
+import { ArgumentRangeError, checkInt, checkKnownKeys, rangeError, show, typeError } from '../../core/errors.js';
+import type { FloatArray } from '../../core/dtype.js';
+import { continueIobs } from '../../pruning/given.js';
 import type { Matrix } from '../../core/matrix.js';
 import { Linalg } from '../../linalg/linalg.js';
 import { HessianAccumulator } from '../../pruning/accumulator.js';
@@ -48,6 +50,18 @@ export interface PruneOnnxOptions extends Omit<OnnxRunOptions, 'onProgress'> {
   onProgress?: (p: PruneOnnxProgress) => void;
   /** Called with each layer's report as soon as the layer is done (pruned or left dense). */
   onLayer?: (report: PrunedLayerReport) => void;
+  /**
+   * Sequential passes over the model (default 1); more needs an iobs() pruner and `validation`.
+   * Pass p > 1 recalibrates every layer on the model so far (its layers before it pruned in this
+   * pass) and starts its I-OBS from the layer's weights and mask of pass p − 1.
+   */
+  passes?: number;
+  /**
+   * Samples held apart from calibration: after each pass the model's output on them is compared
+   * with the dense model's (Σ‖f̂(x) − f(x)‖² / Σ‖f(x)‖², the graph's first output), and the pass
+   * with the least such loss is returned.
+   */
+  validation?: OnnxSamples;
 }
 
 /** What happened to one layer. */
@@ -89,10 +103,13 @@ export interface PruneOnnxResult {
   /** Fraction of the layers' weights that are zero, over every layer (dense ones included). */
   sparsity: number;
   seconds: number;
+  /** Each pass's validation loss (NaN without validation samples), and the pass returned (1-based). */
+  passes: { pass: number; validationLoss: number }[];
+  chosenPass: number;
 }
 
 const FN = 'pruneOnnx';
-const KNOWN = ['pruner', 'pattern', 'sparsity', 'layers', 'name', 'onProgress', 'onLayer', 'batchSize', 'threads', 'ort'];
+const KNOWN = ['pruner', 'pattern', 'sparsity', 'layers', 'name', 'onProgress', 'onLayer', 'batchSize', 'threads', 'ort', 'passes', 'validation'];
 
 /**
  * Prunes every Conv, Gemm and MatMul layer of an ONNX model (see onnxLayers) in graph order, each
@@ -144,8 +161,19 @@ export async function pruneOnnx(la: Linalg, model: OnnxModel | Uint8Array, sampl
   const graphInputs = new Set(onnxGraphIO(source).inputs);
   const other = layers.find((l) => graphInputs.has(l.input) && l.input !== samples.input);
   if (other) throw rangeError(FN, 'samples.input', samples.input, `the graph input ${show(other.input)} that layer ${other.node} reads`);
+  const passes = checkInt(FN, 'options.passes', options.passes ?? 1, 1, 100);
+  if (passes > 1 && pruner.method !== 'iobs') throw rangeError(FN, 'options.passes', passes, `1 for ${pruner.method} (passes repeat I-OBS from the previous pass; use iobs())`);
+  if (passes > 1 && options.validation === undefined) throw rangeError(FN, 'options.validation', undefined, 'samples held apart from calibration, to choose the pass by (passes > 1)');
+  const validationCount = options.validation === undefined ? 0 : sampleCount(FN, options.validation, source, name);
+  if (options.validation !== undefined && validationCount === 0) throw rangeError(FN, 'options.validation', 'no samples', 'at least one validation sample');
   const run = await runSettings(FN, { batchSize: options.batchSize, threads: options.threads, ort: options.ort });
+  const denseBytes = options.validation === undefined ? null : encodeOnnxModel(source);
 
+  let best: { pass: number; loss: number; current: OnnxModel; reports: PrunedLayerReport[]; zeros: number; weights: number } | null = null;
+  const history: { pass: number; validationLoss: number }[] = [];
+  let carried = new Map<string, { weight: FloatArray; mask: Uint8Array }>();
+  for (let pass = 1; pass <= passes; pass++) {
+  const next = new Map<string, { weight: FloatArray; mask: Uint8Array }>();
   // ---- layer by layer, on a working copy ----
   const current = copyOnnxModel(source);
   const reports: PrunedLayerReport[] = [];
@@ -174,9 +202,23 @@ export async function pruneOnnx(la: Linalg, model: OnnxModel | Uint8Array, sampl
     try {
       W = la.fromArray(layerWeight(current, layer), layer.rows, layer.cols, layer.dtype);
       progress('prune', 0);
-      const r = await pruneLayer(la, W, stats, { pruner, pattern, onProgress: (f) => progress('prune', f) });
+      const from = carried.get(layer.weight);
+      let layerPruner = pruner;
+      const starts: Matrix[] = [];
+      if (from) {
+        const W0 = la.fromArray(from.weight, layer.rows, layer.cols, layer.dtype), M0 = la.fromArray(from.mask, layer.rows, layer.cols, 'uint8');
+        starts.push(W0, M0 as unknown as Matrix);
+        layerPruner = continueIobs(pruner, W0, M0, `pass ${pass - 1}`);
+      }
+      let r;
+      try {
+        r = await pruneLayer(la, W, stats, { pruner: layerPruner, pattern, onProgress: (f) => progress('prune', f) });
+      } finally {
+        for (const M of starts) M.free();
+      }
       try {
         const pruned = await la.read(r.weight);
+        if (passes > 1) next.set(layer.weight, { weight: pruned, mask: await la.read(r.mask) as Uint8Array });
         setLayerWeight(current, layer, pruned, FN);
         let z = 0;
         for (let i = 0; i < pruned.length; i++) if (pruned[i] === 0) z++;
@@ -196,7 +238,38 @@ export async function pruneOnnx(la: Linalg, model: OnnxModel | Uint8Array, sampl
     }
     progress('prune', 1);
   }
-  return { model: current, bytes: encodeOnnxModel(current), layers: reports, skipped, sparsity: weights === 0 ? 0 : zeros / weights, seconds: (now() - t0) / 1000 };
+  const loss = denseBytes === null ? NaN : await outputLoss(run, denseBytes, encodeOnnxModel(current), options.validation!, validationCount);
+  history.push({ pass, validationLoss: loss });
+  if (best === null || loss < best.loss) best = { pass, loss, current, reports, zeros, weights };
+  carried = next;
+  }
+  const b = best!;
+  return {
+    model: b.current, bytes: encodeOnnxModel(b.current), layers: b.reports, skipped, sparsity: b.weights === 0 ? 0 : b.zeros / b.weights,
+    seconds: (now() - t0) / 1000, passes: history, chosenPass: b.pass,
+  };
+}
+
+/** Σ‖f̂(x) − f(x)‖² / Σ‖f(x)‖² over the samples, f the dense model's first output and f̂ the pruned one's. */
+async function outputLoss(run: Awaited<ReturnType<typeof runSettings>>, denseBytes: Uint8Array, prunedBytes: Uint8Array, samples: OnnxSamples, n: number): Promise<number> {
+  const outputsOf = async (bytes: Uint8Array): Promise<Float64Array> => {
+    const sess = await openSession(run, bytes);
+    try {
+      const name = sess.outputNames[0];
+      const parts: Float64Array[] = [];
+      await forEachBatch(run, sess, samples, n, [name], (outputs) => { parts.push(Float64Array.from(outputs[name].data as Float32Array)); });
+      const all = new Float64Array(parts.reduce((a, p) => a + p.length, 0));
+      let at = 0;
+      for (const p of parts) { all.set(p, at); at += p.length; }
+      return all;
+    } finally {
+      await sess.release();
+    }
+  };
+  const f = await outputsOf(denseBytes), g = await outputsOf(prunedBytes);
+  let num = 0, den = 0;
+  for (let i = 0; i < f.length; i++) { num += (g[i] - f[i]) ** 2; den += f[i] ** 2; }
+  return den === 0 ? num : num / den;
 }
 
 /** H of one layer's input on the model as it is now (the samples themselves when it reads the graph input). */
