@@ -30,7 +30,7 @@ import { join } from 'node:path';
 
 export const PRUNE_USAGE = `usage: iobs prune MODEL --out OUT --method ${METHODS.join('|')}
          (--sparsity S [--per-row] | --pattern N:M) --calib DATA [--samples N]
-         [--seqlen L] [--passes P] [--validation DATA] [--no-prefix-space]
+         [--seqlen L] [--passes P] [--validation DATA] [--no-prefix-space] [--prune-head]
          [--damp D] [--blocksize B] [--iters N] [--eta E]
          [--eval DATA [--labels LABELS]] [--plot FILE.svg] [--json] [--force] [--verbose]
 
@@ -54,6 +54,8 @@ export const PRUNE_USAGE = `usage: iobs prune MODEL --out OUT --method ${METHODS
                    tenth of --calib's stories or samples, then not used for calibration)
   --no-prefix-space  Llama: encode text without the "▁" the tokenizer's normaliser puts first
                    (the shipped tinystories-llama was trained so)
+  --prune-head     Llama: prune the output head too, last (tied embeddings: the embedding matrix);
+                   without it embeddings and head stay dense
   --damp D         relative damping (sparsegpt, obc, iobs; default 0.01)
   --blocksize B    SparseGPT's column block (sparsegpt, iobs; default 128)
   --iters N        I-OBS iterations per layer (default 3)    --eta E  I-OBS step in (0, 1] (default 0.5)
@@ -79,6 +81,7 @@ interface Options {
   passes: number;
   validation?: string;
   prefixSpace: boolean;
+  head: boolean;
   eval?: string;
   labels?: string;
   plot?: string;
@@ -112,7 +115,7 @@ function parse(args: string[]): Options | 'help' {
   const values = parseFlags(rest, {
     out: { type: 'string' }, method: { type: 'string' }, sparsity: { type: 'string' }, 'per-row': { type: 'boolean', default: false },
     pattern: { type: 'string' }, calib: { type: 'string' }, samples: { type: 'string' }, seqlen: { type: 'string' },
-    passes: { type: 'string' }, validation: { type: 'string' }, 'no-prefix-space': { type: 'boolean', default: false },
+    passes: { type: 'string' }, validation: { type: 'string' }, 'no-prefix-space': { type: 'boolean', default: false }, 'prune-head': { type: 'boolean', default: false },
     damp: { type: 'string' }, blocksize: { type: 'string' }, iters: { type: 'string' }, eta: { type: 'string' },
     eval: { type: 'string' }, labels: { type: 'string' }, plot: { type: 'string' },
     json: { type: 'boolean', default: false }, force: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
@@ -136,14 +139,14 @@ function parse(args: string[]): Options | 'help' {
   if (values.labels !== undefined && values.eval === undefined) throw new UsageError(`${flagValue('--labels', values.labels)} goes with --eval DATA`);
   return {
     model: first, out, method, pattern, pruner, calib, samples, seqlen, passes, validation: values.validation,
-    prefixSpace: !values['no-prefix-space'], eval: values.eval, labels: values.labels, plot: values.plot,
+    prefixSpace: !values['no-prefix-space'], head: values['prune-head'], eval: values.eval, labels: values.labels, plot: values.plot,
     json: values.json, force: values.force, typed: typedFlags(values),
   };
 }
 
 /** Flags that only one kind of model reads: refused, naming the flag, for the other. */
 function checkKindFlags(o: Options, m: ModelInput): void {
-  const llamaOnly: [string, unknown][] = [['--seqlen', o.seqlen], ['--no-prefix-space', o.prefixSpace ? undefined : true]];
+  const llamaOnly: [string, unknown][] = [['--seqlen', o.seqlen], ['--no-prefix-space', o.prefixSpace ? undefined : true], ['--prune-head', o.head ? true : undefined]];
   if (m.kind === 'onnx') {
     for (const [flag, v] of llamaOnly) if (v !== undefined) throw new UsageError(`${flag} applies to Llama models, not to the ONNX file ${JSON.stringify(o.model)}`);
     if (o.eval !== undefined && o.labels === undefined) throw new UsageError(`--eval ${JSON.stringify(o.eval)} on an ONNX model needs --labels LABELS (top-1 accuracy)`);
@@ -292,11 +295,11 @@ async function pruneLlamaModel(la: Linalg, o: Options, m: Extract<ModelInput, { 
   } catch (e) {
     throw new InputError(`${flagValue('--calib', o.calib)}: ${(e as Error).message.replace(/^calibrationWindows: /, '')}`, { cause: e });
   }
-  const total = cfg.numLayers * 7;
+  const total = cfg.numLayers * 7 + (o.head ? 1 : 0);
   log(`${o.model}: ${o.method} ${formatPattern(o.pattern)}, ${windows.length} windows of ${seqlen} tokens, ${o.passes} pass${o.passes > 1 ? 'es' : ''}, backend ${la.backendName}`);
   let count = 0;
   const r = await pruneLlama(la, cfg, m.checkpoint, {
-    pruner: o.pruner, pattern: o.pattern, calibration: windows, passes: o.passes, validation,
+    pruner: o.pruner, pattern: o.pattern, calibration: windows, passes: o.passes, validation, head: o.head,
     onLayer: (l) => log(`${o.passes > 1 ? `pass ${l.pass} ` : ''}${layerLine((count++ % total) + 1, total, l)}`),
     onProgress: (line) => { if (/validation/.test(line)) log(line); },
   });

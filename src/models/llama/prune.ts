@@ -25,6 +25,11 @@ import { llamaBlock } from './forward.js';
 import { llamaPerplexity } from './perplexity.js';
 import { embeddingTensorName, freeLlamaBlock, LLAMA_PROJECTIONS, llamaTensorName, loadLlama, loadLlamaBlock, projectionShape, type LlamaProjection } from './weights.js';
 
+/** The tensor the head reads: lm_head.weight, or the embedding when tied (the one tensor a tied checkpoint may store under either name). */
+function headTensorName(cfg: LlamaConfig, source: TensorSource): string {
+  return cfg.tieWordEmbeddings ? embeddingTensorName(cfg, source) : 'lm_head.weight';
+}
+
 /** The groups of a block calibrated one after the other: each group shares its input. */
 const GROUPS: readonly (readonly LlamaProjection[])[] = [['q_proj', 'k_proj', 'v_proj'], ['o_proj'], ['gate_proj', 'up_proj'], ['down_proj']];
 
@@ -42,6 +47,11 @@ export interface LlamaPruneOptions {
   passes?: number;
   /** Which projections to prune (default all seven). */
   projections?: readonly LlamaProjection[];
+  /**
+   * Also prune the output head (default false), last, calibrated on the final norm of the pruned
+   * model. With tied embeddings the head is the embedding matrix, so the embeddings are pruned too.
+   */
+  head?: boolean;
   /** Called after each layer is pruned, and with a line of progress text. */
   onLayer?: (report: LayerReport) => void;
   onProgress?: (message: string) => void;
@@ -73,7 +83,7 @@ export interface LlamaPruneResult {
   peakBackendBytes: number;
 }
 
-const KNOWN = ['pruner', 'pattern', 'calibration', 'validation', 'passes', 'projections', 'onLayer', 'onProgress'];
+const KNOWN = ['pruner', 'pattern', 'calibration', 'validation', 'passes', 'projections', 'head', 'onLayer', 'onProgress'];
 
 /** A pruned projection carried to the next pass: its weights and mask on the host. */
 interface Carried {
@@ -121,6 +131,7 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
   const projections = options.projections ?? LLAMA_PROJECTIONS;
   if (!Array.isArray(projections) || projections.length === 0) throw typeError(fn, 'options.projections', projections, `a non-empty array of projection names (${LLAMA_PROJECTIONS.join(', ')})`);
   for (const p of projections) if (!LLAMA_PROJECTIONS.includes(p)) throw rangeError(fn, 'options.projections', p, `one of ${LLAMA_PROJECTIONS.join(', ')}`);
+  if (options.head !== undefined && typeof options.head !== 'boolean') throw typeError(fn, 'options.head', options.head, 'a boolean');
   for (const k of ['onLayer', 'onProgress'] as const) {
     if (options[k] !== undefined && typeof options[k] !== 'function') throw typeError(fn, `options.${k}`, options[k], 'a function');
   }
@@ -141,6 +152,54 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
     const tensors = new Map<string, Float32Array>();
     const nextCarried = new Map<string, Carried>();
     const layers: LayerReport[] = [];
+    /**
+     * Prunes one matrix against its dense weight W with the statistics in acc (or keeps it dense
+     * when the pattern does not fit), records its report and its host copy; returns the pruned
+     * matrix (the caller frees it) or null when it stayed dense.
+     */
+    const pruneOne = async (name: string, W: Matrix, acc: HessianAccumulator, rows: number, cols: number, where: string): Promise<Matrix | null> => {
+      const lp = layerPattern(pattern, cols);
+      const short = name.replace(/^model\./, '').replace(/\.weight$/, '');
+      if (lp.pattern === null) {
+        const report: LayerReport = { name: short, op: 'Linear', rows, cols, pattern: null, dense: lp.dense, sparsity: 0, relError: 0, seconds: 0, pass };
+        layers.push(report);
+        options.onLayer?.(report);
+        return null;
+      }
+      const from = carried.get(name);
+      let layerPruner = pruner;
+      const starts: (Matrix | Mask)[] = [];
+      if (pass > 1 && from) {
+        const W0 = la.fromArray(from.weight, rows, cols);
+        const M0 = la.fromArray(from.mask, rows, cols, 'uint8');
+        starts.push(W0, M0 as unknown as Matrix);
+        layerPruner = continueIobs(pruner, W0, M0, `pass ${pass - 1}`);
+      }
+      let r;
+      try {
+        r = await pruneLayer(la, W, acc, { pruner: layerPruner, pattern: lp.pattern, onProgress: sample });
+      } finally {
+        for (const M of starts) M.free();
+      }
+      let weight: Float32Array, mask: Uint8Array;
+      try {
+        weight = await la.read(r.weight) as Float32Array;
+        mask = await la.read(r.mask) as Uint8Array;
+      } catch (e) {
+        r.weight.free();
+        throw e;
+      } finally {
+        r.mask.free();
+      }
+      tensors.set(name, weight);
+      nextCarried.set(name, { weight, mask });
+      sample();
+      const report: LayerReport = { name: short, op: 'Linear', rows, cols, pattern: formatPattern(lp.pattern), sparsity: r.sparsity, relError: r.relError, seconds: r.seconds, pass };
+      layers.push(report);
+      options.onLayer?.(report);
+      log(`pass ${pass}/${passes} ${where} ${short} ${rows}x${cols}: relative error ${r.relError.toPrecision(4)}, ${r.seconds.toFixed(2)} s`);
+      return r.weight;
+    };
     const scope = la.scope();
     try {
       // The residual stream of every calibration window at the input of block 0.
@@ -180,45 +239,11 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
               for (const p of todo) {
                 const name = llamaTensorName(b, p);
                 const [rows] = projectionShape(cfg, p);
-                const lp = layerPattern(pattern, cols);
-                const short = name.replace(/^model\./, '').replace(/\.weight$/, '');
-                if (lp.pattern === null) {
-                  const report: LayerReport = { name: short, op: 'Linear', rows, cols, pattern: null, dense: lp.dense, sparsity: 0, relError: 0, seconds: 0, pass };
-                  layers.push(report);
-                  options.onLayer?.(report);
-                  continue;
+                const W = await pruneOne(name, dense.proj[p], acc, rows, cols, `block ${b + 1}/${cfg.numLayers}`);
+                if (W) {
+                  pruned.push(W);
+                  current.proj[p] = W;
                 }
-                const from = carried.get(name);
-                let layerPruner = pruner;
-                const starts: (Matrix | Mask)[] = [];
-                if (pass > 1 && from) {
-                  const W0 = la.fromArray(from.weight, rows, cols);
-                  const M0 = la.fromArray(from.mask, rows, cols, 'uint8');
-                  starts.push(W0, M0 as unknown as Matrix);
-                  layerPruner = continueIobs(pruner, W0, M0, `pass ${pass - 1}`);
-                }
-                let r;
-                try {
-                  r = await pruneLayer(la, dense.proj[p], acc, { pruner: layerPruner, pattern: lp.pattern, onProgress: sample });
-                } finally {
-                  for (const M of starts) M.free();
-                }
-                pruned.push(r.weight);
-                current.proj[p] = r.weight;
-                let weight: Float32Array, mask: Uint8Array;
-                try {
-                  weight = await la.read(r.weight) as Float32Array;
-                  mask = await la.read(r.mask) as Uint8Array;
-                } finally {
-                  r.mask.free();
-                }
-                tensors.set(name, weight);
-                nextCarried.set(name, { weight, mask });
-                sample();
-                const report: LayerReport = { name: short, op: 'Linear', rows, cols, pattern: formatPattern(lp.pattern), sparsity: r.sparsity, relError: r.relError, seconds: r.seconds, pass };
-                layers.push(report);
-                options.onLayer?.(report);
-                log(`pass ${pass}/${passes} block ${b + 1}/${cfg.numLayers} ${short} ${rows}x${cols}: relative error ${r.relError.toPrecision(4)}, ${r.seconds.toFixed(2)} s`);
               }
             } finally {
               acc.free();
@@ -230,6 +255,27 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
         } finally {
           for (const M of pruned) if (!M.freed) M.free();
           freeLlamaBlock(dense);
+        }
+      }
+      if (options.head) {
+        // The head, last: calibrated on the final norm of the pruned model's residual streams.
+        const norm = scope.track(la.fromArray(await source.read('model.norm.weight'), 1, cfg.hiddenSize));
+        const acc = new HessianAccumulator(la, cfg.hiddenSize);
+        try {
+          for (const X of streams) {
+            const Hn = await la.rmsNorm(X, norm, cfg.rmsNormEps);
+            try {
+              await acc.addBatch(Hn);
+            } finally {
+              Hn.free();
+            }
+          }
+          const name = headTensorName(cfg, source);
+          const W = scope.track(la.fromArray(await source.read(name), cfg.vocabSize, cfg.hiddenSize));
+          const P = await pruneOne(name, W, acc, cfg.vocabSize, cfg.hiddenSize, 'head');
+          P?.free();
+        } finally {
+          acc.free();
         }
       }
     } finally {
