@@ -13,14 +13,14 @@ import { OutputFolder } from '../io/output-folder.js';
 import { type InputSpec, OutputTransaction } from '../io/outputs.js';
 import type { Linalg } from '../linalg/linalg.js';
 import { calibrationWindows } from '../models/llama/calibration.js';
-import { writeLlamaWeights } from '../models/llama/checkpoint.js';
+import { LlamaWeightsWriter, writeLlamaWeights } from '../models/llama/checkpoint.js';
+import { openSafetensorsFile } from '../io/safetensors-node.js';
 import { llamaPerplexity } from '../models/llama/perplexity.js';
 import { pruneLlama } from '../models/llama/prune.js';
 import { loadLlama } from '../models/llama/weights.js';
 import { onnxTop1 } from '../models/onnx/capture.js';
 import { pruneOnnx } from '../models/onnx/prune.js';
 import { onnxLayers } from '../models/onnx/reader.js';
-import { overlaySource } from '../models/overlay.js';
 import { formatLayerTable, formatRunTable, layerErrorFigure, type LayerReport, type ModelMetric, type ModelRun } from '../models/report.js';
 import { formatPattern, type Pattern } from '../pruning/pattern.js';
 import { availableMethods, METHODS } from '../pruning/registry.js';
@@ -298,25 +298,36 @@ async function pruneLlamaModel(la: Linalg, o: Options, m: Extract<ModelInput, { 
   const total = cfg.numLayers * 7 + (o.head ? 1 : 0);
   log(`${o.model}: ${o.method} ${formatPattern(o.pattern)}, ${windows.length} windows of ${seqlen} tokens, ${o.passes} pass${o.passes > 1 ? 'es' : ''}, backend ${la.backendName}`);
   let count = 0;
+  // One pass: every pruned tensor goes to its place in the output file as soon as it is ready, so
+  // the pruned weights are never held together. Several: the kept pass is written at the end.
+  const file = await folder.file('model.safetensors');
+  const stream = o.passes === 1 ? await LlamaWeightsWriter.begin(file, m.checkpoint, m.checkpoint.metadata) : null;
   const r = await pruneLlama(la, cfg, m.checkpoint, {
     pruner: o.pruner, pattern: o.pattern, calibration: windows, passes: o.passes, validation, head: o.head,
     onLayer: (l) => log(`${o.passes > 1 ? `pass ${l.pass} ` : ''}${layerLine((count++ % total) + 1, total, l)}`),
     onProgress: (line) => { if (/validation/.test(line)) log(line); },
+    onTensor: stream ? (name, values) => stream.put(name, values) : undefined,
   });
-  // The folder: the side files as they are, the weights with the pruned tensors replaced.
-  for (const f of m.files) await folder.write(f, await readFile(join(o.model, f)));
-  const file = await folder.file('model.safetensors');
-  await writeLlamaWeights((c) => file.write(c), m.checkpoint, r.tensors, m.checkpoint.metadata);
+  if (stream) await stream.finish();
+  else await writeLlamaWeights((c) => file.write(c), m.checkpoint, r.tensors, m.checkpoint.metadata);
   await file.close();
+  // The side files as they are.
+  for (const f of m.files) await folder.write(f, await readFile(join(o.model, f)));
   let metric: ModelMetric | null = null;
   if (evalStories) {
-    const model = await loadLlama(la, cfg, overlaySource(m.checkpoint, r.tensors));
+    // Scored from the file just written (in the output's temporary folder until the commit).
+    const written = await openSafetensorsFile(folder.pathOf('model.safetensors'));
     try {
-      const p = await llamaPerplexity(la, model, evalStories);
-      metric = { kind: 'perplexity', value: p.perplexity, count: p.count };
-      log(`perplexity of the pruned model on ${o.eval}: ${p.perplexity.toFixed(3)} (${p.count} tokens in ${p.windows} stories, ${p.cut} cut to ${cfg.maxPositionEmbeddings})`);
+      const model = await loadLlama(la, cfg, written);
+      try {
+        const p = await llamaPerplexity(la, model, evalStories);
+        metric = { kind: 'perplexity', value: p.perplexity, count: p.count };
+        log(`perplexity of the pruned model on ${o.eval}: ${p.perplexity.toFixed(3)} (${p.count} tokens in ${p.windows} stories, ${p.cut} cut to ${cfg.maxPositionEmbeddings})`);
+      } finally {
+        model.free();
+      }
     } finally {
-      model.free();
+      await written.close();
     }
   }
   return {

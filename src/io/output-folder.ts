@@ -24,6 +24,8 @@ export interface OutputFolderOptions {
 export interface FolderFile {
   /** Appends bytes. */
   write(bytes: Uint8Array): Promise<void>;
+  /** Writes bytes at a byte position (the file grows as needed). */
+  writeAt(position: number, bytes: Uint8Array): Promise<void>;
   /** Flushes and closes the file. */
   close(): Promise<void>;
 }
@@ -107,6 +109,14 @@ export class OutputFolder {
           throw fail(err);
         }
       },
+      writeAt: async (position, bytes) => {
+        try {
+          let done = 0;
+          while (done < bytes.length) done += (await handle.write(bytes, done, bytes.length - done, position + done)).bytesWritten;
+        } catch (err) {
+          throw fail(err);
+        }
+      },
       close: async () => {
         try {
           await handle.sync();
@@ -118,6 +128,11 @@ export class OutputFolder {
         }
       },
     };
+  }
+
+  /** Where a file written inside the folder is now (in the temporary folder until commit), to read it back. */
+  pathOf(rel: string): string {
+    return join(this.temp, normalize(rel));
   }
 
   /** Writes a whole file inside the folder. */

@@ -594,7 +594,7 @@ function hasLoneSurrogate(s: string): boolean {
 }
 
 /** Checks the tensors to write (not their data) and returns their element counts. */
-function checkTensors(fn: string, tensors: readonly TensorToWrite[]): number[] {
+function checkTensors(fn: string, tensors: readonly TensorToWrite[], needData = true): number[] {
   if (!Array.isArray(tensors)) throw typeError(fn, 'tensors', tensors, 'an array of {name, dtype, shape, data}');
   const seen = new Set<string>();
   return tensors.map((t, i) => {
@@ -615,7 +615,8 @@ function checkTensors(fn: string, tensors: readonly TensorToWrite[]): number[] {
     if (!Number.isSafeInteger(count * 4)) throw rangeError(fn, `${at}.shape`, t.shape, 'a shape of fewer than 2^51 elements');
     if (t.data instanceof Float32Array) {
       if (t.data.length !== count) throw rangeError(fn, `${at}.data`, `${t.data.length} values`, `${count} values (the product of shape ${show(t.shape)})`);
-    } else if (typeof t.data !== 'function') throw typeError(fn, `${at}.data`, t.data, 'a Float32Array or a function returning one');
+    } else if (t.data !== undefined && typeof t.data !== 'function') throw typeError(fn, `${at}.data`, t.data, 'a Float32Array or a function returning one');
+    else if (t.data === undefined && needData) throw typeError(fn, `${at}.data`, t.data, 'a Float32Array or a function returning one');
     return count;
   });
 }
@@ -725,4 +726,46 @@ export function formatSafetensors(
   const out = [headerBytes(fn, tensors, counts, checkMetadata(fn, metadata))];
   tensors.forEach((t, i) => out.push(tensorBytes(fn, i, t, counts[i], t.data)));
   return out;
+}
+
+/** Where every tensor of a file goes: for writing the data in any order at known positions. */
+export interface SafetensorsPlan {
+  /** The first bytes of the file: the 8-byte length and the space-padded JSON header. */
+  readonly header: Uint8Array;
+  /** Size of the whole file in bytes. */
+  readonly size: number;
+  /** Each tensor's place: its absolute byte range in the file, dtype and element count. */
+  readonly places: ReadonlyMap<string, { readonly index: number; readonly start: number; readonly end: number; readonly dtype: TensorDType; readonly count: number; readonly shape: readonly number[] }>;
+}
+
+/**
+ * Lays out a safetensors file for these tensors (names, dtypes, shapes; no data) without writing
+ * it, so that the tensors can be written later in any order at their positions (see
+ * encodeForPlan): what a whole-model pruner needs to write each pruned layer as soon as it is done.
+ * @example
+ * const plan = planSafetensors([{ name: 'w', dtype: 'F32', shape: [2, 2] }]);
+ * await file.writeAt(0, plan.header);
+ * await file.writeAt(plan.places.get('w')!.start, encodeForPlan(plan, 'w', new Float32Array(4)));
+ */
+export function planSafetensors(tensors: readonly { name: string; dtype: TensorDType; shape: readonly number[] }[], metadata?: Record<string, string>): SafetensorsPlan {
+  const fn = 'planSafetensors';
+  const list = tensors as readonly TensorToWrite[];
+  const counts = checkTensors(fn, list, false);
+  const header = headerBytes(fn, list, counts, checkMetadata(fn, metadata));
+  const places = new Map<string, { index: number; start: number; end: number; dtype: TensorDType; count: number; shape: readonly number[] }>();
+  let at = header.length;
+  tensors.forEach((t, i) => {
+    const end = at + counts[i] * BYTES_PER[t.dtype];
+    places.set(t.name, { index: i, start: at, end, dtype: t.dtype, count: counts[i], shape: t.shape });
+    at = end;
+  });
+  return { header, size: at, places };
+}
+
+/** One tensor's bytes for its place in a plan (converted to its dtype; a finite value overflowing F16/BF16 is refused). */
+export function encodeForPlan(plan: SafetensorsPlan, name: string, data: Float32Array): Uint8Array {
+  const fn = 'encodeForPlan';
+  const place = plan.places.get(name);
+  if (!place) throw rangeError(fn, 'name', name, 'a tensor of the plan');
+  return tensorBytes(fn, place.index, { name, dtype: place.dtype, shape: place.shape, data }, place.count, data);
 }

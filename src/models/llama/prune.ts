@@ -52,6 +52,14 @@ export interface LlamaPruneOptions {
    * model. With tied embeddings the head is the embedding matrix, so the embeddings are pruned too.
    */
   head?: boolean;
+  /**
+   * Called with each pruned tensor's name and values (float32, [out, in]) as soon as it is ready,
+   * e.g. to write it out (LlamaWeightsWriter). With one pass and no validation the tensors are then
+   * not kept: the result's `tensors` is empty and the pruned weights are never held together.
+   * With passes, every pass's tensors come through (the pass number is given) and the kept pass's
+   * tensors are also in the result.
+   */
+  onTensor?: (name: string, values: Float32Array, pass: number) => Promise<void> | void;
   /** Called after each layer is pruned, and with a line of progress text. */
   onLayer?: (report: LayerReport) => void;
   onProgress?: (message: string) => void;
@@ -67,7 +75,7 @@ export interface LlamaPass {
 
 /** What pruneLlama returns. */
 export interface LlamaPruneResult {
-  /** The pruned weights of the pass kept, by tensor name (float32, [out, in]); every other tensor is the checkpoint's. */
+  /** The pruned weights of the pass kept, by tensor name (float32, [out, in]); every other tensor is the checkpoint's. Empty when onTensor took them (one pass, no validation). */
   tensors: Map<string, Float32Array>;
   /** The per-layer reports of the pass kept. */
   layers: LayerReport[];
@@ -83,7 +91,7 @@ export interface LlamaPruneResult {
   peakBackendBytes: number;
 }
 
-const KNOWN = ['pruner', 'pattern', 'calibration', 'validation', 'passes', 'projections', 'head', 'onLayer', 'onProgress'];
+const KNOWN = ['pruner', 'pattern', 'calibration', 'validation', 'passes', 'projections', 'head', 'onTensor', 'onLayer', 'onProgress'];
 
 /** A pruned projection carried to the next pass: its weights and mask on the host. */
 interface Carried {
@@ -132,7 +140,8 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
   if (!Array.isArray(projections) || projections.length === 0) throw typeError(fn, 'options.projections', projections, `a non-empty array of projection names (${LLAMA_PROJECTIONS.join(', ')})`);
   for (const p of projections) if (!LLAMA_PROJECTIONS.includes(p)) throw rangeError(fn, 'options.projections', p, `one of ${LLAMA_PROJECTIONS.join(', ')}`);
   if (options.head !== undefined && typeof options.head !== 'boolean') throw typeError(fn, 'options.head', options.head, 'a boolean');
-  for (const k of ['onLayer', 'onProgress'] as const) {
+  const retain = !(options.onTensor !== undefined && passes === 1 && validation === undefined);
+  for (const k of ['onLayer', 'onProgress', 'onTensor'] as const) {
     if (options[k] !== undefined && typeof options[k] !== 'function') throw typeError(fn, `options.${k}`, options[k], 'a function');
   }
   // What the pruner refuses (sparseGPT's blockSize under N:M) is refused now, not after a block's work.
@@ -191,8 +200,9 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
       } finally {
         r.mask.free();
       }
-      tensors.set(name, weight);
-      nextCarried.set(name, { weight, mask });
+      if (retain) tensors.set(name, weight);
+      if (passes > 1) nextCarried.set(name, { weight, mask });
+      if (options.onTensor) await options.onTensor(name, weight, pass);
       sample();
       const report: LayerReport = { name: short, op: 'Linear', rows, cols, pattern: formatPattern(lp.pattern), sparsity: r.sparsity, relError: r.relError, seconds: r.seconds, pass };
       layers.push(report);
