@@ -190,24 +190,26 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
       } finally {
         for (const M of starts) M.free();
       }
-      let weight: Float32Array, mask: Uint8Array;
       try {
-        weight = await la.read(r.weight) as Float32Array;
-        mask = await la.read(r.mask) as Uint8Array;
+        let weight: Float32Array, mask: Uint8Array;
+        try {
+          weight = await la.read(r.weight) as Float32Array;
+          mask = await la.read(r.mask) as Uint8Array;
+        } finally {
+          r.mask.free();
+        }
+        if (retain) tensors.set(name, weight);
+        if (passes > 1) nextCarried.set(name, { weight, mask });
+        if (options.onTensor) await options.onTensor(name, weight, pass);
+        sample();
+        const report: LayerReport = { name: short, op: 'Linear', rows, cols, pattern: formatPattern(lp.pattern), sparsity: r.sparsity, relError: r.relError, seconds: r.seconds, pass };
+        layers.push(report);
+        options.onLayer?.(report);
+        log(`pass ${pass}/${passes} ${where} ${short} ${rows}x${cols}: relative error ${r.relError.toPrecision(4)}, ${r.seconds.toFixed(2)} s`);
       } catch (e) {
         r.weight.free();
         throw e;
-      } finally {
-        r.mask.free();
       }
-      if (retain) tensors.set(name, weight);
-      if (passes > 1) nextCarried.set(name, { weight, mask });
-      if (options.onTensor) await options.onTensor(name, weight, pass);
-      sample();
-      const report: LayerReport = { name: short, op: 'Linear', rows, cols, pattern: formatPattern(lp.pattern), sparsity: r.sparsity, relError: r.relError, seconds: r.seconds, pass };
-      layers.push(report);
-      options.onLayer?.(report);
-      log(`pass ${pass}/${passes} ${where} ${short} ${rows}x${cols}: relative error ${r.relError.toPrecision(4)}, ${r.seconds.toFixed(2)} s`);
       return r.weight;
     };
     const scope = la.scope();
