@@ -61,7 +61,8 @@ export {
   type OnnxModel, type OnnxTensor, type OnnxInitializerInfo, type OnnxLayer, type OnnxLinearLayer, type OnnxSkippedLayer, type OnnxConvAttributes, type OnnxAutoPad,
 } from './models/onnx/reader.js';
 export {
-  captureLayerHessians, onnxTop1, type OnnxRuntime, type OrtSessionLike, type OrtTensorLike, type OnnxSamples, type OnnxRunOptions, type CaptureOptions, type LayerStatistics,
+  captureLayerHessians, onnxTop1, onnxSampleCount, sliceOnnxSamples, type OnnxRuntime, type OrtSessionLike, type OrtTensorLike, type OnnxSamples,
+  type OnnxSingleInputSamples, type OnnxMultiInputSamples, type OnnxInputSamples, type OnnxRunOptions, type CaptureOptions, type LayerStatistics,
 } from './models/onnx/capture.js';
 export { pruneOnnx, type PruneOnnxOptions, type PruneOnnxResult, type PrunedLayerReport, type PruneOnnxProgress } from './models/onnx/prune.js';
 export { mnistInputs, mnistLabels, MNIST_MEAN, MNIST_STD } from './models/mnist.js';

@@ -19,7 +19,7 @@ import { calibrationWindows } from '../models/llama/calibration.js';
 import { llamaPerplexity } from '../models/llama/perplexity.js';
 import { pruneLlama } from '../models/llama/prune.js';
 import { loadLlama } from '../models/llama/weights.js';
-import { onnxTop1 } from '../models/onnx/capture.js';
+import { onnxSampleCount, onnxTop1 } from '../models/onnx/capture.js';
 import { pruneOnnx } from '../models/onnx/prune.js';
 import { overlaySource } from '../models/overlay.js';
 import { formatLayerTable, formatRunTable, layerErrorFigure, type LayerReport, type ModelRun } from '../models/report.js';
@@ -112,7 +112,7 @@ async function demoLlama(la: Linalg, m: Extract<ModelInput, { kind: 'llama' }>, 
 async function demoCnn(la: Linalg, m: Extract<ModelInput, { kind: 'onnx' }>, dir: string, s: Settings, log: (l: string) => void): Promise<ModelResults> {
   const calib = await readOnnxSamples('--calib', join(dir, 'data/mnist-calib-images-idx3-ubyte.gz'), m, s.calibDigits);
   const evalData = await readOnnxSamples('--eval', join(dir, 'data/mnist-eval-images-idx3-ubyte.gz'), m, s.evalDigits);
-  const n = evalData.data.length / 784;
+  const n = onnxSampleCount(evalData);
   const labels = await readLabels('--labels', join(dir, 'data/mnist-eval-labels-idx1-ubyte.gz'), n);
   let t = performance.now();
   const dense: ModelRun = { method: 'dense', pattern: 'dense', layers: [], metric: { kind: 'top1', value: await onnxTop1(m.bytes, evalData, labels), count: n }, seconds: (performance.now() - t) / 1000 };

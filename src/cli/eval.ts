@@ -11,7 +11,7 @@ import { init } from '../init.js';
 import type { Linalg } from '../linalg/linalg.js';
 import { llamaPerplexity, splitStories, STORY_SEPARATOR } from '../models/llama/perplexity.js';
 import { loadLlama } from '../models/llama/weights.js';
-import { onnxTop1 } from '../models/onnx/capture.js';
+import { onnxSampleCount, onnxTop1 } from '../models/onnx/capture.js';
 import { alignTable, metricCell, type ModelMetric } from '../models/report.js';
 
 export const EVAL_USAGE = `usage: iobs eval MODEL --data DATA [--labels LABELS] [--baseline MODEL] [--seqlen L]
@@ -19,7 +19,8 @@ export const EVAL_USAGE = `usage: iobs eval MODEL --data DATA [--labels LABELS] 
 
   MODEL             an .onnx classifier or a Hugging Face Llama folder
   --data DATA       Llama: a text file (stories separated by <|endoftext|>, or plain text);
-                    ONNX: a .npy of float32 inputs or MNIST IDX images
+                    ONNX: a .npy of float32 inputs or MNIST IDX images; for a model with
+                    several inputs one .npy per input, NAME=FILE,NAME2=FILE2
   --labels LABELS   ONNX: the class of each input (.npy of integers or MNIST IDX labels)
   --baseline MODEL  score this model too, on the same data, side by side
   --seqlen L        Llama: most tokens per window (default max_position_embeddings)
@@ -55,7 +56,7 @@ export async function scoreModel(la: Linalg, m: ModelInput, data: string, labels
   if (m.kind === 'onnx') {
     if (labels === undefined) throw new UsageError(`--labels LABELS is required to score the ONNX model ${JSON.stringify(m.path)} (top-1 accuracy)`);
     const samples = await readOnnxSamples('--data', data, m, limit);
-    const n = samples.data.length / samples.sampleShape.reduce((a, b) => a * b, 1);
+    const n = onnxSampleCount(samples);
     const y = await readLabels('--labels', labels, n);
     const acc = await onnxTop1(m.bytes, samples, y);
     log(`${m.path}: top-1 ${(acc * 100).toFixed(2)}% on ${n} samples`);

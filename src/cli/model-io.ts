@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { flagValue } from './args.js';
 import { InputError, readingInput } from './errors.js';
 import { readIdxFile, readNpyFile } from '../io/files.js';
+import { parseNpy } from '../io/npy.js';
+import { didYouMean } from '../core/errors.js';
 import { openCheckpointFolder } from '../io/safetensors-node.js';
 import type { Checkpoint } from '../io/safetensors.js';
 import { mnistInputs } from '../models/mnist.js';
@@ -18,8 +20,22 @@ import type { OnnxSamples } from '../models/onnx/capture.js';
 
 /** A model as the commands see it. */
 export type ModelInput =
-  | { kind: 'onnx'; path: string; bytes: Uint8Array; model: OnnxModel; input: string; sampleShape: number[] | null }
+  | {
+    kind: 'onnx'; path: string; bytes: Uint8Array; model: OnnxModel;
+    /** The first graph input and the declared shape of one of its samples (null when not all static). */
+    input: string; sampleShape: number[] | null;
+    /** Every graph input, in graph order. */
+    inputs: OnnxInputInfo[];
+  }
   | { kind: 'llama'; path: string; config: LlamaConfig; checkpoint: Checkpoint; tokenizer: LlamaTokenizer; files: string[] };
+
+/** A graph input of an ONNX model: its name, element type and the declared shape of one sample (null when not all static). */
+export interface OnnxInputInfo {
+  name: string;
+  /** 'float32', 'float64', 'int64', 'int32', or the ONNX element type code as text for others. */
+  type: string;
+  sampleShape: number[] | null;
+}
 
 /** Files of a Llama folder copied unchanged into a pruned copy (everything but the weights). */
 const LLAMA_SIDE_FILES = ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'tokenizer.model'];
@@ -62,6 +78,14 @@ function declaredSampleShape(model: OnnxModel, input: string): number[] | null {
   return rest.every((d) => Number.isInteger(d) && d > 0) ? rest : null;
 }
 
+const ELEM_TYPES: Record<number, string> = { 1: 'float32', 11: 'float64', 7: 'int64', 6: 'int32' };
+
+/** The declared element type of a graph input ('float32' when undeclared). */
+function declaredType(model: OnnxModel, input: string): string {
+  const t = model.graph?.input?.find((i) => i.name === input)?.type?.tensorType?.elemType;
+  return t == null ? 'float32' : ELEM_TYPES[t] ?? `element type ${t}`;
+}
+
 /**
  * Opens MODEL (the flag names it in errors): an .onnx file is read and decoded; a Llama folder
  * has its config checked, its safetensors headers read (not the weights) and its tokenizer built.
@@ -77,9 +101,10 @@ export async function openModel(flag: string, path: string, prefixSpace = true):
     } catch (e) {
       throw new InputError(`${flagValue(flag, path)}: ${(e as Error).message.replace(/^[^:]*: /, '')}`, { cause: e });
     }
-    const inputs = onnxGraphIO(model).inputs;
-    if (inputs.length !== 1) throw new InputError(`${flagValue(flag, path)}: the model has ${inputs.length} graph inputs (${inputs.join(', ')}); iobs feeds models with one input`);
-    return { kind, path, bytes, model, input: inputs[0], sampleShape: declaredSampleShape(model, inputs[0]) };
+    const names = onnxGraphIO(model).inputs;
+    if (names.length === 0) throw new InputError(`${flagValue(flag, path)}: the model has no graph inputs to feed`);
+    const inputs = names.map((name) => ({ name, type: declaredType(model, name), sampleShape: declaredSampleShape(model, name) }));
+    return { kind, path, bytes, model, input: names[0], sampleShape: inputs[0].sampleShape, inputs };
   }
   let config: LlamaConfig;
   try {
@@ -124,13 +149,134 @@ function isIdx(path: string): boolean {
   return /idx\d-ubyte(\.gz)?$/i.test(path);
 }
 
+/** One `name=file` of a per-input list, as typed. */
+interface NamedFile { name: string; path: string }
+
+/** `name=file.npy,name2=file2.npy` split into its parts, or null when `value` is not such a list. */
+function namedFiles(value: string): NamedFile[] | null {
+  const parts = value.split(',');
+  const out: NamedFile[] = [];
+  for (const p of parts) {
+    const eq = p.indexOf('=');
+    if (eq <= 0 || eq === p.length - 1) return null;
+    out.push({ name: p.slice(0, eq), path: p.slice(eq + 1) });
+  }
+  return out;
+}
+
 /**
- * Samples for an ONNX model from `path`: a .npy of float32 inputs [N, ...sample shape] (or
- * [N, size] when the size fits the declared shape), or MNIST IDX images normalised as the MNIST
- * models expect ((x/255 − 0.1307)/0.3081, shape [N, 1, 28, 28]). `limit` takes the first samples.
+ * The files a data flag's value names: the one path, or each file of a `name=file,…` list (for
+ * the commands' check that no output overwrites an input).
  */
-export async function readOnnxSamples(flag: string, path: string, m: Extract<ModelInput, { kind: 'onnx' }>, limit?: number): Promise<OnnxSamples> {
-  let data: Float32Array;
+export function sampleFilePaths(value: string): string[] {
+  return namedFiles(value)?.map((f) => f.path) ?? [value];
+}
+
+/** An integer .npy ('<i8' → BigInt64Array, '<i4' → Int32Array, C order), or null when the file holds another dtype. */
+function parseIntNpy(bytes: Uint8Array, path: string): { dtype: 'int64' | 'int32'; shape: number[]; data: BigInt64Array | Int32Array } | null {
+  if (bytes.length < 10 || bytes[0] !== 0x93 || String.fromCharCode(...bytes.subarray(1, 6)) !== 'NUMPY') return null;
+  const major = bytes[6];
+  const headerLength = major === 1 ? bytes[8] | (bytes[9] << 8) : bytes[8] | (bytes[9] << 8) | (bytes[10] << 16) | (bytes[11] << 24);
+  const start = major === 1 ? 10 : 12;
+  const header = new TextDecoder().decode(bytes.subarray(start, start + headerLength));
+  const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
+  if (descr !== '<i8' && descr !== '<i4') return null;
+  if (/'fortran_order'\s*:\s*True/.test(header)) throw new InputError(`${JSON.stringify(path)}: a Fortran-order integer .npy; save it in C order`);
+  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
+  if (shapeText === undefined) return null;
+  const shape = shapeText.split(',').map((x) => x.trim()).filter((x) => x !== '').map(Number);
+  const count = shape.reduce((a, b) => a * b, 1);
+  const at = start + headerLength, width = descr === '<i8' ? 8 : 4;
+  if (bytes.length - at < count * width) throw new InputError(`${JSON.stringify(path)}: ${bytes.length - at} bytes of data; shape (${shape.join(', ')}) of ${descr} needs ${count * width}`);
+  const copy = bytes.slice(at, at + count * width);
+  return descr === '<i8'
+    ? { dtype: 'int64', shape, data: new BigInt64Array(copy.buffer, 0, count) }
+    : { dtype: 'int32', shape, data: new Int32Array(copy.buffer, 0, count) };
+}
+
+/** A .npy of one input's samples [N, ...] of a dtype the input takes; `label` is how errors name it. */
+async function readInputNpy(label: string, flag: string, path: string, info: OnnxInputInfo): Promise<{ data: Float32Array | Float64Array | BigInt64Array | Int32Array; shape: number[] }> {
+  const a = await readingInput(flag, path, async () => {
+    const bytes = new Uint8Array(await readFile(path));
+    return parseIntNpy(bytes, path) ?? parseNpy(bytes, path);
+  });
+  const dtype = 'dtype' in a ? a.dtype : 'float32';
+  const fits = info.type === dtype || (info.type === 'int64' && dtype === 'int32');
+  if (!fits) {
+    const want = info.type === 'int64' ? 'int64 (or int32)' : info.type;
+    throw new InputError(`${label}: ${dtype} data; input ${info.name} of the model is ${info.type}, expected a .npy of ${want}`);
+  }
+  if (a.shape.length < 2 && !(a.shape.length === 1 && info.sampleShape === null)) {
+    throw new InputError(`${label}: shape (${a.shape.join(', ')}); expected [samples, ...] with one sample per row`);
+  }
+  return { data: a.data, shape: a.shape.length === 1 ? [a.shape[0]] : a.shape };
+}
+
+/** Fits a file's sample shape to the input's declared one (same size) or refuses it. */
+function fitShape(label: string, shape: number[], info: OnnxInputInfo): number[] {
+  const sampleShape = shape.slice(1);
+  if (!info.sampleShape) return sampleShape;
+  const size = sampleShape.reduce((x, y) => x * y, 1), want = info.sampleShape.reduce((x, y) => x * y, 1);
+  if (want !== size) throw new InputError(`${label}: samples of shape [${sampleShape.join(', ')}]; the model's input ${info.name} takes [${info.sampleShape.join(', ')}]`);
+  return info.sampleShape;
+}
+
+/**
+ * Samples for an ONNX model from a data flag's value. For a model with one input: a path, to a
+ * .npy of its inputs [N, ...sample shape] (or [N, size] when the size fits the declared shape;
+ * float32, or int64/int32 for an integer input), or to MNIST IDX images normalised as the MNIST
+ * models expect ((x/255 − 0.1307)/0.3081, shape [N, 1, 28, 28]). For a model with several inputs:
+ * `name=file.npy,name2=file2.npy`, one .npy per graph input, every file with the same number of
+ * samples. `limit` takes the first samples. Every problem is an InputError naming the flag and
+ * the file: a missing input, an unknown name (with the closest input), differing sample counts,
+ * a dtype the input does not take.
+ */
+export async function readOnnxSamples(flag: string, value: string, m: Extract<ModelInput, { kind: 'onnx' }>, limit?: number): Promise<OnnxSamples> {
+  const names = m.inputs.map((i) => i.name);
+  const list = namedFiles(value);
+  // One input: a path (even one with '=' in it, when such a file exists), or its `name=file`.
+  if (m.inputs.length === 1 && (list === null || await isFile(value))) return readOneInput(flag, value, m, limit);
+  if (list === null) {
+    throw new InputError(`${flagValue(flag, value)}: the model has ${names.length} graph inputs (${names.join(', ')}); give one .npy per input, as ${flag} ${names.map((n) => `${n}=FILE.npy`).join(',')}`);
+  }
+  const files = new Map<string, string>();
+  for (const f of list) {
+    if (!names.includes(f.name)) throw new InputError(`${flagValue(flag, value)}: ${JSON.stringify(f.name)} is not a graph input of the model (${names.join(', ')})${didYouMean(f.name, names)}`);
+    if (files.has(f.name)) throw new InputError(`${flagValue(flag, value)}: input ${f.name} is given twice`);
+    files.set(f.name, f.path);
+  }
+  const missing = names.filter((n) => !files.has(n));
+  if (missing.length > 0) throw new InputError(`${flagValue(flag, value)}: no file for input${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (the model's inputs: ${names.join(', ')}; give ${flag} ${names.map((n) => `${n}=FILE.npy`).join(',')})`);
+  const inputs: Record<string, { data: Float32Array | Float64Array | BigInt64Array | Int32Array; sampleShape: number[] }> = {};
+  let first: { label: string; n: number } | null = null;
+  for (const info of m.inputs) {
+    const path = files.get(info.name)!;
+    const label = `${flag} ${info.name}=${JSON.stringify(path)}`;
+    const a = await readInputNpy(label, flag, path, info);
+    const sampleShape = fitShape(label, a.shape, info);
+    const count = a.shape[0];
+    if (first === null) first = { label, n: count };
+    else if (count !== first.n) throw new InputError(`${label}: ${count} samples; ${first.label.slice(flag.length + 1)} has ${first.n} (every input needs the same number of samples)`);
+    const n = Math.min(count, limit ?? Infinity);
+    const size = a.data.length / Math.max(1, count);
+    inputs[info.name] = { data: a.data.subarray(0, n * size), sampleShape };
+  }
+  if (first!.n === 0) throw new InputError(`${flagValue(flag, value)}: no samples`);
+  return { inputs };
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The one input's samples from one path (.npy or MNIST IDX); the several-input form for an integer input. */
+async function readOneInput(flag: string, path: string, m: Extract<ModelInput, { kind: 'onnx' }>, limit?: number): Promise<OnnxSamples> {
+  const info = m.inputs[0];
+  let data: Float32Array | Float64Array | BigInt64Array | Int32Array;
   let shape: number[];
   if (isIdx(path)) {
     const images = await readingInput(flag, path, () => readIdxFile(path));
@@ -139,23 +285,16 @@ export async function readOnnxSamples(flag: string, path: string, m: Extract<Mod
     data = mnistInputs(images, 0, n);
     shape = [n, 1, images.shape[1], images.shape[2]];
   } else {
-    const a = await readingInput(flag, path, () => readNpyFile(path));
-    if (!(a.data instanceof Float32Array)) throw new InputError(`${flagValue(flag, path)}: ${a.dtype} data; expected float32 model inputs`);
-    if (a.shape.length < 2) throw new InputError(`${flagValue(flag, path)}: shape (${a.shape.join(', ')}); expected [samples, ...] with one sample per row`);
+    const a = await readInputNpy(flagValue(flag, path), flag, path, info);
     const n = Math.min(a.shape[0], limit ?? Infinity);
-    const size = a.data.length / a.shape[0];
+    const size = a.data.length / Math.max(1, a.shape[0]);
     data = a.data.subarray(0, n * size);
     shape = [n, ...a.shape.slice(1)];
   }
-  let sampleShape = shape.slice(1);
-  const size = sampleShape.reduce((x, y) => x * y, 1);
-  if (m.sampleShape) {
-    const want = m.sampleShape.reduce((x, y) => x * y, 1);
-    if (want !== size) throw new InputError(`${flagValue(flag, path)}: samples of shape [${sampleShape.join(', ')}]; the model's input ${m.input} takes [${m.sampleShape.join(', ')}]`);
-    sampleShape = m.sampleShape;
-  }
+  const sampleShape = fitShape(flagValue(flag, path), shape, info);
   if (shape[0] === 0) throw new InputError(`${flagValue(flag, path)}: no samples`);
-  return { input: m.input, data, sampleShape };
+  if (data instanceof Float32Array || data instanceof Float64Array) return { input: m.input, data, sampleShape };
+  return { inputs: { [m.input]: { data, sampleShape } } };
 }
 
 /** Class labels from `path` (MNIST IDX labels or a .npy of integers), the first `count`. */

@@ -6,7 +6,7 @@
 // per-layer table on stdout, or with --json a summary as the last stdout line.
 import { flagValue, intFlag, parseFlags, UsageError, choiceFlag } from './args.js';
 import { type ArgFlags, InputError, runCommand, typedFlags } from './errors.js';
-import { openModel, readOnnxSamples, readLabels, readStories, type ModelInput } from './model-io.js';
+import { openModel, readOnnxSamples, readLabels, readStories, sampleFilePaths, type ModelInput } from './model-io.js';
 import { patternFromFlags, prunerFromFlags } from './pruning-flags.js';
 import { init } from '../init.js';
 import { OutputFolder } from '../io/output-folder.js';
@@ -18,7 +18,7 @@ import { openSafetensorsFile } from '../io/safetensors-node.js';
 import { llamaPerplexity } from '../models/llama/perplexity.js';
 import { pruneLlama } from '../models/llama/prune.js';
 import { loadLlama } from '../models/llama/weights.js';
-import { onnxTop1 } from '../models/onnx/capture.js';
+import { onnxSampleCount, onnxTop1, sliceOnnxSamples } from '../models/onnx/capture.js';
 import { pruneOnnx } from '../models/onnx/prune.js';
 import { onnxLayers } from '../models/onnx/reader.js';
 import { formatLayerTable, formatRunTable, layerErrorFigure, type LayerReport, type ModelMetric, type ModelRun } from '../models/report.js';
@@ -43,7 +43,8 @@ export const PRUNE_USAGE = `usage: iobs prune MODEL --out OUT --method ${METHODS
                    of M stay dense (the table says which)
   --calib DATA     calibration data: for ONNX a .npy of float32 inputs [N, ...] or MNIST IDX
                    images (…-idx3-ubyte[.gz], normalised as (x/255 − 0.1307)/0.3081); for a
-                   Llama a text file (stories separated by <|endoftext|>, or plain text)
+                   Llama a text file (stories separated by <|endoftext|>, or plain text); an
+                   ONNX model with several inputs takes one .npy per input: NAME=FILE,NAME2=FILE2
   --samples N      ONNX: the first N samples (default all); Llama: windows (default 128, or
                    every full window the text holds when fewer)
   --seqlen L       Llama: tokens per calibration window (default max_position_embeddings)
@@ -182,8 +183,8 @@ export async function pruneCommand(args: string[]): Promise<number> {
     const m = await openModel('MODEL', o.model, o.prefixSpace);
     try {
       checkKindFlags(o, m);
-      const inputs: InputSpec[] = [{ name: 'MODEL', path: o.model }, { name: '--calib', path: o.calib }];
-      for (const [name, path] of [['--validation', o.validation], ['--eval', o.eval], ['--labels', o.labels]] as const) if (path) inputs.push({ name, path });
+      const inputs: InputSpec[] = [{ name: 'MODEL', path: o.model }, ...sampleFilePaths(o.calib).map((path) => ({ name: '--calib', path }))];
+      for (const [name, value] of [['--validation', o.validation], ['--eval', o.eval], ['--labels', o.labels]] as const) if (value) for (const path of sampleFilePaths(value)) inputs.push({ name, path });
       // Every output is checked, and its temporary made, before any work.
       const files = await OutputTransaction.begin(
         [...(m.kind === 'onnx' ? [{ name: '--out', path: o.out }] : []), ...(o.plot ? [{ name: '--plot', path: o.plot }] : [])],
@@ -228,22 +229,21 @@ function layerLine(i: number, n: number, l: LayerReport): string {
 
 async function pruneOnnxModel(la: Linalg, o: Options, m: Extract<ModelInput, { kind: 'onnx' }>, files: OutputTransaction, log: (s: string) => void): Promise<RunParts> {
   let samples = await readOnnxSamples('--calib', o.calib, m, o.samples);
-  const size = samples.sampleShape.reduce((a, b) => a * b, 1);
-  let n = samples.data.length / size;
+  let n = onnxSampleCount(samples);
   let validation;
   if (o.passes > 1) {
     if (o.validation) validation = await readOnnxSamples('--validation', o.validation, m);
     else {
       if (n < 10) throw new InputError(`${flagValue('--calib', o.calib)}: ${n} samples; holding a tenth apart for --passes needs at least 10 (or give --validation)`);
       const cut = n - Math.max(1, Math.floor(n / 10));
-      validation = { ...samples, data: samples.data.subarray(cut * size) };
-      samples = { ...samples, data: samples.data.subarray(0, cut * size) };
+      validation = sliceOnnxSamples(samples, cut, n);
+      samples = sliceOnnxSamples(samples, 0, cut);
       log(`holding the last ${n - cut} of ${n} --calib samples apart to choose the pass`);
       n = cut;
     }
   }
   const evalData = o.eval ? await readOnnxSamples('--eval', o.eval, m) : null;
-  const labels = evalData ? await readLabels('--labels', o.labels!, evalData.data.length / evalData.sampleShape.reduce((a, b) => a * b, 1)) : null;
+  const labels = evalData ? await readLabels('--labels', o.labels!, onnxSampleCount(evalData)) : null;
   log(`${o.model}: ${o.method} ${formatPattern(o.pattern)}, calibrating on ${n} samples, backend ${la.backendName}`);
   const layers: LayerReport[] = [];
   const total = onnxLayers(m.model).length;

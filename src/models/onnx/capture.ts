@@ -8,7 +8,7 @@
 // never load it) and the same in Node, Deno and browsers; a caller may pass another module with
 // the same API in options.ort (onnxruntime-node, faster in Node; onnxruntime-web configured its
 // own way).
-import { checkInt, rangeError, show, typeError } from '../../core/errors.js';
+import { checkInt, didYouMean, rangeError, show, typeError } from '../../core/errors.js';
 import type { Matrix } from '../../core/matrix.js';
 import { im2colGeometry } from '../../linalg/im2col.js';
 import type { Linalg } from '../../linalg/linalg.js';
@@ -44,14 +44,69 @@ export interface OnnxRuntime {
   env?: { wasm?: { numThreads?: number } };
 }
 
-/** Samples for the model's input: `data` holds N samples of `sampleShape` each, in C order. */
-export interface OnnxSamples {
+/** Samples of one graph input: `data` holds N samples of `sampleShape` each, in C order. */
+export interface OnnxInputSamples {
+  /**
+   * Float32Array for a FLOAT input, Float64Array for a DOUBLE one; for an INT64 input (token ids,
+   * an attention mask) a BigInt64Array, or an Int32Array that is widened batch by batch; for an
+   * INT32 input an Int32Array.
+   */
+  data: Float32Array | Float64Array | BigInt64Array | Int32Array;
+  /** Shape of one sample (the input's shape without the batch dimension), e.g. [1, 28, 28]. */
+  sampleShape: number[];
+}
+
+/** Samples for a model with one float graph input, named by `input`. */
+export interface OnnxSingleInputSamples {
   /** The graph input they feed. */
   input: string;
   /** float32 for a FLOAT input, float64 for a DOUBLE one. */
   data: Float32Array | Float64Array;
   /** Shape of one sample (the input's shape without the batch dimension), e.g. [1, 28, 28]. */
   sampleShape: number[];
+}
+
+/**
+ * Samples for a model with several graph inputs (or one of an integer type): one entry per graph
+ * input, keyed by its name, every entry with the same number of samples N; sample i of the model
+ * is sample i of each entry.
+ *
+ * @example
+ * // a BERT-like classifier: token ids and attention mask, 2 sequences of 8 tokens
+ * const samples: OnnxMultiInputSamples = { inputs: {
+ *   input_ids: { data: BigInt64Array.from([101n, 2023n, ...]), sampleShape: [8] },
+ *   attention_mask: { data: new Int32Array(16).fill(1), sampleShape: [8] },   // widened to int64
+ * } };
+ */
+export interface OnnxMultiInputSamples {
+  inputs: Record<string, OnnxInputSamples>;
+}
+
+/**
+ * What the ONNX functions are calibrated and scored on: `{ input, data, sampleShape }` for a model
+ * with one float input, or `{ inputs: { name: { data, sampleShape }, … } }` feeding every graph
+ * input. Checked against the graph's declared inputs: every input fed and no other, each with its
+ * element type and static dims, the same sample count for all.
+ */
+export type OnnxSamples = OnnxSingleInputSamples | OnnxMultiInputSamples;
+
+/** One checked graph input of OnnxSamples, as fed to onnxruntime. */
+export interface SampleFeed {
+  name: string;
+  /** How errors name it: 'samples' (the one-input form) or 'samples.inputs.<name>'. */
+  arg: string;
+  data: Float32Array | Float64Array | BigInt64Array | Int32Array;
+  sampleShape: number[];
+  /** Values per sample. */
+  size: number;
+  /** The onnxruntime tensor type fed: 'float32', 'float64', 'int64' or 'int32'. */
+  type: 'float32' | 'float64' | 'int64' | 'int32';
+}
+
+/** Checked samples: their count and one feed per graph input. */
+export interface SampleFeeds {
+  n: number;
+  feeds: SampleFeed[];
 }
 
 /** Options of captureLayerHessians and onnxTop1. */
@@ -103,46 +158,137 @@ async function webRuntime(threads: number): Promise<OnnxRuntime> {
   return ort;
 }
 
-/** Number of samples in `samples`, after checking its fields (and, given a model, against its declared input). */
-export function sampleCount(fn: string, samples: OnnxSamples, model?: OnnxModel, modelName = 'model'): number {
-  if (!samples || typeof samples !== 'object') throw typeError(fn, 'samples', samples, 'an object { input, data, sampleShape }');
-  if (typeof samples.input !== 'string' || samples.input === '') throw typeError(fn, 'samples.input', samples.input, 'the name of a graph input');
-  if (!(samples.data instanceof Float32Array) && !(samples.data instanceof Float64Array)) {
-    throw typeError(fn, 'samples.data', samples.data, 'a Float32Array or Float64Array');
-  }
-  if (!Array.isArray(samples.sampleShape) || samples.sampleShape.some((d) => !Number.isInteger(d) || d < 1)) {
-    throw typeError(fn, 'samples.sampleShape', samples.sampleShape, 'an array of positive integers');
-  }
-  const size = samples.sampleShape.reduce((a, b) => a * b, 1);
-  if (samples.data.length % size !== 0) {
-    throw rangeError(fn, 'samples.data', `length ${samples.data.length}`, `a multiple of the sample size ${size} ([${samples.sampleShape.join(', ')}])`);
-  }
-  if (model) checkAgainstInput(fn, samples, model, modelName);
-  return samples.data.length / size;
+/** Number of samples in `samples`, after checking its fields (and, given a model, against its declared inputs). */
+export function sampleCount(fn: string, samples: OnnxSamples, model?: OnnxModel, modelName = 'model', arg = 'samples'): number {
+  return sampleFeeds(fn, samples, model, modelName, arg).n;
 }
 
-/** The samples fit the graph input they name: a fed input, its element type, its static dims. */
-function checkAgainstInput(fn: string, samples: OnnxSamples, model: OnnxModel, modelName: string): void {
+/** The number of samples of checked-shape OnnxSamples (one-input or several-input form), without a model. */
+export function onnxSampleCount(samples: OnnxSamples): number {
+  return sampleFeeds('onnxSampleCount', samples).n;
+}
+
+/**
+ * Samples [start, end) of `samples`, in the same form (views on the same data, nothing copied).
+ * @example
+ * const held = sliceOnnxSamples(samples, 900, 1000), calib = sliceOnnxSamples(samples, 0, 900);
+ */
+export function sliceOnnxSamples<S extends OnnxSamples>(samples: S, start: number, end: number): S {
+  const { n, feeds } = sampleFeeds('sliceOnnxSamples', samples);
+  checkInt('sliceOnnxSamples', 'start', start, 0, n);
+  checkInt('sliceOnnxSamples', 'end', end, start, n);
+  if ('inputs' in samples) {
+    const inputs: Record<string, OnnxInputSamples> = {};
+    for (const f of feeds) inputs[f.name] = { data: f.data.subarray(start * f.size, end * f.size), sampleShape: f.sampleShape };
+    return { ...samples, inputs };
+  }
+  const f = feeds[0];
+  return { ...samples, data: f.data.subarray(start * f.size, end * f.size) };
+}
+
+const FEED_TYPES = {
+  1: { type: 'float32', arrays: [Float32Array], text: 'a Float32Array' },
+  11: { type: 'float64', arrays: [Float64Array], text: 'a Float64Array' },
+  7: { type: 'int64', arrays: [BigInt64Array, Int32Array], text: 'a BigInt64Array (or an Int32Array)' },
+  6: { type: 'int32', arrays: [Int32Array], text: 'an Int32Array' },
+} as const;
+
+function typeOfData(data: unknown): SampleFeed['type'] | null {
+  return data instanceof Float32Array ? 'float32' : data instanceof Float64Array ? 'float64' : data instanceof BigInt64Array ? 'int64' : data instanceof Int32Array ? 'int32' : null;
+}
+
+/** One input's fields checked: its typed array and sample shape; returns the values per sample and the sample count. */
+function checkFeedFields(fn: string, arg: string, data: unknown, sampleShape: unknown, float: boolean): { size: number; n: number } {
+  if (float ? !(data instanceof Float32Array) && !(data instanceof Float64Array) : typeOfData(data) === null) {
+    throw typeError(fn, `${arg}.data`, data, float ? 'a Float32Array or Float64Array' : 'a Float32Array, Float64Array, BigInt64Array or Int32Array');
+  }
+  if (!Array.isArray(sampleShape) || sampleShape.some((d) => !Number.isInteger(d) || d < 1)) {
+    throw typeError(fn, `${arg}.sampleShape`, sampleShape, 'an array of positive integers');
+  }
+  const size = (sampleShape as number[]).reduce((a, b) => a * b, 1);
+  const length = (data as { length: number }).length;
+  if (length % size !== 0) {
+    throw rangeError(fn, `${arg}.data`, `length ${length}`, `a multiple of the sample size ${size} ([${(sampleShape as number[]).join(', ')}])`);
+  }
+  return { size, n: length / size };
+}
+
+/**
+ * OnnxSamples checked and made feeds: the one-input form's fields, or each entry of `inputs` with
+ * the same sample count; given a model, every graph input fed (and nothing else), each with its
+ * element type and static dims. `arg` names the samples in errors ('samples', 'options.validation').
+ */
+export function sampleFeeds(fn: string, samples: OnnxSamples, model?: OnnxModel, modelName = 'model', arg = 'samples'): SampleFeeds {
+  if (!samples || typeof samples !== 'object') throw typeError(fn, arg, samples, 'an object { input, data, sampleShape } or { inputs: { name: { data, sampleShape } } }');
+  const feeds: SampleFeed[] = [];
+  let n: number;
+  if ('inputs' in samples) {
+    const inputs = samples.inputs;
+    if (!inputs || typeof inputs !== 'object' || Array.isArray(inputs)) throw typeError(fn, `${arg}.inputs`, inputs, 'an object { name: { data, sampleShape } } with one entry per graph input');
+    const names = Object.keys(inputs);
+    if (names.length === 0) throw rangeError(fn, `${arg}.inputs`, 'no inputs', 'one entry per graph input');
+    let first: string | null = null;
+    n = 0;
+    for (const name of names) {
+      const at = `${arg}.inputs.${name}`;
+      const entry = inputs[name];
+      if (!entry || typeof entry !== 'object') throw typeError(fn, at, entry, 'an object { data, sampleShape }');
+      const c = checkFeedFields(fn, at, entry.data, entry.sampleShape, false);
+      if (first === null) { first = name; n = c.n; }
+      else if (c.n !== n) throw rangeError(fn, `${at}.data`, `${c.n} samples`, `as many samples as ${arg}.inputs.${first} (${n})`);
+      feeds.push({ name, arg: at, data: entry.data, sampleShape: entry.sampleShape, size: c.size, type: typeOfData(entry.data)! });
+    }
+  } else {
+    if (typeof samples.input !== 'string' || samples.input === '') throw typeError(fn, `${arg}.input`, samples.input, 'the name of a graph input');
+    const c = checkFeedFields(fn, arg, samples.data, samples.sampleShape, true);
+    n = c.n;
+    feeds.push({ name: samples.input, arg, data: samples.data, sampleShape: samples.sampleShape, size: c.size, type: typeOfData(samples.data)! });
+  }
+  if (model) checkAgainstInputs(fn, arg, 'inputs' in samples, feeds, model, modelName);
+  return { n, feeds };
+}
+
+/** The feeds fit the graph's inputs: each fed input declared, every declared one fed, element types and static dims. */
+function checkAgainstInputs(fn: string, arg: string, several: boolean, feeds: SampleFeed[], model: OnnxModel, modelName: string): void {
   const fed = onnxGraphIO(model).inputs;
-  if (!fed.includes(samples.input)) throw rangeError(fn, 'samples.input', samples.input, `a graph input of ${modelName} (${fed.join(', ')})`);
-  const info = model.graph!.input!.find((i) => i.name === samples.input)!;
+  for (const f of feeds) {
+    if (fed.includes(f.name)) continue;
+    if (!several) throw rangeError(fn, `${arg}.input`, f.name, `a graph input of ${modelName} (${fed.join(', ')})`);
+    throw rangeError(fn, f.arg, 'an entry', `the name of a graph input of ${modelName} (${fed.join(', ')})${didYouMean(f.name, fed)}`);
+  }
+  const missing = fed.filter((name) => !feeds.some((f) => f.name === name));
+  if (missing.length > 0) {
+    if (!several) throw rangeError(fn, arg, `samples of input ${show(feeds[0].name)} only`, `samples of every graph input of ${modelName} (${fed.join(', ')}): give { inputs: { name: { data, sampleShape } } }`);
+    throw rangeError(fn, `${arg}.inputs`, `no entry for ${missing.map((m) => show(m)).join(', ')}`, `one entry per graph input of ${modelName} (${fed.join(', ')})`);
+  }
+  for (const f of feeds) checkFeed(fn, arg, several, f, model, modelName);
+}
+
+function checkFeed(fn: string, arg: string, several: boolean, f: SampleFeed, model: OnnxModel, modelName: string): void {
+  const info = model.graph!.input!.find((i) => i.name === f.name)!;
   const tensor = info.type?.tensorType;
   if (!tensor) return;
-  const want = tensor.elemType === 1 ? 'float32' : tensor.elemType === 11 ? 'float64' : null;
-  if (want === null) throw rangeError(fn, 'samples.input', samples.input, `a FLOAT or DOUBLE input of ${modelName} (its element type code is ${show(tensor.elemType)})`);
-  const got = samples.data instanceof Float32Array ? 'float32' : 'float64';
-  if (got !== want) throw typeError(fn, 'samples.data', samples.data, `a ${want === 'float32' ? 'Float32Array' : 'Float64Array'} (input ${show(samples.input)} of ${modelName} is ${want})`);
+  const want = FEED_TYPES[tensor.elemType as keyof typeof FEED_TYPES];
+  if (!several && (want === undefined || (want.type !== 'float32' && want.type !== 'float64'))) {
+    throw rangeError(fn, `${arg}.input`, f.name, `a FLOAT or DOUBLE input of ${modelName} (its element type code is ${show(tensor.elemType)}; feed others through { inputs: … })`);
+  }
+  if (want === undefined) throw rangeError(fn, f.arg, `input ${show(f.name)}`, `an input of ${modelName} of element type FLOAT, DOUBLE, INT64 or INT32 (its element type code is ${show(tensor.elemType)})`);
+  if (!want.arrays.some((T) => f.data instanceof T)) {
+    throw typeError(fn, `${f.arg}.data`, f.data, `${want.text} (input ${show(f.name)} of ${modelName} is ${want.type})`);
+  }
+  f.type = want.type;
   const dims = tensor.shape?.dim;
   if (!dims) return;
   const declared = dims.map((d) => (d.dimValue != null && Number(d.dimValue) > 0 ? Number(d.dimValue) : (d.dimParam || '?')));
   const text = `[${declared.join(', ')}]`;
-  if (declared.length !== samples.sampleShape.length + 1) {
-    throw rangeError(fn, 'samples.sampleShape', samples.sampleShape, `the shape of one sample of input ${show(samples.input)} of ${modelName}, declared ${text} (batch first)`);
+  const at = `${f.arg}.sampleShape`;
+  if (declared.length !== f.sampleShape.length + 1) {
+    throw rangeError(fn, at, f.sampleShape, `the shape of one sample of input ${show(f.name)} of ${modelName}, declared ${text} (batch first)`);
   }
-  samples.sampleShape.forEach((d, i) => {
+  f.sampleShape.forEach((d, i) => {
     const w = declared[i + 1];
     if (typeof w === 'number' && w !== d) {
-      throw rangeError(fn, 'samples.sampleShape', samples.sampleShape, `the shape of one sample of input ${show(samples.input)} of ${modelName}, declared ${text} (dimension ${i + 1} is ${w}, not ${d})`);
+      throw rangeError(fn, at, f.sampleShape, `the shape of one sample of input ${show(f.name)} of ${modelName}, declared ${text} (dimension ${i + 1} is ${w}, not ${d})`);
     }
   });
 }
@@ -164,17 +310,29 @@ export async function openSession(run: RunSettings, bytes: Uint8Array): Promise<
   return run.ort.InferenceSession.create(bytes, { intraOpNumThreads: run.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', logSeverityLevel: 3 });
 }
 
-/** Runs the model over the samples in batches, handing each batch's outputs (and its input) to `each`. */
+/** One feed's batch [start, start + count) as an onnxruntime tensor (an Int32Array widened for an int64 input). */
+function feedTensor(run: RunSettings, f: SampleFeed, start: number, count: number): OrtTensorLike {
+  const data = f.data.subarray(start * f.size, (start + count) * f.size);
+  let values: unknown = data;
+  if (f.type === 'int64' && data instanceof Int32Array) {
+    const wide = new BigInt64Array(data.length);
+    for (let i = 0; i < data.length; i++) wide[i] = BigInt(data[i]);
+    values = wide;
+  }
+  return new run.ort.Tensor(f.type, values, [count, ...f.sampleShape]);
+}
+
+/** Runs the model over the samples in batches (every input's batch fed), handing each batch's outputs to `each`. */
 export async function forEachBatch(
-  run: RunSettings, sess: OrtSessionLike, samples: OnnxSamples, n: number, fetches: string[],
+  run: RunSettings, sess: OrtSessionLike, samples: SampleFeeds, fetches: string[],
   each: (outputs: Record<string, OrtTensorLike>, start: number, count: number) => void | Promise<void>, onProgress?: (done: number, total: number) => void,
 ): Promise<void> {
-  const size = samples.sampleShape.reduce((a, b) => a * b, 1);
+  const n = samples.n;
   for (let start = 0; start < n; start += run.batchSize) {
     const count = Math.min(run.batchSize, n - start);
-    const data = samples.data.subarray(start * size, (start + count) * size);
-    const x = new run.ort.Tensor(data instanceof Float64Array ? 'float64' : 'float32', data, [count, ...samples.sampleShape]);
-    const outputs = await sess.run({ [samples.input]: x }, fetches);
+    const feeds: Record<string, OrtTensorLike> = {};
+    for (const f of samples.feeds) feeds[f.name] = feedTensor(run, f, start, count);
+    const outputs = await sess.run(feeds, fetches);
     try {
       await each(outputs, start, count); // done with the tensors' data before they are disposed
     } finally {
@@ -227,12 +385,18 @@ export async function addLayerBatch(fn: string, la: Linalg, layer: OnnxLayer, st
   }
 }
 
-/** The layer input in `outputs`, or the batch of samples when the layer reads the graph input. */
-export function layerInput(fn: string, layer: OnnxLayer, samples: OnnxSamples, outputs: Record<string, OrtTensorLike>, start: number, count: number): { data: Float32Array | Float64Array; dims: number[] } {
-  if (layer.input === samples.input) {
-    const size = samples.sampleShape.reduce((a, b) => a * b, 1);
-    return { data: samples.data.subarray(start * size, (start + count) * size), dims: [count, ...samples.sampleShape] };
-  }
+/** The samples' batch of a graph input that a layer reads, or null when the layer reads no graph input. */
+export function graphInputBatch(fn: string, layer: OnnxLayer, samples: SampleFeeds, start: number, count: number): { data: Float32Array | Float64Array; dims: number[] } | null {
+  const f = samples.feeds.find((x) => x.name === layer.input);
+  if (!f) return null;
+  if (!(f.data instanceof Float32Array) && !(f.data instanceof Float64Array)) throw rangeError(fn, `${f.arg}.data`, `${f.type} samples`, `float samples (layer ${layer.node} reads input ${show(f.name)})`);
+  return { data: f.data.subarray(start * f.size, (start + count) * f.size), dims: [count, ...f.sampleShape] };
+}
+
+/** The layer input in `outputs`, or the batch of samples when the layer reads a graph input. */
+export function layerInput(fn: string, layer: OnnxLayer, samples: SampleFeeds, outputs: Record<string, OrtTensorLike>, start: number, count: number): { data: Float32Array | Float64Array; dims: number[] } {
+  const own = graphInputBatch(fn, layer, samples, start, count);
+  if (own) return own;
   const t = outputs[layer.input];
   if (!t || (t.type !== 'float32' && t.type !== 'float64')) throw rangeError(fn, `layer ${layer.node} input`, layer.input, 'a float tensor returned by onnxruntime');
   return { data: t.data as Float32Array | Float64Array, dims: [...t.dims] };
@@ -268,9 +432,11 @@ export function probeModel(model: OnnxModel, layers: OnnxLayer[], graphInputs: R
  */
 export async function captureLayerHessians(la: Linalg, model: OnnxModel, samples: OnnxSamples, options: CaptureOptions = {}): Promise<LayerStatistics[]> {
   const fn = 'captureLayerHessians';
-  const n = sampleCount(fn, samples);
   const graphInputs = new Set(onnxGraphIO(model).inputs);
-  if (!graphInputs.has(samples.input)) throw rangeError(fn, 'samples.input', samples.input, `a graph input (${[...graphInputs].join(', ')})`);
+  if (samples && typeof samples === 'object' && !('inputs' in samples) && typeof samples.input === 'string' && !graphInputs.has(samples.input)) {
+    throw rangeError(fn, 'samples.input', samples.input, `a graph input (${[...graphInputs].join(', ')})`);
+  }
+  const feeds = sampleFeeds(fn, samples, model);
   const layers = options.layers ?? onnxLayers(model);
   if (!Array.isArray(layers) || layers.length === 0) throw rangeError(fn, 'options.layers', layers, 'a non-empty array of layers (the model has no Conv, Gemm or MatMul with a weight initializer)');
   const run = await runSettings(fn, options);
@@ -282,9 +448,9 @@ export async function captureLayerHessians(la: Linalg, model: OnnxModel, samples
     for (const layer of layers) out.push({ layer, stats: new HessianAccumulator(la, layer.cols, { dtype: 'float64' }) });
     // onnxruntime wants something to fetch even when every layer reads the graph input.
     const fetches = fetched.length > 0 ? fetched : sess.outputNames.slice(0, 1);
-    await forEachBatch(run, sess, samples, n, fetches, async (outputs, start, count) => {
+    await forEachBatch(run, sess, feeds, fetches, async (outputs, start, count) => {
       for (const entry of out) {
-        const { data, dims } = layerInput(fn, entry.layer, samples, outputs, start, count);
+        const { data, dims } = layerInput(fn, entry.layer, feeds, outputs, start, count);
         await addLayerBatch(fn, la, entry.layer, entry.stats, data, dims);
       }
     }, options.onProgress);
@@ -308,7 +474,8 @@ export async function captureLayerHessians(la: Linalg, model: OnnxModel, samples
 export async function onnxTop1(modelBytes: Uint8Array, samples: OnnxSamples, labels: ArrayLike<number>, options: OnnxRunOptions & { output?: string } = {}): Promise<number> {
   const fn = 'onnxTop1';
   if (!(modelBytes instanceof Uint8Array)) throw typeError(fn, 'modelBytes', modelBytes, 'a Uint8Array of ONNX model bytes');
-  const n = sampleCount(fn, samples);
+  const feeds = sampleFeeds(fn, samples);
+  const n = feeds.n;
   if (!labels || labels.length !== n) throw rangeError(fn, 'labels', `${labels?.length} labels`, `one label per sample (${n})`);
   const run = await runSettings(fn, options);
   const sess = await openSession(run, modelBytes);
@@ -316,7 +483,7 @@ export async function onnxTop1(modelBytes: Uint8Array, samples: OnnxSamples, lab
     const output = options.output ?? sess.outputNames[0];
     if (!sess.outputNames.includes(output)) throw rangeError(fn, 'options.output', output, `an output of the model (${sess.outputNames.join(', ')})`);
     let correct = 0;
-    await forEachBatch(run, sess, samples, n, [output], (outputs, start, count) => {
+    await forEachBatch(run, sess, feeds, [output], (outputs, start, count) => {
       const y = outputs[output].data as Float32Array | Float64Array;
       const classes = y.length / count;
       for (let s = 0; s < count; s++) {

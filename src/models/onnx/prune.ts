@@ -15,7 +15,7 @@ import { checkPattern, formatPattern, type Pattern } from '../../pruning/pattern
 import { pruneLayer } from '../../pruning/prune-layer.js';
 import type { Pruner } from '../../pruning/types.js';
 import {
-  type OnnxRunOptions, type OnnxSamples, addLayerBatch, forEachBatch, layerInput, openSession, probeModel, runSettings, sampleCount,
+  type OnnxRunOptions, type OnnxSamples, type SampleFeeds, addLayerBatch, forEachBatch, graphInputBatch, layerInput, openSession, probeModel, runSettings, sampleFeeds,
 } from './capture.js';
 import {
   type OnnxLayer, type OnnxModel, type OnnxSkippedLayer, checkInitializer, copyOnnxModel, decodeOnnxModel, encodeOnnxModel, layerWeight, onnxGraphIO,
@@ -156,16 +156,15 @@ export async function pruneOnnx(la: Linalg, model: OnnxModel | Uint8Array, sampl
     throw rangeError(FN, name, `a graph of ${source.graph!.node!.length} nodes (${ops})${why}`, 'a model with at least one prunable layer (a Conv, Gemm or MatMul whose weight is a float initializer)');
   }
   const chosen = chosenLayers(options.layers, layers);
-  const n = sampleCount(FN, samples, source, name);
-  if (n === 0) throw rangeError(FN, 'samples.data', 'no samples', 'at least one calibration sample');
+  const feeds = sampleFeeds(FN, samples, source, name);
+  const n = feeds.n;
+  if (n === 0) throw rangeError(FN, feeds.feeds.length === 1 ? `${feeds.feeds[0].arg}.data` : 'samples.inputs', 'no samples', 'at least one calibration sample');
   const graphInputs = new Set(onnxGraphIO(source).inputs);
-  const other = layers.find((l) => graphInputs.has(l.input) && l.input !== samples.input);
-  if (other) throw rangeError(FN, 'samples.input', samples.input, `the graph input ${show(other.input)} that layer ${other.node} reads`);
   const passes = checkInt(FN, 'options.passes', options.passes ?? 1, 1, 100);
   if (passes > 1 && pruner.method !== 'iobs') throw rangeError(FN, 'options.passes', passes, `1 for ${pruner.method} (passes repeat I-OBS from the previous pass; use iobs())`);
   if (passes > 1 && options.validation === undefined) throw rangeError(FN, 'options.validation', undefined, 'samples held apart from calibration, to choose the pass by (passes > 1)');
-  const validationCount = options.validation === undefined ? 0 : sampleCount(FN, options.validation, source, name);
-  if (options.validation !== undefined && validationCount === 0) throw rangeError(FN, 'options.validation', 'no samples', 'at least one validation sample');
+  const validation = options.validation === undefined ? null : sampleFeeds(FN, options.validation, source, name, 'options.validation');
+  if (validation !== null && validation.n === 0) throw rangeError(FN, 'options.validation', 'no samples', 'at least one validation sample');
   const run = await runSettings(FN, { batchSize: options.batchSize, threads: options.threads, ort: options.ort });
   const denseBytes = options.validation === undefined ? null : encodeOnnxModel(source);
 
@@ -196,7 +195,7 @@ export async function pruneOnnx(la: Linalg, model: OnnxModel | Uint8Array, sampl
       continue;
     }
     progress('capture', 0);
-    const stats = await captureInput(la, current, layer, samples, n, run, graphInputs, (done) => progress('capture', done / n));
+    const stats = await captureInput(la, current, layer, feeds, run, graphInputs, (done) => progress('capture', done / n));
     const captureSeconds = (now() - started) / 1000;
     let W: Matrix | null = null;
     try {
@@ -238,7 +237,7 @@ export async function pruneOnnx(la: Linalg, model: OnnxModel | Uint8Array, sampl
     }
     progress('prune', 1);
   }
-  const loss = denseBytes === null ? NaN : await outputLoss(run, denseBytes, encodeOnnxModel(current), options.validation!, validationCount);
+  const loss = denseBytes === null ? NaN : await outputLoss(run, denseBytes, encodeOnnxModel(current), validation!);
   history.push({ pass, validationLoss: loss });
   if (best === null || loss < best.loss) best = { pass, loss, current, reports, zeros, weights };
   carried = next;
@@ -251,13 +250,13 @@ export async function pruneOnnx(la: Linalg, model: OnnxModel | Uint8Array, sampl
 }
 
 /** Σ‖f̂(x) − f(x)‖² / Σ‖f(x)‖² over the samples, f the dense model's first output and f̂ the pruned one's. */
-async function outputLoss(run: Awaited<ReturnType<typeof runSettings>>, denseBytes: Uint8Array, prunedBytes: Uint8Array, samples: OnnxSamples, n: number): Promise<number> {
+async function outputLoss(run: Awaited<ReturnType<typeof runSettings>>, denseBytes: Uint8Array, prunedBytes: Uint8Array, samples: SampleFeeds): Promise<number> {
   const outputsOf = async (bytes: Uint8Array): Promise<Float64Array> => {
     const sess = await openSession(run, bytes);
     try {
       const name = sess.outputNames[0];
       const parts: Float64Array[] = [];
-      await forEachBatch(run, sess, samples, n, [name], (outputs) => { parts.push(Float64Array.from(outputs[name].data as Float32Array)); });
+      await forEachBatch(run, sess, samples, [name], (outputs) => { parts.push(Float64Array.from(outputs[name].data as Float32Array)); });
       const all = new Float64Array(parts.reduce((a, p) => a + p.length, 0));
       let at = 0;
       for (const p of parts) { all.set(p, at); at += p.length; }
@@ -274,16 +273,17 @@ async function outputLoss(run: Awaited<ReturnType<typeof runSettings>>, denseByt
 
 /** H of one layer's input on the model as it is now (the samples themselves when it reads the graph input). */
 async function captureInput(
-  la: Linalg, model: OnnxModel, layer: OnnxLayer, samples: OnnxSamples, n: number, run: Awaited<ReturnType<typeof runSettings>>,
+  la: Linalg, model: OnnxModel, layer: OnnxLayer, samples: SampleFeeds, run: Awaited<ReturnType<typeof runSettings>>,
   graphInputs: ReadonlySet<string>, onProgress: (done: number) => void,
 ): Promise<HessianAccumulator> {
   const stats = new HessianAccumulator(la, layer.cols, { dtype: 'float64' });
   try {
+    const n = samples.n;
     if (graphInputs.has(layer.input)) {
-      const size = samples.sampleShape.reduce((a, b) => a * b, 1);
       for (let start = 0; start < n; start += run.batchSize) {
         const count = Math.min(run.batchSize, n - start);
-        await addLayerBatch(FN, la, layer, stats, samples.data.subarray(start * size, (start + count) * size), [count, ...samples.sampleShape]);
+        const { data, dims } = graphInputBatch(FN, layer, samples, start, count)!;
+        await addLayerBatch(FN, la, layer, stats, data, dims);
         onProgress(start + count);
       }
       return stats;
@@ -291,7 +291,7 @@ async function captureInput(
     const { bytes, fetched } = probeModel(model, [layer], graphInputs);
     const sess = await openSession(run, bytes);
     try {
-      await forEachBatch(run, sess, samples, n, fetched, async (outputs, start, count) => {
+      await forEachBatch(run, sess, samples, fetched, async (outputs, start, count) => {
         const { data, dims } = layerInput(FN, layer, samples, outputs, start, count);
         await addLayerBatch(FN, la, layer, stats, data, dims);
       }, onProgress);
