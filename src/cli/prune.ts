@@ -264,6 +264,16 @@ async function pruneLlamaModel(la: Linalg, o: Options, m: Extract<ModelInput, { 
       log(`holding the last ${validation.length} of ${cut + validation.length} --calib stories apart to choose the pass`);
     }
   }
+  if (validation) {
+    // Validation stories are scored as --eval's are, one window from BOS each, so a story longer
+    // than the model's context is cut to it (pruneLlama refuses longer windows).
+    const max = cfg.maxPositionEmbeddings;
+    const cut = validation.filter((s) => s.length > max).length;
+    if (cut > 0) {
+      validation = validation.map((s) => (s.length > max ? s.slice(0, max) : s));
+      log(`${cut} of ${validation.length} validation stories cut to max_position_embeddings = ${max} tokens`);
+    }
+  }
   const evalStories = o.eval ? await readStories('--eval', o.eval, m.tokenizer) : null;
   let windows: number[][];
   try {
