@@ -32,6 +32,11 @@ const FLAG_NAMES: Record<string, string> = { damp: '--damp', blockSize: '--block
 
 /** The pruner options from --damp, --blocksize, --iters and --eta (checked against `pattern`'s M). */
 export function prunerFromFlags(method: PruneMethod, values: { damp?: string; blocksize?: string; iters?: string; eta?: string }, pattern: Pattern): Pruner {
+  // A flag the method does not read is refused first, with its value as typed.
+  for (const [key, flag] of Object.entries(FLAG_NAMES)) {
+    const text = values[flag.slice(2) as keyof typeof values];
+    if (text !== undefined && !METHOD_FLAGS[method].includes(key)) throw new UsageError(`${flagValue(flag, text)} does not apply to --method ${method} (${appliesTo(key)})`);
+  }
   const blockSize = intFlag('--blocksize', values.blocksize, (x) => x >= 1, 'a positive integer');
   if (blockSize !== undefined && pattern.kind === 'nm' && blockSize % pattern.m !== 0) {
     throw new UsageError(`${flagValue('--blocksize', values.blocksize!)}: expected a multiple of M = ${pattern.m} (--pattern ${pattern.n}:${pattern.m})`);
@@ -42,11 +47,16 @@ export function prunerFromFlags(method: PruneMethod, values: { damp?: string; bl
   return prunerFor(method, { damp, blockSize, iterations, eta });
 }
 
+/** "it applies to sparsegpt, iobs": the methods that read an option. */
+function appliesTo(key: string): string {
+  return `it applies to ${availableMethods().filter((m) => METHOD_FLAGS[m].includes(key)).join(', ')}`;
+}
+
 /** The pruner the flags ask for (I-OBS's --blocksize goes to its SparseGPT start). */
 export function prunerFor(method: PruneMethod, flags: Record<string, number | undefined>): Pruner {
   for (const [key, value] of Object.entries(flags)) {
     if (value !== undefined && !METHOD_FLAGS[method].includes(key)) {
-      throw new UsageError(`${FLAG_NAMES[key]} does not apply to --method ${method} (it applies to ${availableMethods().filter((m) => METHOD_FLAGS[m].includes(key)).join(', ')})`);
+      throw new UsageError(`${FLAG_NAMES[key]} does not apply to --method ${method} (${appliesTo(key)})`);
     }
   }
   const given = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
