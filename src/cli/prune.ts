@@ -5,6 +5,7 @@
 // before any work and written only when everything succeeded. Progress per layer on stderr; the
 // per-layer table on stdout, or with --json a summary as the last stdout line.
 import { flagValue, intFlag, parseFlags, UsageError, choiceFlag } from './args.js';
+import { isIobsError, show } from '../core/errors.js';
 import { type ArgFlags, InputError, runCommand, typedFlags } from './errors.js';
 import { openModel, readOnnxSamples, readLabels, readStories, type ModelInput } from './model-io.js';
 import { patternFromFlags, prunerFromFlags } from './pruning-flags.js';
@@ -19,7 +20,7 @@ import { pruneLlama } from '../models/llama/prune.js';
 import { loadLlama } from '../models/llama/weights.js';
 import { onnxTop1 } from '../models/onnx/capture.js';
 import { pruneOnnx } from '../models/onnx/prune.js';
-import { onnxLayers } from '../models/onnx/reader.js';
+import { onnxLayers, onnxSkippedLayers } from '../models/onnx/reader.js';
 import { overlaySource } from '../models/overlay.js';
 import { formatLayerTable, formatRunTable, layerErrorFigure, type LayerReport, type ModelMetric, type ModelRun } from '../models/report.js';
 import { formatPattern, type Pattern } from '../pruning/pattern.js';
@@ -144,10 +145,12 @@ function parse(args: string[]): Options | 'help' {
 function checkKindFlags(o: Options, m: ModelInput): void {
   const llamaOnly: [string, unknown][] = [['--seqlen', o.seqlen], ['--passes', o.passes > 1 ? o.passes : undefined], ['--validation', o.validation], ['--no-prefix-space', o.prefixSpace ? undefined : true]];
   if (m.kind === 'onnx') {
-    for (const [flag, v] of llamaOnly) if (v !== undefined) throw new UsageError(`${flag} applies to Llama models, not to the ONNX file ${JSON.stringify(o.model)}`);
+    for (const [flag, v] of llamaOnly) {
+      if (v !== undefined) throw new UsageError(`${o.typed[flag] === undefined ? flag : flagValue(flag, o.typed[flag])} applies to Llama models, not to the ONNX file ${JSON.stringify(o.model)}`);
+    }
     if (o.eval !== undefined && o.labels === undefined) throw new UsageError(`--eval ${JSON.stringify(o.eval)} on an ONNX model needs --labels LABELS (top-1 accuracy)`);
   } else if (o.labels !== undefined) {
-    throw new UsageError(`--labels applies to ONNX models (top-1 accuracy); a Llama is scored by perplexity of --eval's text`);
+    throw new UsageError(`${flagValue('--labels', o.labels)} applies to ONNX models (top-1 accuracy); a Llama is scored by perplexity of --eval's text`);
   }
 }
 
@@ -178,6 +181,17 @@ export async function pruneCommand(args: string[]): Promise<number> {
     const m = await openModel('MODEL', o.model, o.prefixSpace);
     try {
       checkKindFlags(o, m);
+      if (m.kind === 'onnx') {
+        // The model's own problems (nothing to prune, an unsupported weight type) are MODEL's.
+        ctx.argFlags = { ...ARG_FLAGS, [o.model]: 'MODEL' };
+        ctx.typed = { ...o.typed, MODEL: o.model };
+        if (onnxLayers(m.model).length === 0) {
+          const nodes = m.model.graph?.node ?? [];
+          const skipped = onnxSkippedLayers(m.model);
+          const why = skipped.length > 0 ? `; ${skipped.map((l) => `${l.node}: ${l.reason}`).join('; ')}` : '';
+          throw new InputError(`${flagValue('MODEL', o.model)}: nothing to prune: a graph of ${nodes.length} node${nodes.length === 1 ? '' : 's'} (${[...new Set(nodes.map((n) => n.opType))].join(', ')})${why}; iobs prunes Conv, Gemm and MatMul nodes whose weight is a float initializer`);
+        }
+      }
       const inputs: InputSpec[] = [{ name: 'MODEL', path: o.model }, { name: '--calib', path: o.calib }];
       for (const [name, path] of [['--validation', o.validation], ['--eval', o.eval], ['--labels', o.labels]] as const) if (path) inputs.push({ name, path });
       // Every output is checked, and its temporary made, before any work.
@@ -225,6 +239,7 @@ function layerLine(i: number, n: number, l: LayerReport): string {
 async function pruneOnnxModel(la: Linalg, o: Options, m: Extract<ModelInput, { kind: 'onnx' }>, files: OutputTransaction, log: (s: string) => void): Promise<RunParts> {
   const samples = await readOnnxSamples('--calib', o.calib, m, o.samples);
   const n = samples.data.length / samples.sampleShape.reduce((a, b) => a * b, 1);
+  if (o.samples !== undefined && n < o.samples) throw new InputError(`${flagValue('--samples', String(o.samples))}: ${flagValue('--calib', o.calib)} holds ${n} samples`);
   const evalData = o.eval ? await readOnnxSamples('--eval', o.eval, m) : null;
   const labels = evalData ? await readLabels('--labels', o.labels!, evalData.data.length / evalData.sampleShape.reduce((a, b) => a * b, 1)) : null;
   log(`${o.model}: ${o.method} ${formatPattern(o.pattern)}, calibrating on ${n} samples, backend ${la.backendName}`);
@@ -281,7 +296,10 @@ async function pruneLlamaModel(la: Linalg, o: Options, m: Extract<ModelInput, { 
     windows = w.windows;
     if (windows.length < (o.samples ?? 128)) log(`the text holds ${w.tokens} tokens: ${w.available} windows of ${seqlen} (fewer than the default 128; give --samples to insist)`);
   } catch (e) {
-    throw new InputError(`${flagValue('--calib', o.calib)}: ${(e as Error).message.replace(/^calibrationWindows: /, '')}`, { cause: e });
+    if (isIobsError(e) && e.arg === 'samples') {
+      throw new InputError(`${flagValue('--samples', String(o.samples))}: more windows than ${flagValue('--calib', o.calib)} holds; expected ${e.reason}`, { cause: e });
+    }
+    throw new InputError(`${flagValue('--calib', o.calib)}: ${isIobsError(e) ? `expected ${e.reason}; got ${show(e.value)}` : (e as Error).message}`, { cause: e });
   }
   const total = cfg.numLayers * 7;
   log(`${o.model}: ${o.method} ${formatPattern(o.pattern)}, ${windows.length} windows of ${seqlen} tokens, ${o.passes} pass${o.passes > 1 ? 'es' : ''}, backend ${la.backendName}`);
