@@ -32,11 +32,6 @@ const FLAG_NAMES: Record<string, string> = { damp: '--damp', blockSize: '--block
 
 /** The pruner options from --damp, --blocksize, --iters and --eta (checked against `pattern`'s M). */
 export function prunerFromFlags(method: PruneMethod, values: { damp?: string; blocksize?: string; iters?: string; eta?: string }, pattern: Pattern): Pruner {
-  // A flag the method does not read is refused first, with its value as typed.
-  for (const [key, flag] of Object.entries(FLAG_NAMES)) {
-    const text = values[flag.slice(2) as keyof typeof values];
-    if (text !== undefined && !METHOD_FLAGS[method].includes(key)) throw new UsageError(`${flagValue(flag, text)} does not apply to --method ${method} (${appliesTo(key)})`);
-  }
   const blockSize = intFlag('--blocksize', values.blocksize, (x) => x >= 1, 'a positive integer');
   if (blockSize !== undefined && pattern.kind === 'nm' && blockSize % pattern.m !== 0) {
     throw new UsageError(`${flagValue('--blocksize', values.blocksize!)}: expected a multiple of M = ${pattern.m} (--pattern ${pattern.n}:${pattern.m})`);
@@ -44,6 +39,11 @@ export function prunerFromFlags(method: PruneMethod, values: { damp?: string; bl
   const damp = numberFlag('--damp', values.damp, (x) => x >= 0, 'a number >= 0');
   const iterations = intFlag('--iters', values.iters, (x) => x >= 0, 'a non-negative integer');
   const eta = numberFlag('--eta', values.eta, (x) => x > 0 && x <= 1, 'a step in (0, 1]');
+  // A flag the method does not read is refused, with its value as typed.
+  for (const [key, flag] of Object.entries(FLAG_NAMES)) {
+    const text = values[flag.slice(2) as keyof typeof values];
+    if (text !== undefined && !METHOD_FLAGS[method].includes(key)) throw new UsageError(`${flagValue(flag, text)} does not apply to --method ${method} (${appliesTo(key)})`);
+  }
   return prunerFor(method, { damp, blockSize, iterations, eta });
 }
 
