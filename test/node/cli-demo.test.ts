@@ -33,6 +33,20 @@ describe('iobs demo --quick --only llama', () => {
   });
 });
 
+describe('help', () => {
+  it('iobs --help lists prune, eval and demo; each one\'s --help is its usage, exit 0', () => {
+    const r = iobs(dir, ['--help']);
+    expect(r.code).toBe(0);
+    for (const c of ['prune MODEL', 'eval MODEL', 'demo [--quick]']) expect(r.stdout).toMatch(new RegExp(`^  ${c.replace(/[[\]]/g, '\\$&')}`, 'm'));
+    for (const c of ['prune', 'eval', 'demo']) {
+      const h = iobs(dir, [c, '--help']);
+      expect(h.code, c).toBe(0);
+      expect(h.stdout, c).toMatch(new RegExp(`^usage: iobs ${c}`));
+      expect(h.stderr, c).toBe('');
+    }
+  });
+});
+
 describe('iobs demo: bad input exits 2 and writes nothing', () => {
   it('--only of another model', () => {
     const r = iobs(dir, ['demo', '--only', 'gpt']);
