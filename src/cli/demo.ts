@@ -149,7 +149,7 @@ export async function demoCommand(args: string[]): Promise<number> {
     const log = (line: string) => process.stderr.write(`iobs demo: ${line}\n`);
     const t0 = performance.now();
     const s: Settings = v.quick
-      ? { llamaWindows: 16, seqlen: 128, evalStories: 40, calibDigits: 256, evalDigits: 500 }
+      ? { llamaWindows: 8, seqlen: 128, evalStories: 20, calibDigits: 128, evalDigits: 500 }
       : { llamaWindows: 128, seqlen: 256, evalStories: undefined, calibDigits: 1000, evalDigits: undefined };
     const dir = demoFolder();
     const wanted = v.only === undefined ? ['llama', 'cnn'] : [v.only];

@@ -105,8 +105,9 @@ export async function evalCommand(args: string[]): Promise<number> {
       models.push(await openModel('MODEL', first, !v['no-prefix-space']));
       if (v.baseline) models.push(await openModel('--baseline', v.baseline, !v['no-prefix-space']));
       if (models.length === 2 && models[0].kind !== models[1].kind) throw new InputError(`--baseline ${JSON.stringify(v.baseline)} is ${models[1].kind === 'onnx' ? 'an ONNX file' : 'a Llama folder'}, MODEL ${models[0].kind === 'onnx' ? 'an ONNX file' : 'a Llama folder'}; compare models of one kind`);
-      if (models[0].kind === 'llama' && v.labels) throw new UsageError('--labels applies to ONNX models; a Llama is scored by perplexity');
-      if (models[0].kind === 'onnx' && seqlen !== undefined) throw new UsageError('--seqlen applies to Llama models');
+      if (models[0].kind === 'llama' && v.labels) throw new UsageError(`${flagValue('--labels', v.labels)} applies to ONNX models; a Llama is scored by perplexity`);
+      if (models[0].kind === 'onnx' && seqlen !== undefined) throw new UsageError(`${flagValue('--seqlen', v.seqlen!)} applies to Llama models, not to the ONNX file ${JSON.stringify(first)}`);
+      if (models[0].kind === 'onnx' && v['no-prefix-space']) throw new UsageError(`--no-prefix-space applies to Llama models, not to the ONNX file ${JSON.stringify(first)}`);
       const la = await init({ warn: log });
       try {
         const metrics: ModelMetric[] = [];

@@ -5,6 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { flagValue } from './args.js';
+import { isIobsError } from '../core/errors.js';
 import { InputError, readingInput } from './errors.js';
 import { readIdxFile, readNpyFile } from '../io/files.js';
 import { parseNpy } from '../io/npy.js';
@@ -39,6 +40,12 @@ export interface OnnxInputInfo {
 
 /** Files of a Llama folder copied unchanged into a pruned copy (everything but the weights). */
 const LLAMA_SIDE_FILES = ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'tokenizer.model'];
+
+/** A library error's message without its "fn: argument " lead (the caller names the file). */
+function reasonOf(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return isIobsError(e) ? message.replace(/^\w+: (argument )?/, '') : message;
+}
 
 async function kindOf(flag: string, path: string): Promise<'onnx' | 'llama'> {
   let s;
@@ -99,7 +106,7 @@ export async function openModel(flag: string, path: string, prefixSpace = true):
     try {
       model = decodeOnnxModel(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
     } catch (e) {
-      throw new InputError(`${flagValue(flag, path)}: ${(e as Error).message.replace(/^[^:]*: /, '')}`, { cause: e });
+      throw new InputError(`${flagValue(flag, path)}: ${reasonOf(e)}`, { cause: e });
     }
     const names = onnxGraphIO(model).inputs;
     if (names.length === 0) throw new InputError(`${flagValue(flag, path)}: the model has no graph inputs to feed`);
@@ -111,7 +118,7 @@ export async function openModel(flag: string, path: string, prefixSpace = true):
     config = parseLlamaConfig(await readJson(flag, path, 'config.json'));
   } catch (e) {
     if (e instanceof InputError) throw e;
-    throw new InputError(`${flagValue(flag, path)}: config.json: ${(e as Error).message}`, { cause: e });
+    throw new InputError(`${flagValue(flag, path)}: config.json: ${reasonOf(e)}`, { cause: e });
   }
   const tokenizerJson = await readJson(flag, path, 'tokenizer.json');
   let tokenizerConfig: unknown = {};
@@ -125,13 +132,13 @@ export async function openModel(flag: string, path: string, prefixSpace = true):
   try {
     tokenizer = new LlamaTokenizer(tokenizerJson as object, tokenizerConfig as object, { prepend: prefixSpace });
   } catch (e) {
-    throw new InputError(`${flagValue(flag, path)}: tokenizer.json: ${(e as Error).message}`, { cause: e });
+    throw new InputError(`${flagValue(flag, path)}: tokenizer.json: ${reasonOf(e)}`, { cause: e });
   }
   let checkpoint: Checkpoint;
   try {
     checkpoint = await openCheckpointFolder(path);
   } catch (e) {
-    throw new InputError(`${flagValue(flag, path)}: ${(e as Error).message}`, { cause: e });
+    throw new InputError(`${flagValue(flag, path)}: ${reasonOf(e)}`, { cause: e });
   }
   const files: string[] = [];
   for (const f of LLAMA_SIDE_FILES) {

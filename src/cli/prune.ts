@@ -5,6 +5,7 @@
 // before any work and written only when everything succeeded. Progress per layer on stderr; the
 // per-layer table on stdout, or with --json a summary as the last stdout line.
 import { flagValue, intFlag, parseFlags, UsageError, choiceFlag } from './args.js';
+import { isIobsError, show } from '../core/errors.js';
 import { type ArgFlags, InputError, runCommand, typedFlags } from './errors.js';
 import { openModel, readOnnxSamples, readLabels, readStories, sampleFilePaths, type ModelInput } from './model-io.js';
 import { patternFromFlags, prunerFromFlags } from './pruning-flags.js';
@@ -20,7 +21,7 @@ import { pruneLlama } from '../models/llama/prune.js';
 import { loadLlama } from '../models/llama/weights.js';
 import { onnxSampleCount, onnxTop1, sliceOnnxSamples } from '../models/onnx/capture.js';
 import { pruneOnnx } from '../models/onnx/prune.js';
-import { onnxLayers } from '../models/onnx/reader.js';
+import { onnxLayers, onnxSkippedLayers } from '../models/onnx/reader.js';
 import { formatLayerTable, formatRunTable, layerErrorFigure, type LayerReport, type ModelMetric, type ModelRun } from '../models/report.js';
 import { formatPattern, type Pattern } from '../pruning/pattern.js';
 import { availableMethods, METHODS } from '../pruning/registry.js';
@@ -149,10 +150,12 @@ function parse(args: string[]): Options | 'help' {
 function checkKindFlags(o: Options, m: ModelInput): void {
   const llamaOnly: [string, unknown][] = [['--seqlen', o.seqlen], ['--no-prefix-space', o.prefixSpace ? undefined : true], ['--prune-head', o.head ? true : undefined]];
   if (m.kind === 'onnx') {
-    for (const [flag, v] of llamaOnly) if (v !== undefined) throw new UsageError(`${flag} applies to Llama models, not to the ONNX file ${JSON.stringify(o.model)}`);
+    for (const [flag, v] of llamaOnly) {
+      if (v !== undefined) throw new UsageError(`${o.typed[flag] === undefined ? flag : flagValue(flag, o.typed[flag])} applies to Llama models, not to the ONNX file ${JSON.stringify(o.model)}`);
+    }
     if (o.eval !== undefined && o.labels === undefined) throw new UsageError(`--eval ${JSON.stringify(o.eval)} on an ONNX model needs --labels LABELS (top-1 accuracy)`);
   } else if (o.labels !== undefined) {
-    throw new UsageError(`--labels applies to ONNX models (top-1 accuracy); a Llama is scored by perplexity of --eval's text`);
+    throw new UsageError(`${flagValue('--labels', o.labels)} applies to ONNX models (top-1 accuracy); a Llama is scored by perplexity of --eval's text`);
   }
 }
 
@@ -183,6 +186,17 @@ export async function pruneCommand(args: string[]): Promise<number> {
     const m = await openModel('MODEL', o.model, o.prefixSpace);
     try {
       checkKindFlags(o, m);
+      if (m.kind === 'onnx') {
+        // The model's own problems (nothing to prune, an unsupported weight type) are MODEL's.
+        ctx.argFlags = { ...ARG_FLAGS, [o.model]: 'MODEL' };
+        ctx.typed = { ...o.typed, MODEL: o.model };
+        if (onnxLayers(m.model).length === 0) {
+          const nodes = m.model.graph?.node ?? [];
+          const skipped = onnxSkippedLayers(m.model);
+          const why = skipped.length > 0 ? `; ${skipped.map((l) => `${l.node}: ${l.reason}`).join('; ')}` : '';
+          throw new InputError(`${flagValue('MODEL', o.model)}: nothing to prune: a graph of ${nodes.length} node${nodes.length === 1 ? '' : 's'} (${[...new Set(nodes.map((n) => n.opType))].join(', ')})${why}; iobs prunes Conv, Gemm and MatMul nodes whose weight is a float initializer`);
+        }
+      }
       const inputs: InputSpec[] = [{ name: 'MODEL', path: o.model }, ...sampleFilePaths(o.calib).map((path) => ({ name: '--calib', path }))];
       for (const [name, value] of [['--validation', o.validation], ['--eval', o.eval], ['--labels', o.labels]] as const) if (value) for (const path of sampleFilePaths(value)) inputs.push({ name, path });
       // Every output is checked, and its temporary made, before any work.
@@ -230,6 +244,7 @@ function layerLine(i: number, n: number, l: LayerReport): string {
 async function pruneOnnxModel(la: Linalg, o: Options, m: Extract<ModelInput, { kind: 'onnx' }>, files: OutputTransaction, log: (s: string) => void): Promise<RunParts> {
   let samples = await readOnnxSamples('--calib', o.calib, m, o.samples);
   let n = onnxSampleCount(samples);
+  if (o.samples !== undefined && n < o.samples) throw new InputError(`${flagValue('--samples', String(o.samples))}: ${flagValue('--calib', o.calib)} holds ${n} samples`);
   let validation;
   if (o.passes > 1) {
     if (o.validation) validation = await readOnnxSamples('--validation', o.validation, m);
@@ -286,6 +301,16 @@ async function pruneLlamaModel(la: Linalg, o: Options, m: Extract<ModelInput, { 
       log(`holding the last ${validation.length} of ${cut + validation.length} --calib stories apart to choose the pass`);
     }
   }
+  if (validation) {
+    // Validation stories are scored as --eval's are, one window from BOS each, so a story longer
+    // than the model's context is cut to it (pruneLlama refuses longer windows).
+    const max = cfg.maxPositionEmbeddings;
+    const cut = validation.filter((s) => s.length > max).length;
+    if (cut > 0) {
+      validation = validation.map((s) => (s.length > max ? s.slice(0, max) : s));
+      log(`${cut} of ${validation.length} validation stories cut to max_position_embeddings = ${max} tokens`);
+    }
+  }
   const evalStories = o.eval ? await readStories('--eval', o.eval, m.tokenizer) : null;
   let windows: number[][];
   try {
@@ -293,7 +318,10 @@ async function pruneLlamaModel(la: Linalg, o: Options, m: Extract<ModelInput, { 
     windows = w.windows;
     if (windows.length < (o.samples ?? 128)) log(`the text holds ${w.tokens} tokens: ${w.available} windows of ${seqlen} (fewer than the default 128; give --samples to insist)`);
   } catch (e) {
-    throw new InputError(`${flagValue('--calib', o.calib)}: ${(e as Error).message.replace(/^calibrationWindows: /, '')}`, { cause: e });
+    if (isIobsError(e) && e.arg === 'samples') {
+      throw new InputError(`${flagValue('--samples', String(o.samples))}: more windows than ${flagValue('--calib', o.calib)} holds; expected ${e.reason}`, { cause: e });
+    }
+    throw new InputError(`${flagValue('--calib', o.calib)}: ${isIobsError(e) ? `expected ${e.reason}; got ${show(e.value)}` : (e as Error).message}`, { cause: e });
   }
   const total = cfg.numLayers * 7 + (o.head ? 1 : 0);
   log(`${o.model}: ${o.method} ${formatPattern(o.pattern)}, ${windows.length} windows of ${seqlen} tokens, ${o.passes} pass${o.passes > 1 ? 'es' : ''}, backend ${la.backendName}`);

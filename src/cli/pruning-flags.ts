@@ -39,14 +39,24 @@ export function prunerFromFlags(method: PruneMethod, values: { damp?: string; bl
   const damp = numberFlag('--damp', values.damp, (x) => x >= 0, 'a number >= 0');
   const iterations = intFlag('--iters', values.iters, (x) => x >= 0, 'a non-negative integer');
   const eta = numberFlag('--eta', values.eta, (x) => x > 0 && x <= 1, 'a step in (0, 1]');
+  // A flag the method does not read is refused, with its value as typed.
+  for (const [key, flag] of Object.entries(FLAG_NAMES)) {
+    const text = values[flag.slice(2) as keyof typeof values];
+    if (text !== undefined && !METHOD_FLAGS[method].includes(key)) throw new UsageError(`${flagValue(flag, text)} does not apply to --method ${method} (${appliesTo(key)})`);
+  }
   return prunerFor(method, { damp, blockSize, iterations, eta });
+}
+
+/** "it applies to sparsegpt, iobs": the methods that read an option. */
+function appliesTo(key: string): string {
+  return `it applies to ${availableMethods().filter((m) => METHOD_FLAGS[m].includes(key)).join(', ')}`;
 }
 
 /** The pruner the flags ask for (I-OBS's --blocksize goes to its SparseGPT start). */
 export function prunerFor(method: PruneMethod, flags: Record<string, number | undefined>): Pruner {
   for (const [key, value] of Object.entries(flags)) {
     if (value !== undefined && !METHOD_FLAGS[method].includes(key)) {
-      throw new UsageError(`${FLAG_NAMES[key]} does not apply to --method ${method} (it applies to ${availableMethods().filter((m) => METHOD_FLAGS[m].includes(key)).join(', ')})`);
+      throw new UsageError(`${FLAG_NAMES[key]} does not apply to --method ${method} (${appliesTo(key)})`);
     }
   }
   const given = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));

@@ -17,6 +17,15 @@ export function show(value: unknown): string {
     return `${m.rows}x${m.cols}${m.dtype ? ' ' + m.dtype : ''} matrix`;
   }
   if (typeof value === 'function') return 'a function';
+  // A plain object (a JSON value such as a config field): its JSON, shortened.
+  if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    try {
+      const text = JSON.stringify(value);
+      return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+    } catch {
+      // A cycle: fall through.
+    }
+  }
   return Object.prototype.toString.call(value);
 }
 

@@ -128,7 +128,7 @@ describe('iobs prune-layer', () => {
       [['--weight', 'W.npy', '--hessian', 'H.npy', '--method', 'wanda', '--pattern', '2:5'], /--pattern 2:5: M = 5 must divide the 12 inputs of --weight "W\.npy"/],
       [['--weight', 'W.npy', '--hessian', 'H.npy', '--method', 'wanda', '--pattern', '2:4', '--blocksize', '6'], /--blocksize "6": expected a multiple of M = 4/],
       [[...base, '--damp=-1'], /--damp "-1": expected a number >= 0/],
-      [['--weight', 'W.npy', '--hessian', 'H.npy', '--method', 'sparsegpt', '--sparsity', '0.5', '--iters', '3'], /--iters does not apply to --method sparsegpt \(it applies to iobs\)/],
+      [['--weight', 'W.npy', '--hessian', 'H.npy', '--method', 'sparsegpt', '--sparsity', '0.5', '--iters', '3'], /--iters "3" does not apply to --method sparsegpt \(it applies to iobs\)/],
       [[...base, '--iters=-1'], /--iters "-1": expected a non-negative integer/],
       [[...base, '--eta', '2'], /--eta "2": expected a step in \(0, 1\]/],
       [[...base, '--dtype', 'int8'], /--dtype "int8": expected float32 or float64/],
