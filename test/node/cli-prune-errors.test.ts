@@ -77,7 +77,7 @@ const CASES: [string, string[], RegExp][] = [
   ['--damp with --method wanda', cnnArgs('--damp', '0.1'), /^iobs prune: --damp "0\.1" does not apply to --method wanda/],
   ['--passes 2 with --method sparsegpt', llamaArgs('llama', '--passes', '2').map((a) => (a === 'wanda' ? 'sparsegpt' : a)), /^iobs prune: --passes "2" applies to --method iobs .*not to sparsegpt$/],
   ['--validation without --passes', llamaArgs('llama', '--validation', STORIES.eval).map((a) => (a === 'wanda' ? 'iobs' : a)), /^iobs prune: --validation ".*tinystories-eval\.txt" chooses among passes; give it with --passes P > 1$/],
-  ['--passes on an ONNX model', cnnArgs('--passes', '2').map((a) => (a === 'wanda' ? 'iobs' : a)), /^iobs prune: --passes "2" applies to Llama models/],
+  ['--passes on an ONNX model with a method other than I-OBS', cnnArgs('--passes', '2'), /^iobs prune: --passes "2" applies to --method iobs \(passes repeat I-OBS from the previous pass\), not to wanda$/],
   ['--out into a missing directory (ONNX)', cnnArgs().map((a) => (a === 'out.onnx' ? 'nodir/out.onnx' : a)), /^iobs prune: --out "nodir\/out\.onnx": directory "nodir" does not exist$/],
   ['--out into a missing directory (Llama)', llamaArgs('llama').map((a) => (a === 'out-llama' ? 'nodir/out-llama' : a)), /^iobs prune: --out "nodir\/out-llama": directory "nodir" does not exist$/],
   ['--out equal to MODEL (ONNX), even with --force', cnnArgs('--force').map((a) => (a === 'out.onnx' ? 'cnn.onnx' : a)), /^iobs prune: --out "cnn\.onnx" is the input MODEL "cnn\.onnx"; refusing to overwrite an input$/],
