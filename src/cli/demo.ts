@@ -179,7 +179,7 @@ export async function demoCommand(args: string[]): Promise<number> {
         process.stdout.write(`\n${r.model}\n${formatRunTable([r.dense, ...r.runs])}\n\n`);
         for (const pattern of [...new Set(r.runs.map((x) => x.pattern))]) process.stdout.write(`${formatLayerTable(r.runs.filter((x) => x.pattern === pattern))}\n\n`);
       }
-      if (!v.json) process.stdout.write(`demo: ${seconds.toFixed(1)} s, peak memory ${(peakRss() / 2 ** 20).toFixed(0)} MiB\n`);
+      if (!v.json) process.stdout.write(`demo: ${seconds.toFixed(1)} s, peak memory ${(peakRss() / 2 ** 20).toFixed(0)} MiB (each table's "peak memory" is the process's largest resident set up to the end of that run; it only grows)\n`);
       const summary = { seconds, peakRssBytes: peakRss(), quick: v.quick, settings: s, models: results };
       if (v.out !== undefined) {
         await tx.write('--out demo.json', new TextEncoder().encode(JSON.stringify(summary, null, 2) + '\n'));
