@@ -49,7 +49,7 @@ export { parseLlamaConfig, type LlamaConfig } from './models/llama/config.js';
 export { LLAMA_PROJECTIONS, llamaTensorName, projectionShape, embeddingTensorName, loadLlamaBlock, freeLlamaBlock, loadLlama, type LlamaProjection, type LlamaBlockWeights, type LlamaLoadOptions, type LlamaModel } from './models/llama/weights.js';
 export { llamaBlock, llamaEmbed, llamaHeadNll, llamaNll, type LlamaBlockOptions, type LlamaNll } from './models/llama/forward.js';
 export { LlamaTokenizer, type LlamaTokenizerOptions } from './models/llama/tokenizer.js';
-export { STORY_SEPARATOR, splitStories, llamaPerplexity, type PerplexityOptions, type PerplexityResult } from './models/llama/perplexity.js';
+export { STORY_SEPARATOR, splitStories, llamaPerplexity, sourcePerplexity, type PerplexityOptions, type PerplexityResult } from './models/llama/perplexity.js';
 
 // ONNX models end to end: im2col for Conv layers, the layer listing, calibration through
 // onnxruntime (onnxruntime-web by default, imported lazily), sequential pruning, top-1 accuracy.

@@ -16,13 +16,12 @@ import { init } from '../init.js';
 import { OutputTransaction } from '../io/outputs.js';
 import type { Linalg } from '../linalg/linalg.js';
 import { calibrationWindows } from '../models/llama/calibration.js';
-import { llamaPerplexity } from '../models/llama/perplexity.js';
+import { sourcePerplexity } from '../models/llama/perplexity.js';
 import { pruneLlama } from '../models/llama/prune.js';
-import { loadLlama } from '../models/llama/weights.js';
 import { onnxSampleCount, onnxTop1 } from '../models/onnx/capture.js';
-import { pruneOnnx } from '../models/onnx/prune.js';
+import { layerReport, pruneOnnx } from '../models/onnx/prune.js';
 import { overlaySource } from '../models/overlay.js';
-import { formatLayerTable, formatRunTable, layerErrorFigure, type LayerReport, type ModelRun } from '../models/report.js';
+import { formatLayerTable, formatRunTable, layerErrorFigure, type ModelRun } from '../models/report.js';
 import { makePruner } from '../pruning/registry.js';
 import type { PruneMethod } from '../pruning/types.js';
 
@@ -84,13 +83,8 @@ async function demoLlama(la: Linalg, m: Extract<ModelInput, { kind: 'llama' }>, 
   const evalStories = (await readStories('--eval', join(dir, 'data/tinystories-eval.txt'), m.tokenizer)).slice(0, s.evalStories);
   const { windows } = calibrationWindows(calib, s.llamaWindows, s.seqlen, false);
   const score = async (tensors: Map<string, Float32Array>) => {
-    const model = await loadLlama(la, m.config, overlaySource(m.checkpoint, tensors));
-    try {
-      const p = await llamaPerplexity(la, model, evalStories);
-      return { kind: 'perplexity' as const, value: p.perplexity, count: p.count };
-    } finally {
-      model.free();
-    }
+    const p = await sourcePerplexity(la, m.config, overlaySource(m.checkpoint, tensors), evalStories);
+    return { kind: 'perplexity' as const, value: p.perplexity, count: p.count };
   };
   let t = performance.now();
   const dense: ModelRun = { method: 'dense', pattern: 'dense', layers: [], metric: await score(new Map()), seconds: (performance.now() - t) / 1000 };
@@ -122,7 +116,7 @@ async function demoCnn(la: Linalg, m: Extract<ModelInput, { kind: 'onnx' }>, dir
     for (const method of CNN_METHODS) {
       t = performance.now();
       const r = await pruneOnnx(la, m.model, calib, { pruner: cnnPruner(method), pattern });
-      const layers: LayerReport[] = r.layers.map((l) => ({ name: l.node, op: l.op, rows: l.rows, cols: l.cols, pattern: l.pattern, dense: l.dense ?? undefined, sparsity: l.sparsity, relError: l.relError, seconds: l.seconds }));
+      const layers = r.layers.map(layerReport);
       const acc = await onnxTop1(r.bytes, evalData, labels);
       const run: ModelRun = { method: method === 'iobs' ? 'iobs (cg ≤ 50)' : method, pattern: pattern === '2:4' ? pattern : `${Number(pattern) * 100}%`, layers, metric: { kind: 'top1', value: acc, count: n }, seconds: (performance.now() - t) / 1000, peakBytes: peakRss() };
       runs.push(run);

@@ -9,8 +9,7 @@ import { InputError, readingInput, runCommand, typedFlags } from './errors.js';
 import { openModel, readLabels, readOnnxSamples, type ModelInput } from './model-io.js';
 import { init } from '../init.js';
 import type { Linalg } from '../linalg/linalg.js';
-import { llamaPerplexity, splitStories, STORY_SEPARATOR } from '../models/llama/perplexity.js';
-import { loadLlama } from '../models/llama/weights.js';
+import { sourcePerplexity, splitStories, STORY_SEPARATOR } from '../models/llama/perplexity.js';
 import { onnxSampleCount, onnxTop1 } from '../models/onnx/capture.js';
 import { alignTable, metricCell, type ModelMetric } from '../models/report.js';
 
@@ -68,14 +67,9 @@ export async function scoreModel(la: Linalg, m: ModelInput, data: string, labels
   const text = await readingInput('--data', data, () => readFile(data, 'utf8'));
   const windows = textWindows(text, (s) => m.tokenizer.encodeStory(s), L, limit);
   if (windows.length === 0 || windows.every((w) => w.length < 2)) throw new InputError(`${flagValue('--data', data)}: no text to score (no window of two or more tokens)`);
-  const model = await loadLlama(la, cfg, m.checkpoint);
-  try {
-    const p = await llamaPerplexity(la, model, windows, { seqlen: L });
-    log(`${m.path}: perplexity ${p.perplexity.toFixed(3)} over ${p.count} predicted tokens in ${p.windows} windows (${p.cut} cut to ${L})`);
-    return { kind: 'perplexity', value: p.perplexity, count: p.count };
-  } finally {
-    model.free();
-  }
+  const p = await sourcePerplexity(la, cfg, m.checkpoint, windows, { seqlen: L });
+  log(`${m.path}: perplexity ${p.perplexity.toFixed(3)} over ${p.count} predicted tokens in ${p.windows} windows (${p.cut} cut to ${L})`);
+  return { kind: 'perplexity', value: p.perplexity, count: p.count };
 }
 
 /** Runs `iobs eval`; returns the exit code. */

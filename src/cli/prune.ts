@@ -14,13 +14,12 @@ import { OutputFolder } from '../io/output-folder.js';
 import { type InputSpec, OutputTransaction } from '../io/outputs.js';
 import type { Linalg } from '../linalg/linalg.js';
 import { calibrationWindows } from '../models/llama/calibration.js';
-import { LlamaWeightsWriter, writeLlamaWeights } from '../models/llama/checkpoint.js';
+import { LlamaWeightsWriter } from '../models/llama/checkpoint.js';
 import { openSafetensorsFile } from '../io/safetensors-node.js';
-import { llamaPerplexity } from '../models/llama/perplexity.js';
+import { sourcePerplexity } from '../models/llama/perplexity.js';
 import { pruneLlama } from '../models/llama/prune.js';
-import { loadLlama } from '../models/llama/weights.js';
 import { onnxSampleCount, onnxTop1, sliceOnnxSamples } from '../models/onnx/capture.js';
-import { pruneOnnx } from '../models/onnx/prune.js';
+import { layerReport, pruneOnnx } from '../models/onnx/prune.js';
 import { onnxLayers, onnxSkippedLayers } from '../models/onnx/reader.js';
 import { formatLayerTable, formatRunTable, layerErrorFigure, type LayerReport, type ModelMetric, type ModelRun } from '../models/report.js';
 import { formatPattern, type Pattern } from '../pruning/pattern.js';
@@ -265,7 +264,7 @@ async function pruneOnnxModel(la: Linalg, o: Options, m: Extract<ModelInput, { k
   const r = await pruneOnnx(la, m.model, samples, {
     pruner: o.pruner, pattern: o.pattern, name: o.model, passes: o.passes, validation,
     onLayer: (l) => {
-      const report: LayerReport = { name: l.node, op: l.op, rows: l.rows, cols: l.cols, pattern: l.pattern, dense: l.dense ?? undefined, sparsity: l.sparsity, relError: l.relError, seconds: l.seconds };
+      const report = layerReport(l);
       layers.push(report);
       log(layerLine(((layers.length - 1) % total) + 1, total, report));
     },
@@ -278,9 +277,8 @@ async function pruneOnnxModel(la: Linalg, o: Options, m: Extract<ModelInput, { k
     log(`top-1 accuracy of the pruned model on ${o.eval}: ${(acc * 100).toFixed(2)}% (${labels.length} samples)`);
   }
   if (o.passes > 1) for (const p of r.passes) log(`pass ${p.pass}: validation loss ${p.validationLoss.toExponential(4)} (output error against the dense model)${p.pass === r.chosenPass ? ', kept' : ''}`);
-  const kept = o.passes > 1 ? r.layers : layers;
   return {
-    layers: kept.map((l) => ('node' in l ? { name: l.node, op: l.op, rows: l.rows, cols: l.cols, pattern: l.pattern, dense: l.dense ?? undefined, sparsity: l.sparsity, relError: l.relError, seconds: l.seconds } : l)),
+    layers: o.passes > 1 ? r.layers.map(layerReport) : layers,
     metric, passes: o.passes > 1 ? r.passes : null, chosenPass: o.passes > 1 ? r.chosenPass : null, calibration: { samples: n, seqlen: null }, peakBackendBytes: null,
   };
 }
@@ -329,15 +327,16 @@ async function pruneLlamaModel(la: Linalg, o: Options, m: Extract<ModelInput, { 
   // One pass: every pruned tensor goes to its place in the output file as soon as it is ready, so
   // the pruned weights are never held together. Several: the kept pass is written at the end.
   const file = await folder.file('model.safetensors');
-  const stream = o.passes === 1 ? await LlamaWeightsWriter.begin(file, m.checkpoint, m.checkpoint.metadata) : null;
+  const writer = await LlamaWeightsWriter.begin(file, m.checkpoint, m.checkpoint.metadata);
+  const stream = o.passes === 1;
   const r = await pruneLlama(la, cfg, m.checkpoint, {
     pruner: o.pruner, pattern: o.pattern, calibration: windows, passes: o.passes, validation, head: o.head,
     onLayer: (l) => log(`${o.passes > 1 ? `pass ${l.pass} ` : ''}${layerLine((count++ % total) + 1, total, l)}`),
     onProgress: (line) => { if (/validation/.test(line)) log(line); },
-    onTensor: stream ? (name, values) => stream.put(name, values) : undefined,
+    onTensor: stream ? (name, values) => writer.put(name, values) : undefined,
   });
-  if (stream) await stream.finish();
-  else await writeLlamaWeights((c) => file.write(c), m.checkpoint, r.tensors, m.checkpoint.metadata);
+  if (!stream) for (const [name, values] of r.tensors) await writer.put(name, values);
+  await writer.finish();
   await file.close();
   // The side files as they are.
   for (const f of m.files) await folder.write(f, await readFile(join(o.model, f)));
@@ -346,14 +345,9 @@ async function pruneLlamaModel(la: Linalg, o: Options, m: Extract<ModelInput, { 
     // Scored from the file just written (in the output's temporary folder until the commit).
     const written = await openSafetensorsFile(folder.pathOf('model.safetensors'));
     try {
-      const model = await loadLlama(la, cfg, written);
-      try {
-        const p = await llamaPerplexity(la, model, evalStories);
-        metric = { kind: 'perplexity', value: p.perplexity, count: p.count };
-        log(`perplexity of the pruned model on ${o.eval}: ${p.perplexity.toFixed(3)} (${p.count} tokens in ${p.windows} stories, ${p.cut} cut to ${cfg.maxPositionEmbeddings})`);
-      } finally {
-        model.free();
-      }
+      const p = await sourcePerplexity(la, cfg, written, evalStories);
+      metric = { kind: 'perplexity', value: p.perplexity, count: p.count };
+      log(`perplexity of the pruned model on ${o.eval}: ${p.perplexity.toFixed(3)} (${p.count} tokens in ${p.windows} stories, ${p.cut} cut to ${cfg.maxPositionEmbeddings})`);
     } finally {
       await written.close();
     }

@@ -6,7 +6,9 @@
 import { checkInt, rangeError, typeError } from '../../core/errors.js';
 import type { Linalg } from '../../linalg/linalg.js';
 import { llamaNll } from './forward.js';
-import type { LlamaModel } from './weights.js';
+import type { TensorSource } from '../tensor-source.js';
+import type { LlamaConfig } from './config.js';
+import { loadLlama, type LlamaModel } from './weights.js';
 
 /** The separator between stories in the TinyStories text files. */
 export const STORY_SEPARATOR = '<|endoftext|>';
@@ -67,4 +69,18 @@ export async function llamaPerplexity(la: Linalg, model: LlamaModel, stories: re
   }
   if (count === 0) throw rangeError(fn, 'stories', `${stories.length} stories`, 'at least one story of two or more tokens');
   return { perplexity: Math.exp(nll / count), nll, count, windows: stories.length, cut };
+}
+
+/**
+ * llamaPerplexity of the model a TensorSource holds: loads it, scores the stories, frees it.
+ * @example
+ * const { perplexity } = await sourcePerplexity(la, cfg, overlaySource(checkpoint, pruned), stories);
+ */
+export async function sourcePerplexity(la: Linalg, cfg: LlamaConfig, source: TensorSource, stories: readonly (readonly number[])[], options: PerplexityOptions = {}): Promise<PerplexityResult> {
+  const model = await loadLlama(la, cfg, source);
+  try {
+    return await llamaPerplexity(la, model, stories, options);
+  } finally {
+    model.free();
+  }
 }

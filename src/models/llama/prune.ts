@@ -238,14 +238,17 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
             const cols = projectionShape(cfg, todo[0])[1];
             const acc = new HessianAccumulator(la, cols);
             try {
-              // Calibrate: run the block as it now stands on each window, catching the group's input.
-              for (const X of streams) {
-                const copy = await la.copy(X);
-                try {
+              // Calibrate: run the block as it now stands on a copy of each window (the block works
+              // in place), catching the group's input; one scratch matrix serves every window.
+              const scratch = la.matrix(Math.max(...streams.map((X) => X.rows)), cfg.hiddenSize, streams[0].dtype);
+              try {
+                for (const X of streams) {
+                  const copy = scratch.view(0, 0, X.rows, X.cols);
+                  await la.copy(X, copy);
                   await llamaBlock(la, cfg, current, copy, { stopAfter: todo[0], onLinearInput: async (p, input) => { sample(); if (p === todo[0]) await acc.addBatch(input); } });
-                } finally {
-                  copy.free();
                 }
+              } finally {
+                scratch.free();
               }
               sample();
               for (const p of todo) {
@@ -298,7 +301,7 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
     if (validation !== undefined) {
       const model = await loadLlama(la, cfg, overlaySource(source, tensors));
       try {
-        sample();
+        sample(); // the whole model is loaded here: part of the peak
         const v = await llamaPerplexity(la, model, validation);
         loss = v.nll / v.count;
       } finally {

@@ -14,6 +14,7 @@ import { HessianAccumulator } from '../../pruning/accumulator.js';
 import { checkPattern, formatPattern, type Pattern } from '../../pruning/pattern.js';
 import { pruneLayer } from '../../pruning/prune-layer.js';
 import type { Pruner } from '../../pruning/types.js';
+import type { LayerReport } from '../report.js';
 import {
   type OnnxRunOptions, type OnnxSamples, type SampleFeeds, addLayerBatch, forEachBatch, graphInputBatch, layerInput, openSession, probeModel, runSettings, sampleFeeds,
 } from './capture.js';
@@ -88,6 +89,11 @@ export interface PrunedLayerReport {
   captureSeconds: number;
   pruneSeconds: number;
   seconds: number;
+}
+
+/** A layer's report in the whole-model form every format shares (the tables, the figure, --json). */
+export function layerReport(l: PrunedLayerReport): LayerReport {
+  return { name: l.node, op: l.op, rows: l.rows, cols: l.cols, pattern: l.pattern, dense: l.dense ?? undefined, sparsity: l.sparsity, relError: l.relError, seconds: l.seconds };
 }
 
 /** What pruneOnnx returns. */
