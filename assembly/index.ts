@@ -46,6 +46,8 @@ export { maskCounts } from './obs/mask-counts';
 export { maskDifference } from './obs/mask-difference';
 export { smaskViolation, dmaskViolation } from './obs/mask-violation';
 export { obcAllocate, obcAllocateWorkBytes } from './obs/obc-allocate';
+export { dobsExchange, obsExchangeWorkBytes } from './obs/exchange';
+export { dobsExchangeAllocate } from './obs/exchange-allocate';
 
 // Transformer kernels (the Llama forward pass): float kernels in s / d forms, float64 inside.
 export { srmsNorm, drmsNorm } from './nn/rms-norm';

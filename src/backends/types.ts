@@ -24,6 +24,14 @@ export type Side = 'left' | 'right';
  *
  * Any method may return a promise (Async); the facade awaits each call in order.
  */
+/** The greedy trajectories of KernelBackend.obsExchange, each rows x steps, contiguous. */
+export interface ExchangeTrajectories {
+  addGain: Matrix<'float64'>;
+  addIndex: Matrix<'int32'>;
+  removeCost: Matrix<'float64'>;
+  removeIndex: Matrix<'int32'>;
+}
+
 export interface KernelBackend {
   /** Registry name, e.g. 'wasm-relaxed', 'wasm-simd', 'reference'. */
   readonly name: string;
@@ -31,6 +39,10 @@ export interface KernelBackend {
   allocate(byteLength: number): Storage;
   /** Bytes of storage currently allocated and not released (for leak checks). */
   liveBytes(): number;
+  /** The most bytes allocated at once (workspace included) since the backend was made or resetPeak() was called. */
+  peakBytes(): number;
+  /** Starts a new peak from what is allocated now. */
+  resetPeak(): void;
   /** A compact row-major copy of M's values in a new typed array of M's dtype (the host read). */
   read(M: Matrix<any>): Async<StorageArray>;
   /** Writes rows * cols row-major values into M (the host write; values already checked to be numbers). */
@@ -153,6 +165,32 @@ export interface KernelBackend {
    * Returns -1, or the first row whose H[S,S] has no Cholesky factor (that row is then unspecified).
    */
   solveOnSupport(H: Matrix, B: Matrix, mask: Mask, X: Matrix): Async<number>;
+  /**
+   * Exchange search on supports by exact OBS costs, row by row (I-OBS's reselection; ALGORITHMS.md
+   * §2). For each row r with todo[r] ≠ 0 (todo rows x 1 int32): with S the kept columns of mask row
+   * r and x the optimum of f(x) = (x − w)ᵀH(x − w) on S (b = B[r] = H w), the best swap of one
+   * kept for one pruned column (with groupSize m > 0, within one group of m consecutive columns)
+   * by its exact change of f is applied to the mask while it lowers f by more than 1e-11 of bᵀx,
+   * at most maxSwaps times; swaps[r] (rows x 1 int32) gets how many. With trajectories (each rows
+   * x steps, contiguous), the row's greedy additions from there are recorded (addGain: the
+   * decrease of f, addIndex: the column; 0 / −1 once no column is left) and, from the same state,
+   * its greedy removals (removeCost: the increase x_a² / [H[S,S]⁻¹]_aa, removeIndex; +Inf / −1
+   * once S is empty). H is cols x cols float64, symmetric positive definite (pass the damped
+   * Hessian); B rows x cols float64; mask rows x cols uint8, contiguous. Rows with todo[r] = 0 are
+   * not touched. Returns -1, or the first row whose H[S,S] has no Cholesky factor or whose pivot
+   * was not positive (its mask row may then hold some of its swaps).
+   */
+  obsExchange(H: Matrix<'float64'>, B: Matrix<'float64'>, mask: Mask, todo: Matrix<'int32'>, groupSize: number, maxSwaps: number,
+    swaps: Matrix<'int32'>, trajectories: ExchangeTrajectories | null): Async<number>;
+  /**
+   * Pairs the trajectories of obsExchange across rows: while the largest next addition gain of a
+   * row exceeds the least next removal cost of another row (by more than 1e-12 of the gain), the
+   * addition's column is set in the mask and the removal's cleared; a row that adds only adds, one
+   * that removes only removes. Ties go to the smaller row; an index outside [0, cols) counts as no
+   * candidate. changed (rows x 1 int32) gets +q for q
+   * additions, −q for q removals, 0 for rows untouched. Returns the number of exchanges.
+   */
+  obsExchangeAllocate(trajectories: ExchangeTrajectories, mask: Mask, changed: Matrix<'int32'>): Async<number>;
   /**
    * SparseGPT's column loop over one block of b columns (IST-DASLab/sparsegpt `fasterprune`, the
    * inner loop). W1 is the rows x b block of the weight (a view; updated in place), U1 the b x b

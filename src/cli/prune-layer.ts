@@ -23,7 +23,7 @@ import type { PruneMethod, Pruner, PruneResult } from '../pruning/types.js';
 
 export const PRUNE_LAYER_USAGE = `usage: iobs prune-layer --weight W.npy (--hessian H.npy | --inputs X.npy)
          --method ${METHODS.join('|')} (--sparsity S [--per-row] | --pattern N:M)
-         [--blocksize B] [--damp D] [--iters N] [--eta E] [--dtype float32|float64]
+         [--blocksize B] [--damp D] [--iters N] [--eta E] [--start S] [--dtype float32|float64]
          --out W_pruned.npy [--force] [--json] [--verbose]
 
   --weight W.npy      the layer's weight, rows = outputs, columns = inputs (2-D float32/float64)
@@ -38,6 +38,7 @@ export const PRUNE_LAYER_USAGE = `usage: iobs prune-layer --weight W.npy (--hess
   --damp D            relative damping λ in H + λ·mean(diag H)·I (default 0.01; ×10 while H fails to factor)
   --iters N           I-OBS iterations after the one-shot start (default 3)
   --eta E             I-OBS step in (0, 1] (default 0.5)
+  --start S           I-OBS's one-shot start: sparsegpt (default), obc, wanda, magnitude
   --dtype T           float32 or float64 arithmetic (default: the dtype of W.npy); the output has this dtype
   --out PATH          where the pruned weight goes (.npy); checked before any work, written only when
                       the pruning succeeded, never over an input
@@ -87,6 +88,7 @@ function parse(args: string[]): Options | 'help' {
     damp: { type: 'string' },
     iters: { type: 'string' },
     eta: { type: 'string' },
+    start: { type: 'string' },
     dtype: { type: 'string' },
     out: { type: 'string' },
     force: { type: 'boolean', default: false },
@@ -125,7 +127,7 @@ function argFlags(o: Options): ArgFlags {
     'options.method': '--method', 'options.pattern': o.pattern.kind === 'nm' ? '--pattern' : '--sparsity',
     'options.damp': '--damp', damp: '--damp', 'options.eta': '--eta', 'options.iterations': '--iters',
     'options.blockSize': '--blocksize', 'options.dtype': '--dtype', dtype: '--dtype',
-    'options.pruner': '--method', 'options.start': '--method',
+    'options.pruner': '--method', 'options.start': o.typed['--start'] !== undefined ? '--start' : '--method',
   };
 }
 

@@ -31,7 +31,7 @@ import { join } from 'node:path';
 export const PRUNE_USAGE = `usage: iobs prune MODEL --out OUT --method ${METHODS.join('|')}
          (--sparsity S [--per-row] | --pattern N:M) --calib DATA [--samples N]
          [--seqlen L] [--passes P] [--validation DATA] [--no-prefix-space] [--prune-head]
-         [--damp D] [--blocksize B] [--iters N] [--eta E]
+         [--damp D] [--blocksize B] [--iters N] [--eta E] [--start S]
          [--eval DATA [--labels LABELS]] [--plot FILE.svg] [--json] [--force] [--verbose]
 
   MODEL            an .onnx file (float32 initializers) or a Hugging Face Llama folder
@@ -60,6 +60,7 @@ export const PRUNE_USAGE = `usage: iobs prune MODEL --out OUT --method ${METHODS
   --damp D         relative damping (sparsegpt, obc, iobs; default 0.01)
   --blocksize B    SparseGPT's column block (sparsegpt, iobs; default 128)
   --iters N        I-OBS iterations per layer (default 3)    --eta E  I-OBS step in (0, 1] (default 0.5)
+  --start S        I-OBS's one-shot start per layer: sparsegpt (default), obc, wanda, magnitude
   --eval DATA      also score the pruned model: perplexity of a text (Llama) or top-1 accuracy
                    of inputs with --labels (ONNX: .npy or MNIST IDX files)
   --plot FILE.svg  every layer's relative error as an SVG line chart
@@ -117,7 +118,7 @@ function parse(args: string[]): Options | 'help' {
     out: { type: 'string' }, method: { type: 'string' }, sparsity: { type: 'string' }, 'per-row': { type: 'boolean', default: false },
     pattern: { type: 'string' }, calib: { type: 'string' }, samples: { type: 'string' }, seqlen: { type: 'string' },
     passes: { type: 'string' }, validation: { type: 'string' }, 'no-prefix-space': { type: 'boolean', default: false }, 'prune-head': { type: 'boolean', default: false },
-    damp: { type: 'string' }, blocksize: { type: 'string' }, iters: { type: 'string' }, eta: { type: 'string' },
+    damp: { type: 'string' }, blocksize: { type: 'string' }, iters: { type: 'string' }, eta: { type: 'string' }, start: { type: 'string' },
     eval: { type: 'string' }, labels: { type: 'string' }, plot: { type: 'string' },
     json: { type: 'boolean', default: false }, force: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
   });
@@ -161,7 +162,7 @@ function checkKindFlags(o: Options, m: ModelInput): void {
 /** The library arguments' flags, for error messages. */
 const ARG_FLAGS: ArgFlags = {
   'options.pattern': '--pattern', 'options.damp': '--damp', 'options.eta': '--eta', 'options.iterations': '--iters',
-  'options.blockSize': '--blocksize', 'options.pruner': '--method', 'options.start': '--method', 'options.passes': '--passes',
+  'options.blockSize': '--blocksize', 'options.pruner': '--method', 'options.start': '--start', 'options.passes': '--passes',
   'options.calibration': '--calib', 'options.validation': '--validation', samples: '--calib', 'samples.data': '--calib', 'samples.sampleShape': '--calib', model: 'MODEL',
 };
 

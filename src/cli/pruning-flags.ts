@@ -26,12 +26,15 @@ export function patternFromFlags(values: { sparsity?: string; pattern?: string; 
 
 /** The flags each method reads; a flag given to a method that ignores it is a usage error. */
 export const METHOD_FLAGS: Record<PruneMethod, readonly string[]> = {
-  magnitude: [], wanda: [], sparsegpt: ['damp', 'blockSize'], obc: ['damp'], iobs: ['damp', 'blockSize', 'iterations', 'eta'],
+  magnitude: [], wanda: [], sparsegpt: ['damp', 'blockSize'], obc: ['damp'], iobs: ['damp', 'blockSize', 'iterations', 'eta', 'start'],
 };
-const FLAG_NAMES: Record<string, string> = { damp: '--damp', blockSize: '--blocksize', iterations: '--iters', eta: '--eta' };
+const FLAG_NAMES: Record<string, string> = { damp: '--damp', blockSize: '--blocksize', iterations: '--iters', eta: '--eta', start: '--start' };
+
+/** The one-shot starts I-OBS takes by name (--start). */
+const STARTS = ['sparsegpt', 'obc', 'wanda', 'magnitude'] as const;
 
 /** The pruner options from --damp, --blocksize, --iters and --eta (checked against `pattern`'s M). */
-export function prunerFromFlags(method: PruneMethod, values: { damp?: string; blocksize?: string; iters?: string; eta?: string }, pattern: Pattern): Pruner {
+export function prunerFromFlags(method: PruneMethod, values: { damp?: string; blocksize?: string; iters?: string; eta?: string; start?: string }, pattern: Pattern): Pruner {
   const blockSize = intFlag('--blocksize', values.blocksize, (x) => x >= 1, 'a positive integer');
   if (blockSize !== undefined && pattern.kind === 'nm' && blockSize % pattern.m !== 0) {
     throw new UsageError(`${flagValue('--blocksize', values.blocksize!)}: expected a multiple of M = ${pattern.m} (--pattern ${pattern.n}:${pattern.m})`);
@@ -44,7 +47,13 @@ export function prunerFromFlags(method: PruneMethod, values: { damp?: string; bl
     const text = values[flag.slice(2) as keyof typeof values];
     if (text !== undefined && !METHOD_FLAGS[method].includes(key)) throw new UsageError(`${flagValue(flag, text)} does not apply to --method ${method} (${appliesTo(key)})`);
   }
-  return prunerFor(method, { damp, blockSize, iterations, eta });
+  let start: string | undefined;
+  if (values.start !== undefined && METHOD_FLAGS[method].includes('start')) {
+    start = values.start;
+    if (!(STARTS as readonly string[]).includes(start)) throw new UsageError(`${flagValue('--start', start)}: expected one of ${STARTS.join(', ')}`);
+    if (blockSize !== undefined && start !== 'sparsegpt') throw new UsageError(`${flagValue('--blocksize', values.blocksize!)} applies to the SparseGPT start; --start ${start} does not read it`);
+  }
+  return prunerFor(method, { damp, blockSize, iterations, eta }, start);
 }
 
 /** "it applies to sparsegpt, iobs": the methods that read an option. */
@@ -53,7 +62,7 @@ function appliesTo(key: string): string {
 }
 
 /** The pruner the flags ask for (I-OBS's --blocksize goes to its SparseGPT start). */
-export function prunerFor(method: PruneMethod, flags: Record<string, number | undefined>): Pruner {
+export function prunerFor(method: PruneMethod, flags: Record<string, number | undefined>, start?: string): Pruner {
   for (const [key, value] of Object.entries(flags)) {
     if (value !== undefined && !METHOD_FLAGS[method].includes(key)) {
       throw new UsageError(`${FLAG_NAMES[key]} does not apply to --method ${method} (${appliesTo(key)})`);
@@ -62,7 +71,8 @@ export function prunerFor(method: PruneMethod, flags: Record<string, number | un
   const given = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
   if (method === 'iobs') {
     const { blockSize, ...rest } = given;
-    return makePruner('iobs', blockSize === undefined ? rest : { ...rest, start: sparseGPT({ damp: rest.damp, blockSize }) });
+    if (blockSize !== undefined) return makePruner('iobs', { ...rest, start: sparseGPT({ damp: rest.damp, blockSize }) });
+    return makePruner('iobs', start === undefined ? rest : { ...rest, start });
   }
   return makePruner(method, given);
 }

@@ -8,7 +8,7 @@ import type { ArrayFor, DType, StorageDType } from '../core/dtype.js';
 import { arrayType, bytesPer, isStorageDType, STORAGE_DTYPES } from '../core/dtype.js';
 import { checkInt, rangeError, typeError } from '../core/errors.js';
 import { type Mask, Matrix } from '../core/matrix.js';
-import type { KernelBackend, LammaxResult, MaskRule } from '../backends/types.js';
+import type { ExchangeTrajectories, KernelBackend, LammaxResult, MaskRule } from '../backends/types.js';
 import { cholesky } from './cholesky.js';
 import { gemm, type GemmOptions } from './gemm.js';
 import { trsm, type TrsmOptions } from './trsm.js';
@@ -73,6 +73,23 @@ export class Linalg {
   /** Bytes of backend storage allocated and not yet freed (for leak checks). */
   liveBytes(): number {
     return this.#be.liveBytes();
+  }
+
+  /**
+   * The most bytes the backend had allocated at once (matrices and kernel workspace) since init or
+   * the last resetPeak(): what a run needs of a Wasm memory's 4 GiB, fragmentation aside.
+   * @example
+   * la.resetPeak();
+   * await pruneLayer(la, W, H, { pruner: sparseGPT(), pattern: '0.5' });
+   * la.peakBytes();   // e.g. 352321536
+   */
+  peakBytes(): number {
+    return this.#be.peakBytes();
+  }
+
+  /** Starts a new peak (see peakBytes) from what is allocated now. */
+  resetPeak(): void {
+    this.#be.resetPeak();
   }
 
   // ---- storage ------------------------------------------------------------------------------
@@ -411,6 +428,16 @@ export class Linalg {
   /** Greedy OBS removal on every row (see KernelBackend.obsGreedy); resolves to -1 or the first failing row. */
   obsGreedy(W: Matrix, Hinv: Matrix, counts: Matrix<'int32'>, mask: Mask, options?: obs.ObsGreedyOptions): Promise<number> {
     return obs.obsGreedy(this.#be, W, Hinv, counts, mask, options);
+  }
+
+  /** Exchange search on supports by exact OBS costs (see KernelBackend.obsExchange); resolves to -1 or the first failing row. */
+  obsExchange(H: Matrix<'float64'>, B: Matrix<'float64'>, mask: Mask, todo: Matrix<'int32'>, options: obs.ObsExchangeOptions): Promise<number> {
+    return obs.obsExchange(this.#be, H, B, mask, todo, options);
+  }
+
+  /** Pairs obsExchange's trajectories across rows (see KernelBackend.obsExchangeAllocate); resolves to the exchanges made. */
+  obsExchangeAllocate(trajectories: ExchangeTrajectories, mask: Mask, changed: Matrix<'int32'>): Promise<number> {
+    return obs.obsExchangeAllocate(this.#be, trajectories, mask, changed);
   }
 
   /** Exact re-solve H[S,S] x = B[r,S] on each row's support (see KernelBackend.solveOnSupport). */

@@ -2,7 +2,7 @@
 // SparseGPT column loop, masked PCG): shapes, dtypes and the storage of masks, counts and state.
 import { checkFinite, checkInt, rangeError, typeError } from '../core/errors.js';
 import type { Mask, Matrix } from '../core/matrix.js';
-import type { KernelBackend, MaskRule } from '../backends/types.js';
+import type { ExchangeTrajectories, KernelBackend, MaskRule } from '../backends/types.js';
 import { checkContiguous, checkMatrix, checkShape, checkSquare, checkStored } from './checks.js';
 import { checkMask, checkVector } from './elementwise.js';
 
@@ -73,6 +73,73 @@ export async function obsGreedy(be: KernelBackend, W: unknown, Hinv: unknown, co
     }
   }
   return await be.obsGreedy(w, h, c, groupSize, groupPrune, m, losses);
+}
+
+export interface ObsExchangeOptions {
+  /** Swaps only inside groups of this many consecutive columns (N:M patterns); 0 (default): anywhere in the row. */
+  groupSize?: number;
+  /** Most swaps per row in this call (default cols). */
+  maxSwaps?: number;
+  /** rows x 1 int32: swaps done per row (written). */
+  swaps: Matrix<'int32'>;
+  /** The rows' greedy addition and removal trajectories (written), or null (default) for none. */
+  trajectories?: ExchangeTrajectories | null;
+}
+
+function checkTrajectories(fn: string, t: unknown, rows: number): ExchangeTrajectories {
+  if (t === null || typeof t !== 'object') throw typeError(fn, 'options.trajectories', t, '{ addGain, addIndex, removeCost, removeIndex } (rows x steps each) or null');
+  const x = t as ExchangeTrajectories;
+  const ag = checkStored(fn, 'options.trajectories.addGain', x.addGain, 'float64');
+  const steps = ag.cols;
+  const parts: [string, Matrix<any>][] = [
+    ['addGain', ag],
+    ['addIndex', checkStored(fn, 'options.trajectories.addIndex', x.addIndex, 'int32')],
+    ['removeCost', checkStored(fn, 'options.trajectories.removeCost', x.removeCost, 'float64')],
+    ['removeIndex', checkStored(fn, 'options.trajectories.removeIndex', x.removeIndex, 'int32')],
+  ];
+  for (const [name, M] of parts) {
+    checkShape(fn, `options.trajectories.${name}`, M, rows, steps, 'one row per row of the layer, one column per step');
+    checkContiguous(fn, `options.trajectories.${name}`, M);
+  }
+  return x;
+}
+
+export async function obsExchange(be: KernelBackend, H: unknown, B: unknown, mask: unknown, todo: unknown, options: ObsExchangeOptions): Promise<number> {
+  const fn = 'obsExchange';
+  const b = checkMatrix(fn, 'B', B, 'float64');
+  const h = checkMatrix(fn, 'H', H, 'float64');
+  checkShape(fn, 'H', h, b.cols, b.cols, "the Hessian of B's columns");
+  const m = checkMask(fn, 'mask', mask, b.rows, b.cols, true);
+  const t = checkStored(fn, 'todo', todo, 'int32');
+  checkVector(fn, 'todo', t, b.rows);
+  checkContiguous(fn, 'todo', t);
+  if (options === null || typeof options !== 'object') throw typeError(fn, 'options', options, 'an object { swaps, groupSize?, maxSwaps?, trajectories? }');
+  const groupSize = checkInt(fn, 'options.groupSize', options.groupSize ?? 0, 0, b.cols);
+  if (groupSize > 0 && b.cols % groupSize !== 0) throw rangeError(fn, 'options.groupSize', groupSize, `a divisor of the ${b.cols} columns`);
+  const maxSwaps = checkInt(fn, 'options.maxSwaps', options.maxSwaps ?? b.cols, 0);
+  const swaps = checkStored(fn, 'options.swaps', options.swaps, 'int32');
+  checkVector(fn, 'options.swaps', swaps, b.rows);
+  checkContiguous(fn, 'options.swaps', swaps);
+  const tr = options.trajectories ?? null;
+  if (tr !== null) {
+    checkTrajectories(fn, tr, b.rows);
+    if (groupSize > 0) throw rangeError(fn, 'options.trajectories', 'trajectories', 'null with groupSize > 0 (groups fix every row\'s count, so rows cannot trade)');
+  }
+  if (b.rows === 0) return -1;
+  return await be.obsExchange(h, b, m, t, groupSize, maxSwaps, swaps, tr);
+}
+
+export async function obsExchangeAllocate(be: KernelBackend, trajectories: unknown, mask: unknown, changed: unknown): Promise<number> {
+  const fn = 'obsExchangeAllocate';
+  const mk = checkStored(fn, 'mask', mask, 'uint8');
+  checkContiguous(fn, 'mask', mk);
+  const t = checkTrajectories(fn, trajectories, mk.rows);
+  const ch = checkStored(fn, 'changed', changed, 'int32');
+  checkVector(fn, 'changed', ch, mk.rows);
+  checkContiguous(fn, 'changed', ch);
+  if (mk.rows === 0 || t.addGain.cols === 0) return 0;
+  // The kernel writes only the columns in [0, cols) the trajectories name (others count as none).
+  return await be.obsExchangeAllocate(t, mk, ch);
 }
 
 export async function solveOnSupport(be: KernelBackend, H: unknown, B: unknown, mask: unknown, X: unknown): Promise<number> {

@@ -16,6 +16,7 @@ import { wanda } from './wanda.js';
 import { obc } from './obc.js';
 import { formatPattern, maskRule, maskSummary, prunedCount, type Pattern } from './pattern.js';
 import { solveOnSupportCG, type SupportCGResult } from './pcg.js';
+import { exchangeSearch, type ExchangeReport } from './exchange.js';
 import { dampOf, optionsOf } from './options.js';
 import type { Pruner, PruneMethod } from './types.js';
 
@@ -55,7 +56,25 @@ export interface IterativeOBSOptions {
    * alone is a large gain; for OBC (already optimal on its support) it changes nothing.
    */
   resolveStart?: boolean;
+  /**
+   * After the iterations, the support-aware reselection (exchangeSearch): swap kept and pruned
+   * weights within rows (within N:M groups), and under 'unstructured' trade them between rows,
+   * while an exchange priced exactly by OBS costs on the current support lowers the objective;
+   * then re-solve. true, false, or 'auto' (default): on when one round's factorisations,
+   * Σ_r (k_r³ + 2·k_r²·(cols − k_r)) flops for k_r kept in row r, stay below
+   * AUTO_EXCHANGE_FLOPS.
+   */
+  exchange?: boolean | 'auto';
+  /** Most rounds of the exchange search (default 100). */
+  exchangeRounds?: number;
 }
+
+/**
+ * The flops of one exchange round (every row's support factored and H[S,P] multiplied) below
+ * which exchange 'auto' runs: 5·10¹⁰, a few seconds of float64 Wasm here, so the
+ * tinystories-llama layers (at most 128 x 384) take it and a 1024 x 1024 layer (4·10¹¹) does not.
+ */
+export const AUTO_EXCHANGE_FLOPS = 5e10;
 
 /**
  * The CG iterations per re-solve that solver 'auto' budgets for: with the previous iterate as
@@ -97,7 +116,7 @@ function startOf(start: unknown, damp: number): Pruner {
  * r.details.kept;       // 3
  */
 export function iobs(options?: IterativeOBSOptions): Pruner {
-  const o = optionsOf(FN, options, ['start', 'iterations', 'eta', 'damp', 'solver', 'tolerance', 'maxSolverIterations', 'resolveStart']);
+  const o = optionsOf(FN, options, ['start', 'iterations', 'eta', 'damp', 'solver', 'tolerance', 'maxSolverIterations', 'resolveStart', 'exchange', 'exchangeRounds']);
   const damp = dampOf(FN, o);
   const start = startOf(o.start, damp);
   const eta = checkFinite(FN, 'options.eta', o.eta ?? 0.5);
@@ -106,11 +125,14 @@ export function iobs(options?: IterativeOBSOptions): Pruner {
   const solver = checkChoice(FN, 'options.solver', o.solver, ['auto', 'cholesky', 'cg'] as const, 'auto');
   const resolveStart = o.resolveStart ?? true;
   if (typeof resolveStart !== 'boolean') throw typeError(FN, 'options.resolveStart', resolveStart, 'a boolean');
+  const exchange = o.exchange ?? 'auto';
+  if (exchange !== 'auto' && typeof exchange !== 'boolean') throw typeError(FN, 'options.exchange', exchange, "true, false or 'auto'");
+  const exchangeRounds = checkInt(FN, 'options.exchangeRounds', o.exchangeRounds ?? 100, 0);
   const cg = {
     tolerance: o.tolerance === undefined ? undefined : positive('options.tolerance', o.tolerance),
     maxIterations: o.maxSolverIterations === undefined ? undefined : checkInt(FN, 'options.maxSolverIterations', o.maxSolverIterations, 0),
   };
-  const recorded = { start: start.method, startOptions: start.options, iterations, eta, damp, solver, resolveStart, ...(cg.tolerance === undefined ? {} : { tolerance: cg.tolerance }), ...(cg.maxIterations === undefined ? {} : { maxSolverIterations: cg.maxIterations }) };
+  const recorded = { start: start.method, startOptions: start.options, iterations, eta, damp, solver, resolveStart, exchange, exchangeRounds, ...(cg.tolerance === undefined ? {} : { tolerance: cg.tolerance }), ...(cg.maxIterations === undefined ? {} : { maxSolverIterations: cg.maxIterations }) };
   return {
     method: 'iobs',
     options: recorded,
@@ -119,7 +141,7 @@ export function iobs(options?: IterativeOBSOptions): Pruner {
       start.checkPattern(pattern);
     },
     run(la, W, H, pattern, ctx) {
-      return iterate(la, W, H, pattern, ctx.check, ctx.onProgress, { start, iterations, eta, damp, solver, resolveStart, cg });
+      return iterate(la, W, H, pattern, ctx.check, ctx.onProgress, { start, iterations, eta, damp, solver, resolveStart, exchange, exchangeRounds, cg });
     },
   };
 }
@@ -131,6 +153,8 @@ interface Settings {
   damp: number;
   solver: SupportSolver;
   resolveStart: boolean;
+  exchange: boolean | 'auto';
+  exchangeRounds: number;
   cg: { tolerance?: number; maxIterations?: number };
 }
 
@@ -222,6 +246,25 @@ async function iterate<D extends DType>(
       await record(`iteration ${t}`);
       resolved = true;
     }
+    let exchanged: ExchangeReport | null = null;
+    if (s.exchange === true || (s.exchange === 'auto' && s.exchangeRounds > 0 && (await exchangeFlops(la, best.mask)) <= AUTO_EXCHANGE_FLOPS)) {
+      progress(s.iterations / (s.iterations + 1), 'exchange');
+      // From the best iterate's mask, in float64: the damped H and B = W0·H.
+      const H64d = scope.track(await la.convert(Hd, 'float64'));
+      const W64 = scope.track(await la.convert(W0, 'float64'));
+      const B64 = scope.track(la.matrix(rows, cols, 'float64'));
+      await la.gemm(W64, H64d, B64);
+      scope.release(W64);
+      const next = scope.track(await la.copy(best.mask));
+      exchanged = await exchangeSearch(la, H64d, B64, next, p, s.exchangeRounds);
+      scope.release(B64);
+      scope.release(H64d);
+      if (mask !== first.mask && mask !== best.mask) scope.release(mask);
+      mask = next;
+      await la.applyMask(X, mask);
+      await resolve();
+      await record('exchange');
+    }
     progress(1, 'done');
     return {
       weight: scope.keep(best.W),
@@ -234,6 +277,7 @@ async function iterate<D extends DType>(
         relError: objectives.map((v) => (scale > 0 ? v / scale : v === 0 ? 0 : Infinity)),
         kept: best.index,
         solver: solverUsed,
+        exchange: exchanged,
         cg: cgRuns,
         eta: s.eta,
         startDetails: first.details,
@@ -262,6 +306,24 @@ export async function autoSolver(la: Linalg, mask: Mask): Promise<'cg' | 'choles
     let cholesky = 0;
     for (let r = 0; r < rows; r++) cholesky += (k[r] * k[r] * k[r]) / 3;
     return cholesky > AUTO_CG_ITERATIONS * 2 * rows * cols * cols ? 'cg' : 'cholesky';
+  } finally {
+    counts.free();
+  }
+}
+
+/**
+ * The flops of one exchange round on a mask: Σ_r (k_r³ + 2·k_r²·(cols − k_r)) (the support's
+ * inverse and K·H[S,P] per row). Reads rows counts.
+ */
+export async function exchangeFlops(la: Linalg, mask: Mask): Promise<number> {
+  const rows = mask.rows, cols = mask.cols;
+  const counts = la.matrix(rows, 1, 'int32');
+  try {
+    await la.maskCounts(mask, 0, counts);
+    const k = await la.read(counts);
+    let flops = 0;
+    for (let r = 0; r < rows; r++) flops += k[r] ** 3 + 2 * k[r] ** 2 * (cols - k[r]);
+    return flops;
   } finally {
     counts.free();
   }

@@ -1,6 +1,7 @@
 // Exact OBS for a layer (OBC: Frantar & Alistarh 2022, IST-DASLab/OBC trueobs.py): every row is
 // pruned greedily, one weight at a time, each removal the exact OBS step on the row's own copy of
-// H⁻¹ (damped), followed by a rank-1 downdate of that copy (la.obsGreedy). The cost is O(cols²)
+// H⁻¹ (damped), followed by a rank-1 downdate of that copy (la.obsGreedy); the weights are then
+// re-solved exactly on the support chosen (la.solveOnSupport), removing the downdates' drift. The cost is O(cols²)
 // per removed weight per row, O(rows·k·cols²) in all for k removals per row: about a second's work
 // for 128 x 3136, but hours for a 4096 x 4096 layer (4096 rows x ~2048 removals x 4096² ≈
 // 1.4·10¹⁴ multiply-adds); use SparseGPT or I-OBS there.
@@ -57,6 +58,16 @@ export function obc(options?: OBCOptions): Pruner {
           const Wd = scope.track(await la.copy(W));
           if (hessian.deadCount > 0) await la.zeroColumns(Wd, hessian.dead!);
           const out = await greedyPattern(la, Wd, hessian.factor!, pattern, scope);
+          if (out && prunedCount(pattern, W.rows, W.cols) > 0) {
+            // The greedy downdates drift in float32 (on a held-out MNIST layer at 50% OBC's weights were
+            // 2% worse than the exact solution on its own mask): one exact re-solve on the chosen
+            // support, H[S,S] ŵ_S = (H w)_S per row with the damped H, makes the weights exact.
+            const B = scope.track(la.matrix(W.rows, W.cols, W.dtype));
+            await la.gemm(Wd, hessian.damped, B);
+            const row = await la.solveOnSupport(hessian.damped, B, out.mask, out.weight);
+            scope.release(B);
+            if (row >= 0) throw computationError(FN, 'options.damp', damp, `H[S,S] has no Cholesky factor on the support of row ${row} at λ = ${hessian.dampUsed}`);
+          }
           ctx.onProgress?.(1, 'obc');
           if (out) {
             warnings.push(...hessian.warnings);

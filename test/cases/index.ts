@@ -18,12 +18,13 @@ import { elementwiseCases } from './elementwise.js';
 import { readBudgetCases } from './read-budget.js';
 import { nnCases } from './nn.js';
 import { im2colCases } from './im2col.js';
+import { exchangeCases } from './exchange.js';
 
 /** The cases of the kernels one by one (and of the strict backend itself). */
 export function kernelCases(): Case[] {
   return [
     ...strictCases(), ...gemmCases(), ...syrkCases(), ...choleskyCases(), ...trsmCases(),
-    ...lammaxCases(), ...topkCases(), ...downdateCases(), ...obsCases(), ...elementwiseCases(), ...nnCases(), ...im2colCases(),
+    ...lammaxCases(), ...topkCases(), ...downdateCases(), ...obsCases(), ...exchangeCases(), ...elementwiseCases(), ...nnCases(), ...im2colCases(),
   ];
 }
 

@@ -13,7 +13,7 @@
 //   strict.resetReads(); await run(la); strict.reads().largest   // elements of the biggest read
 import type { StorageArray, StorageDType } from '../../src/core/dtype.js';
 import type { Mask, Matrix, Storage } from '../../src/core/matrix.js';
-import type { CrossEntropyResult, Im2colGeometry, KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../../src/backends/types.js';
+import type { CrossEntropyResult, ExchangeTrajectories, Im2colGeometry, KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../../src/backends/types.js';
 import type { Library } from './harness.js';
 
 /** The message of every refused host access (tests match on it). */
@@ -115,6 +115,14 @@ export class StrictBackend implements KernelBackend {
 
   liveBytes(): number {
     return this.inner.liveBytes();
+  }
+
+  peakBytes(): number {
+    return this.inner.peakBytes();
+  }
+
+  resetPeak(): void {
+    this.inner.resetPeak();
   }
 
   async read(M: Matrix<any>): Promise<StorageArray> {
@@ -262,6 +270,16 @@ export class StrictBackend implements KernelBackend {
 
   obsGreedy(W: Matrix, Hinv: Matrix, counts: Matrix<'int32'>, groupSize: number, groupPrune: number, mask: Mask, losses: Matrix<'float64'> | null): Promise<number> {
     return this.later([W, Hinv, counts, mask, losses], () => this.inner.obsGreedy(W, Hinv, counts, groupSize, groupPrune, mask, losses));
+  }
+
+  obsExchange(H: Matrix<'float64'>, B: Matrix<'float64'>, mask: Mask, todo: Matrix<'int32'>, groupSize: number, maxSwaps: number,
+    swaps: Matrix<'int32'>, t: ExchangeTrajectories | null): Promise<number> {
+    const mats = t ? [H, B, mask, todo, swaps, t.addGain, t.addIndex, t.removeCost, t.removeIndex] : [H, B, mask, todo, swaps];
+    return this.later(mats, () => this.inner.obsExchange(H, B, mask, todo, groupSize, maxSwaps, swaps, t));
+  }
+
+  obsExchangeAllocate(t: ExchangeTrajectories, mask: Mask, changed: Matrix<'int32'>): Promise<number> {
+    return this.later([t.addGain, t.addIndex, t.removeCost, t.removeIndex, mask, changed], () => this.inner.obsExchangeAllocate(t, mask, changed));
   }
 
   solveOnSupport(H: Matrix, B: Matrix, mask: Mask, X: Matrix): Promise<number> {

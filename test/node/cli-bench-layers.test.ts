@@ -32,6 +32,8 @@ describe('iobs bench --suite layers', () => {
       expect(Number.isFinite(row.seconds) && row.seconds > 0).toBe(true);
       expect(row.relError > 0 && row.relError < 1).toBe(true);
       expect(row.sparsity).toBeCloseTo(0.5, 2);
+      // The peak holds at least W and H (float32) and the pruned weight.
+      expect(row.peakBytes).toBeGreaterThanOrEqual(4 * (20 * 48 + 48 * 48 + 20 * 48));
       expect([row.rows, row.cols]).toEqual([20, 48]);
       const subset = row.method === 'obc' ? 8 : row.method === 'iobs' ? 10 : 0;
       if (subset) {
@@ -47,7 +49,7 @@ describe('iobs bench --suite layers', () => {
   it('prints a table without --json, --suite=layers form, --methods and --patterns', () => {
     const r = iobs('bench', '--suite=layers', '--size', '32', '--samples', '40', '--methods', 'magnitude', '--patterns', '0.7,4:8');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/method\s+pattern\s+layer\s+seconds\s+rel\. error/);
+    expect(r.stdout).toMatch(/method\s+pattern\s+layer\s+seconds\s+rel\. error\s+peak MiB/);
     expect(r.stdout).toMatch(/magnitude\s+70%\s+32x32/);
     expect(r.stdout).toMatch(/magnitude\s+4:8\s+32x32/);
   });
@@ -56,6 +58,8 @@ describe('iobs bench --suite layers', () => {
     [['--size', '0'], /--size "0"/],
     [['--size', '30', '--patterns', '2:4,0.5'], /--patterns 2:4: --size 30 is not a multiple of 4/],
     [['--samples', '10', '--size', '32'], /--samples 10: expected at least --size \(32\)/],
+    [['--shape', 'mlp'], /--shape "mlp": expected down_proj/],
+    [['--shape', 'down_proj', '--size', '64'], /--shape down_proj sets --rows and --size; give one or the other/],
     [['--methods', 'nope'], /unknown method "nope"/],
     [['--patterns', '1.5'], /"1.5" is not a pattern/],
     [['--backend', 'webgpu9'], /--backend "webgpu9"/],

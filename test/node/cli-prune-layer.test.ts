@@ -79,6 +79,16 @@ describe('iobs prune-layer', () => {
     expect(r.stderr).toMatch(/wrote wanda24\.npy/);
   });
 
+  it('--start obc: I-OBS from OBC, the library\'s result for iobs({ start: \'obc\' })', async () => {
+    const r = iobs('--weight', 'W.npy', '--hessian', 'H.npy', '--method', 'iobs', '--start', 'obc', '--sparsity', '0.5', '--out', 'iobs-obc.npy', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const Wm = la.fromArray(W, R, C), Hm = la.fromArray(H, C, C);
+    const want = await lib.pruneLayer(la, Wm, Hm, { pruner: lib.iobs({ start: 'obc' }), pattern: '0.5' });
+    expect(Array.from((await output('iobs-obc.npy')).data)).toEqual(Array.from(await la.read(want.weight)));
+    expect(lastJson(r.stdout).relError).toBe(want.relError);
+    for (const M of [Wm, Hm, want.weight, want.mask]) M.free();
+  });
+
   it('--inputs streams X into the same H: same weight as --hessian, relError equal to rounding', async () => {
     for (const [flags, name] of [[['--sparsity', '0.6', '--per-row'], 'pr'], [['--sparsity', '0.45'], 'un'], [['--pattern', '1:3'], 'nm']] as const) {
       const a = iobs('--weight', 'W.npy', '--inputs', 'X.npy', '--method', 'wanda', ...flags, '--out', `in-${name}.npy`, '--json');
@@ -131,6 +141,10 @@ describe('iobs prune-layer', () => {
       [['--weight', 'W.npy', '--hessian', 'H.npy', '--method', 'sparsegpt', '--sparsity', '0.5', '--iters', '3'], /--iters "3" does not apply to --method sparsegpt \(it applies to iobs\)/],
       [[...base, '--iters=-1'], /--iters "-1": expected a non-negative integer/],
       [[...base, '--eta', '2'], /--eta "2": expected a step in \(0, 1\]/],
+      [[...base, '--start', 'obc'], /--start "obc" does not apply to --method wanda \(it applies to iobs\)/],
+      [['--weight', 'W.npy', '--hessian', 'H.npy', '--method', 'iobs', '--sparsity', '0.5', '--start', 'iobs'], /--start "iobs": expected one of sparsegpt, obc, wanda, magnitude/],
+      [['--weight', 'W.npy', '--hessian', 'H.npy', '--method', 'iobs', '--sparsity', '0.5', '--start', 'obc', '--blocksize', '4'], /--blocksize "4" applies to the SparseGPT start; --start obc does not read it/],
+      [['--weight', 'W.npy', '--hessian', 'H.npy', '--method', 'iobs', '--sparsity', '0.3', '--start', 'wanda'], /--start .*Wanda compares within rows/],
       [[...base, '--dtype', 'int8'], /--dtype "int8": expected float32 or float64/],
       [[...base, '--bogus'], /unknown flag "--bogus"/],
       [['--weight', 'W1d.npy', '--hessian', 'H.npy', '--method', 'wanda', '--sparsity', '0.5'], /--weight "W1d\.npy": expected a 2-D array, got shape \(5\)/],

@@ -2,7 +2,7 @@
 // fallback where Wasm SIMD is missing and the oracle the tests hold every other backend to.
 import { bytesPer, type StorageArray } from '../../core/dtype.js';
 import { HeapStorage, type Mask, type Matrix, type Storage } from '../../core/matrix.js';
-import type { CrossEntropyResult, Im2colGeometry, KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
+import type { CrossEntropyResult, ExchangeTrajectories, Im2colGeometry, KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
 import { copy, fill } from './copy.js';
 import { addDiagonal, deadInputs, diagonal } from './diagonal.js';
 import { applyMask, axpby, zeroColumns } from './elementwise.js';
@@ -20,6 +20,7 @@ import { syrk } from './syrk.js';
 import { topk } from './topk.js';
 import { selectMask } from './select-mask.js';
 import { obsGreedy } from './obs-greedy.js';
+import { obsExchange, obsExchangeAllocate } from './obs-exchange.js';
 import { solveOnSupport } from './solve-support.js';
 import { sparsegptBlock } from './sparsegpt-block.js';
 import { pcgStart, pcgStep } from './pcg.js';
@@ -34,9 +35,11 @@ function flat<A extends StorageArray>(M: Matrix<any>): A {
 export class ReferenceBackend implements KernelBackend {
   readonly name: string = 'reference';
   private live = 0;
+  private peak = 0;
 
   allocate(byteLength: number): Storage {
     this.live += byteLength;
+    if (this.live > this.peak) this.peak = this.live;
     return new HeapStorage(this.name, byteLength, (bytes) => {
       this.live -= bytes;
     });
@@ -44,6 +47,14 @@ export class ReferenceBackend implements KernelBackend {
 
   liveBytes(): number {
     return this.live;
+  }
+
+  peakBytes(): number {
+    return this.peak;
+  }
+
+  resetPeak(): void {
+    this.peak = this.live;
   }
 
   read(M: Matrix<any>): StorageArray {
@@ -169,6 +180,17 @@ export class ReferenceBackend implements KernelBackend {
 
   obsGreedy(W: Matrix, Hinv: Matrix, counts: Matrix<'int32'>, groupSize: number, groupPrune: number, mask: Mask, losses: Matrix<'float64'> | null): number {
     return obsGreedy(W, Hinv, flat<Int32Array>(counts), groupSize, groupPrune, flat<Uint8Array>(mask), losses && flat<Float64Array>(losses), losses ? losses.cols : 0);
+  }
+
+  obsExchange(H: Matrix<'float64'>, B: Matrix<'float64'>, mask: Mask, todo: Matrix<'int32'>, groupSize: number, maxSwaps: number,
+    swaps: Matrix<'int32'>, t: ExchangeTrajectories | null): number {
+    const tr = t && { addGain: flat<Float64Array>(t.addGain), addIndex: flat<Int32Array>(t.addIndex), removeCost: flat<Float64Array>(t.removeCost), removeIndex: flat<Int32Array>(t.removeIndex), steps: t.addGain.cols };
+    return obsExchange(H, B, flat<Uint8Array>(mask), flat<Int32Array>(todo), groupSize, maxSwaps, flat<Int32Array>(swaps), tr);
+  }
+
+  obsExchangeAllocate(t: ExchangeTrajectories, mask: Mask, changed: Matrix<'int32'>): number {
+    return obsExchangeAllocate(mask.rows, mask.cols, t.addGain.cols, flat<Float64Array>(t.addGain), flat<Int32Array>(t.addIndex),
+      flat<Float64Array>(t.removeCost), flat<Int32Array>(t.removeIndex), flat<Uint8Array>(mask), flat<Int32Array>(changed));
   }
 
   solveOnSupport(H: Matrix, B: Matrix, mask: Mask, X: Matrix): number {

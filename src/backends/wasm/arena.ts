@@ -18,6 +18,8 @@ export class Arena {
   private free: [number, number][] = [];
   private readonly used = new Map<number, number>();
   private top: number;
+  private allocated = 0;
+  private peak = 0;
 
   constructor(readonly memory: WebAssembly.Memory, base: number) {
     this.top = alignUp(base);
@@ -25,9 +27,17 @@ export class Arena {
 
   /** Bytes currently allocated. */
   get allocatedBytes(): number {
-    let s = 0;
-    for (const v of this.used.values()) s += v;
-    return s;
+    return this.allocated;
+  }
+
+  /** The most bytes allocated at once since the arena was made or resetPeak() was called. */
+  get peakBytes(): number {
+    return this.peak;
+  }
+
+  /** Starts a new peak from what is allocated now. */
+  resetPeak(): void {
+    this.peak = this.allocated;
   }
 
   /** Allocates `bytes` zero-filled bytes; returns the address. */
@@ -49,6 +59,8 @@ export class Arena {
       this.top = ptr + size;
     }
     this.used.set(ptr, size);
+    this.allocated += size;
+    if (this.allocated > this.peak) this.peak = this.allocated;
     if (zero) new Uint8Array(this.memory.buffer, ptr, size).fill(0);
     return ptr;
   }
@@ -58,6 +70,7 @@ export class Arena {
     const size = this.used.get(ptr);
     if (size === undefined) throw new Error(`iobs: arena release of unknown address ${ptr}`);
     this.used.delete(ptr);
+    this.allocated -= size;
     if (ptr + size === this.top) {
       this.top = ptr;
       // The block below the top may now be free and end at the top too.

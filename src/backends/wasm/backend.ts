@@ -3,7 +3,7 @@
 // worker pool can share it; the arena hands out blocks of it as matrix storage.
 import { bytesPer, type StorageArray } from '../../core/dtype.js';
 import type { Mask, Matrix, Storage } from '../../core/matrix.js';
-import type { CrossEntropyResult, Im2colGeometry, KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
+import type { CrossEntropyResult, ExchangeTrajectories, Im2colGeometry, KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
 import { Arena, MemoryStorage } from './arena.js';
 import { WasmContext } from './context.js';
 import type { KernelExports } from './exports.js';
@@ -32,6 +32,7 @@ import { trsm } from './kernels/trsm.js';
 import { trsv } from './kernels/trsv.js';
 import { lammax } from './kernels/lammax.js';
 import { obsGreedy } from './kernels/obs-greedy.js';
+import { obsExchange, obsExchangeAllocate } from './kernels/obs-exchange.js';
 import { selectMask } from './kernels/select-mask.js';
 import { solveOnSupport } from './kernels/solve-support.js';
 import { syrk } from './kernels/syrk.js';
@@ -92,6 +93,14 @@ export class WasmBackend implements KernelBackend {
 
   liveBytes(): number {
     return this.w.arena.allocatedBytes;
+  }
+
+  peakBytes(): number {
+    return this.w.arena.peakBytes;
+  }
+
+  resetPeak(): void {
+    this.w.arena.resetPeak();
   }
 
   read(M: Matrix<any>): StorageArray {
@@ -224,6 +233,15 @@ export class WasmBackend implements KernelBackend {
 
   obsGreedy(W: Matrix, Hinv: Matrix, counts: Matrix<'int32'>, groupSize: number, groupPrune: number, mask: Mask, losses: Matrix<'float64'> | null): number {
     return obsGreedy(this.w, W, Hinv, counts, groupSize, groupPrune, mask, losses);
+  }
+
+  obsExchange(H: Matrix<'float64'>, B: Matrix<'float64'>, mask: Mask, todo: Matrix<'int32'>, groupSize: number, maxSwaps: number,
+    swaps: Matrix<'int32'>, t: ExchangeTrajectories | null): number {
+    return obsExchange(this.w, H, B, mask, todo, groupSize, maxSwaps, swaps, t);
+  }
+
+  obsExchangeAllocate(t: ExchangeTrajectories, mask: Mask, changed: Matrix<'int32'>): number {
+    return obsExchangeAllocate(this.w, t, mask, changed);
   }
 
   solveOnSupport(H: Matrix, B: Matrix, mask: Mask, X: Matrix): number {

@@ -122,6 +122,9 @@ export interface KernelExports {
   /** The `total` smallest losses (ties to the smaller index) counted per row into counts (int32, stride inc); returns their sum. */
   obcAllocate(rows: number, steps: number, l: number, ldl: number, total: number, counts: number, inc: number, work: number): number;
   obcAllocateWorkBytes(rows: number, steps: number): number;
+  dobsExchange(rows: number, c: number, h: number, ldh: number, b: number, ldb: number, mask: number, todo: number, groupSize: number, maxSwaps: number, steps: number, swaps: number, addGain: number, addIndex: number, removeCost: number, removeIndex: number, work: number): number;
+  obsExchangeWorkBytes(c: number): number;
+  dobsExchangeAllocate(rows: number, c: number, steps: number, addGain: number, addIndex: number, removeCost: number, removeIndex: number, mask: number, changed: number): number;
   // ---- transformer kernels (the Llama forward pass; float64 inside) ----
   /** Y := X / sqrt(mean(X²) + eps) ⊙ w per row; the weight at w with stride incw; Y may be X. */
   srmsNorm(rows: number, cols: number, x: number, ldx: number, w: number, incw: number, eps: number, y: number, ldy: number): void;

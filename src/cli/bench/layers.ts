@@ -17,9 +17,10 @@ import type { PruneMethod } from '../../pruning/types.js';
 import { rng } from './util.js';
 import { backendFlag, integerFlag, listFlag, parseFlags, UsageError } from '../args.js';
 
-export const LAYERS_USAGE = `usage: iobs bench --suite layers [--json] [--size N] [--rows R] [--samples S] [--methods a,b]
+export const LAYERS_USAGE = `usage: iobs bench --suite layers [--json] [--shape down_proj] [--size N] [--rows R] [--samples S] [--methods a,b]
                                 [--patterns p,q] [--obc-rows K] [--iobs-rows K] [--backend NAME] [--verbose]
 
+  --shape down_proj the Llama-7B down_proj shape: --rows 4096 --size 11008 (H 11008 x 11008)
   --size N          layer inputs (columns of W, size of H); default 4096 (Llama-7B attention)
   --rows R          layer outputs (rows of W); default N
   --samples S       calibration rows of X behind H = XᵀX; default 2N (at least N)
@@ -46,6 +47,11 @@ export interface LayerBenchRow {
   measuredSeconds: number;
   /** True when `seconds` is measuredSeconds · rows / measuredRows, not a measurement. */
   extrapolated: boolean;
+  /**
+   * The most backend bytes allocated at once during the method's run (la.peakBytes(): its inputs W
+   * and the accumulator's H, its temporaries and kernel workspace) on the rows that ran.
+   */
+  peakBytes: number;
   /** Relative error tr(ΔHΔᵀ)/tr(WHWᵀ) on the rows that ran. */
   relError: number;
   dampUsed: number | null;
@@ -76,6 +82,7 @@ function parsePatternFlag(text: string): Pattern {
 export function parseLayersArgs(args: string[]): LayersOptions | 'help' {
   const values = parseFlags(args, {
     json: { type: 'boolean', default: false },
+    shape: { type: 'string' },
     size: { type: 'string' },
     rows: { type: 'string' },
     samples: { type: 'string' },
@@ -87,8 +94,11 @@ export function parseLayersArgs(args: string[]): LayersOptions | 'help' {
     help: { type: 'boolean', short: 'h', default: false },
   });
   if (values.help) return 'help';
-  const cols = integerFlag('--size', values.size, 4096, 1, 65536);
-  const rows = integerFlag('--rows', values.rows, cols, 1, 65536);
+  if (values.shape !== undefined && values.shape !== 'down_proj') throw new UsageError(`--shape ${JSON.stringify(values.shape)}: expected down_proj`);
+  const preset = values.shape === 'down_proj' ? { rows: 4096, cols: 11008 } : null;
+  if (preset && (values.size !== undefined || values.rows !== undefined)) throw new UsageError('--shape down_proj sets --rows and --size; give one or the other');
+  const cols = integerFlag('--size', values.size, preset?.cols ?? 4096, 1, 65536);
+  const rows = integerFlag('--rows', values.rows, preset?.rows ?? cols, 1, 65536);
   const samples = integerFlag('--samples', values.samples, 2 * cols, 1, 1 << 24);
   if (samples < cols) throw new UsageError(`--samples ${samples}: expected at least --size (${cols}) rows, so that H = XᵀX has full rank`);
   const available = availableMethods();
@@ -200,18 +210,20 @@ export async function runLayersBench(la: Linalg, o: LayersOptions, log: (line: s
             last = performance.now();
             log(`  ${method} ${formatPattern(pattern)}: ${(100 * fraction).toFixed(0)}% (${label})`);
           };
+          la.resetPeak();
           const r = await pruneLayer(la, Wrun, H, { pruner: makePruner(method), pattern, onProgress });
+          const peakBytes = la.peakBytes();
           r.weight.free();
           r.mask.free();
           const extrapolated = subset < o.rows;
           const row: LayerBenchRow = {
             method, pattern: formatPattern(pattern), rows: o.rows, cols: o.cols,
             seconds: extrapolated ? r.seconds * (o.rows / subset) : r.seconds,
-            measuredRows: subset, measuredSeconds: r.seconds, extrapolated,
+            measuredRows: subset, measuredSeconds: r.seconds, extrapolated, peakBytes,
             relError: r.relError, dampUsed: r.dampUsed, sparsity: r.sparsity,
           };
           results.push(row);
-          log(`  ${r.seconds.toPrecision(3)} s, relError ${r.relError.toPrecision(4)}`);
+          log(`  ${r.seconds.toPrecision(3)} s, relError ${r.relError.toPrecision(4)}, peak ${(peakBytes / 2 ** 20).toFixed(0)} MiB`);
         } finally {
           if (Wrun !== W) Wrun.free();
         }
@@ -226,13 +238,13 @@ export async function runLayersBench(la: Linalg, o: LayersOptions, log: (line: s
 
 /** The results as a text table. */
 export function layersTable(results: LayerBenchRow[]): string {
-  const head = ['method', 'pattern', 'layer', 'seconds', 'rel. error', 'λ used', 'note'];
+  const head = ['method', 'pattern', 'layer', 'seconds', 'rel. error', 'peak MiB', 'λ used', 'note'];
   const body = results.map((r) => [
     r.method, r.pattern, `${r.rows}x${r.cols}`, r.seconds >= 1e-3 ? r.seconds.toPrecision(3) : r.seconds.toExponential(2),
-    r.relError.toPrecision(4), r.dampUsed === null ? '–' : String(r.dampUsed),
+    r.relError.toPrecision(4), (r.peakBytes / 2 ** 20).toFixed(0), r.dampUsed === null ? '–' : String(r.dampUsed),
     r.extrapolated ? `extrapolated: ${r.measuredSeconds.toPrecision(3)} s on ${r.measuredRows} rows x ${r.rows / r.measuredRows}` : '',
   ]);
   const width = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 3 || i === 4 ? c.padStart(width[i]) : c.padEnd(width[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) => cells.map((c, i) => (i >= 3 && i <= 5 ? c.padStart(width[i]) : c.padEnd(width[i]))).join('  ').trimEnd();
   return [line(head), line(width.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
 }
