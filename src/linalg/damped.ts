@@ -78,6 +78,8 @@ export interface DampedHessian<D extends DType> {
   readonly deadCount: number;
   /** Said when the damping had to be raised above what was asked for. */
   readonly warnings: string[];
+  /** Releases the factor alone (a caller done with it early); `factor` must not be used afterwards. */
+  freeFactor(): void;
   free(): void;
 }
 
@@ -183,6 +185,11 @@ function result<D extends DType>(
   let freed = false;
   return {
     damped: got.damped, factor: got.factor, dampUsed, added, meanDiag, dead, deadCount, warnings,
+    freeFactor() {
+      if (freed || got.factor === null || got.factor === got.damped) return;
+      got.factor.free();
+      keep.splice(keep.indexOf(got.factor), 1);
+    },
     free() {
       if (freed) return;
       freed = true;

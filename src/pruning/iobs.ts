@@ -8,6 +8,7 @@ import type { DType } from '../core/dtype.js';
 import { checkFinite, checkInt, computationError, rangeError, typeError } from '../core/errors.js';
 import type { Mask, Matrix } from '../core/matrix.js';
 import { dampedHessian } from '../linalg/damped.js';
+import { layerObjective } from '../linalg/objective.js';
 import type { Linalg } from '../linalg/linalg.js';
 import { checkChoice } from '../linalg/checks.js';
 import { sparseGPT } from './sparsegpt.js';
@@ -167,18 +168,15 @@ async function iterate<D extends DType>(
   const scope = la.scope();
   const hessian = await dampedHessian(la, H, { fn: FN, arg: 'H', damp: s.damp, factor: 'inverse', deadInputs: true, check });
   try {
-    // OBS column weights 1/[H⁻¹]_jj, right-hand sides B = W H_damped, the float64 objective.
+    // OBS column weights 1/[H⁻¹]_jj (then the inverse is released: nothing else reads it).
     const Hd = hessian.damped;
     const W0 = scope.track(await la.copy(W));
     if (hessian.deadCount > 0) await la.zeroColumns(W0, hessian.dead!);
     const colWeight = scope.track(la.matrix(1, cols, W.dtype));
     await la.diagonal(hessian.factor!, colWeight, 'reciprocal');
-    const B = scope.track(la.matrix(rows, cols, W.dtype));
-    await la.gemm(W0, Hd, B);
-    const H64 = scope.track(await la.convert(H, 'float64'));
-    const objective = (X: Matrix<D> | null): Promise<number> => la.objective(W, X, H64);
-    const scale = await objective(null);
+    hessian.freeFactor();
 
+    // The start runs before the right-hand sides exist, so its temporaries and ours never coexist.
     progress(0, 'start');
     const first = await s.start.run(la, W, H, p, {
       check: 'trusted',
@@ -186,6 +184,16 @@ async function iterate<D extends DType>(
     });
     scope.track(first.weight);
     scope.track(first.mask);
+
+    // Right-hand sides B = W0 H_damped, and the undamped objective iterates are ranked by: in
+    // float64 exactly (la.objective on H itself), in float32 by layerObjective (one SYRK in float32
+    // with float64 sums, error about 1e-6 of the value; no float64 copy of H, which at down_proj's
+    // 11008 inputs alone is 970 MB).
+    const B = scope.track(la.matrix(rows, cols, W.dtype));
+    await la.gemm(W0, Hd, B);
+    const objective = (X: Matrix<D> | null): Promise<number> =>
+      H.dtype === 'float64' ? la.objective(W, X, H as Matrix<'float64'>) : layerObjective(la, W, X, H);
+    const scale = await objective(null);
     const startMask = await maskSummary(la, p, first.mask);
     if (!startMask.fits) {
       // Say how it misses: Wanda, the one start that compares within rows, prunes ⌊cols·p⌋ of every

@@ -59,6 +59,8 @@ describe('iobs bench --suite layers', () => {
     [['--size', '30', '--patterns', '2:4,0.5'], /--patterns 2:4: --size 30 is not a multiple of 4/],
     [['--samples', '10', '--size', '32'], /--samples 10: expected at least --size \(32\)/],
     [['--shape', 'mlp'], /--shape "mlp": expected down_proj/],
+    [['--iobs-options', '{"iteratons":1}'], /--iobs-options .*did you mean 'iterations'/],
+    [['--iobs-options', '[1]'], /--iobs-options "\[1\]": expected a JSON object/],
     [['--shape', 'down_proj', '--size', '64'], /--shape down_proj sets --rows and --size; give one or the other/],
     [['--methods', 'nope'], /unknown method "nope"/],
     [['--patterns', '1.5'], /"1.5" is not a pattern/],

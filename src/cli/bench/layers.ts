@@ -18,7 +18,8 @@ import { rng } from './util.js';
 import { backendFlag, integerFlag, listFlag, parseFlags, UsageError } from '../args.js';
 
 export const LAYERS_USAGE = `usage: iobs bench --suite layers [--json] [--shape down_proj] [--size N] [--rows R] [--samples S] [--methods a,b]
-                                [--patterns p,q] [--obc-rows K] [--iobs-rows K] [--backend NAME] [--verbose]
+                                [--patterns p,q] [--obc-rows K] [--iobs-rows K] [--iobs-options JSON]
+                                [--backend NAME] [--verbose]
 
   --shape down_proj the Llama-7B down_proj shape: --rows 4096 --size 11008 (H 11008 x 11008)
   --size N          layer inputs (columns of W, size of H); default 4096 (Llama-7B attention)
@@ -29,6 +30,7 @@ export const LAYERS_USAGE = `usage: iobs bench --suite layers [--json] [--shape 
   --obc-rows K      OBC runs on the first K rows and its time is extrapolated to R rows (default 16;
                     all rows when R <= K)
   --iobs-rows K     the same for I-OBS (default: all rows)
+  --iobs-options J  options for iobs() as JSON, e.g. '{"iterations":1,"maxSolverIterations":5}'
   --json            last stdout line: {"suite":"layers","rows","cols","samples","backend","hessianSeconds","results":[...]}
   --verbose         on an error, print the stack too
 `;
@@ -68,6 +70,8 @@ export interface LayersOptions {
   /** Methods that run on their first K rows only, their time extrapolated to all rows (--obc-rows, --iobs-rows). */
   subsetRows: Partial<Record<PruneMethod, number>>;
   backend?: string;
+  /** Options for iobs() (--iobs-options JSON), e.g. to cap its work where only its memory is measured. */
+  iobsOptions?: Record<string, unknown>;
 }
 
 function parsePatternFlag(text: string): Pattern {
@@ -90,6 +94,7 @@ export function parseLayersArgs(args: string[]): LayersOptions | 'help' {
     patterns: { type: 'string' },
     'obc-rows': { type: 'string' },
     'iobs-rows': { type: 'string' },
+    'iobs-options': { type: 'string' },
     backend: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   });
@@ -111,7 +116,22 @@ export function parseLayersArgs(args: string[]): LayersOptions | 'help' {
     if (p.kind === 'nm' && cols % p.m !== 0) throw new UsageError(`--patterns ${formatPattern(p)}: --size ${cols} is not a multiple of ${p.m}`);
   }
   backendFlag(values.backend, defaultRegistry().names());
+  let iobsOptions: Record<string, unknown> | undefined;
+  if (values['iobs-options'] !== undefined) {
+    try {
+      iobsOptions = JSON.parse(values['iobs-options']);
+    } catch {
+      throw new UsageError(`--iobs-options ${JSON.stringify(values['iobs-options'])}: expected a JSON object such as '{"iterations":1}'`);
+    }
+    if (iobsOptions === null || typeof iobsOptions !== 'object' || Array.isArray(iobsOptions)) throw new UsageError(`--iobs-options ${JSON.stringify(values['iobs-options'])}: expected a JSON object such as '{"iterations":1}'`);
+    try {
+      makePruner('iobs', iobsOptions);
+    } catch (e) {
+      throw new UsageError(`--iobs-options ${JSON.stringify(values['iobs-options'])}: ${(e as Error).message}`);
+    }
+  }
   return {
+    iobsOptions,
     json: values.json, cols, rows, samples, methods, patterns, backend: values.backend,
     subsetRows: { obc: integerFlag('--obc-rows', values['obc-rows'], 16, 1, 65536), iobs: integerFlag('--iobs-rows', values['iobs-rows'], rows, 1, 65536) },
   };
@@ -190,9 +210,16 @@ export function syntheticWeight(la: Linalg, rows: number, cols: number, seed: nu
  */
 export async function runLayersBench(la: Linalg, o: LayersOptions, log: (line: string) => void): Promise<{ hessianSeconds: number; results: LayerBenchRow[] }> {
   const t0 = performance.now();
-  // The accumulator itself is the statistics: its H is Σ XᵀX, so pruneLayer trusts it (no PSD test).
-  const H = await syntheticHessian(la, o.cols, o.samples, 1234);
-  (await H.hessian('float32')).free(); // flushes the last staged rows inside the timed part
+  // H as a float32 matrix, the accumulator freed: its float64 sum and scratch (2.5·cols² floats
+  // more) would otherwise stay resident beside every method. pruneLayer checks a caller's H once,
+  // outside the pruner's time.
+  const acc = await syntheticHessian(la, o.cols, o.samples, 1234);
+  let H: Matrix<'float32'>;
+  try {
+    H = await acc.hessian('float32');
+  } finally {
+    acc.free();
+  }
   const hessianSeconds = (performance.now() - t0) / 1000;
   log(`iobs bench: layers: H = XᵀX of ${o.samples} x ${o.cols} synthetic inputs in ${hessianSeconds.toPrecision(3)} s`);
   const W = syntheticWeight(la, o.rows, o.cols, 99);
@@ -211,7 +238,7 @@ export async function runLayersBench(la: Linalg, o: LayersOptions, log: (line: s
             log(`  ${method} ${formatPattern(pattern)}: ${(100 * fraction).toFixed(0)}% (${label})`);
           };
           la.resetPeak();
-          const r = await pruneLayer(la, Wrun, H, { pruner: makePruner(method), pattern, onProgress });
+          const r = await pruneLayer(la, Wrun, H, { pruner: makePruner(method, method === 'iobs' ? o.iobsOptions : undefined), pattern, onProgress });
           const peakBytes = la.peakBytes();
           r.weight.free();
           r.mask.free();
