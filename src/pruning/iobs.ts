@@ -2,8 +2,10 @@
 //   u = Ŵ_t + η (W − Ŵ_t)                 (damped Newton step of the layer objective),
 //   S = the pattern's keep-set of u by OBS saliency u_ij² / [H⁻¹]_jj,
 //   Ŵ_{t+1} = argmin over support S of tr((W − Ŵ) H (W − Ŵ)ᵀ), i.e. H[S,S] ŵ_S = (H w)_S per row,
-// and return the iterate with the least objective (undamped H), the start included, so the result
-// is never worse than the start.
+// then, where affordable, the exchange search (exchange.ts: swaps and trades between rows priced by
+// exact OBS costs on the current support, our departure from the paper's one-shot saliency) and
+// one more re-solve; return the iterate with the least objective (undamped H), the start included,
+// so the result is never worse than the start.
 import type { DType } from '../core/dtype.js';
 import { checkFinite, checkInt, computationError, rangeError, typeError } from '../core/errors.js';
 import type { Mask, Matrix } from '../core/matrix.js';
@@ -108,9 +110,10 @@ function startOf(start: unknown, damp: number): Pruner {
  * tr((W−Ŵ)H(W−Ŵ)ᵀ) (undamped H, float64) is returned, so the result is never worse than the
  * start. Iteration stops early when the reselected mask repeats. Damping as obc.
  *
- * details: steps (labels: 'start', 'start re-solved', 'iteration 1', …), objective and relError
- * per step, kept (index of the returned step), solver, cg (per CG re-solve: iterations,
- * worstResidual, converged), startDetails.
+ * details: steps (labels: 'start', 'start re-solved', 'iteration 1', …, 'exchange'), objective and
+ * relError per step, kept (index of the returned step), solver, cg (per CG re-solve: iterations,
+ * worstResidual, converged), exchange (the ExchangeReport, or null when the search did not run),
+ * startDetails.
  * @example
  * const r = await pruneLayer(la, W, H, { pruner: iobs({ start: 'sparsegpt', iterations: 3, eta: 0.5 }), pattern: '0.5' });
  * r.details.relError;   // e.g. [0.081, 0.081, 0.074, 0.072, 0.072]
