@@ -55,12 +55,13 @@ export async function exchangeSearch(
       }
       : null;
     await la.fill(todo, 1);
+    let visit = new Int32Array(rows).fill(1); // what todo holds
     const report: ExchangeReport = { rounds: 0, swaps: 0, traded: 0, converged: false };
     while (report.rounds < maxRounds) {
       report.rounds++;
       const failed = await la.obsExchange(H, B, mask, todo, { groupSize, maxSwaps: cols, swaps, trajectories: t });
       if (failed >= 0) throw computationError('exchangeSearch', 'H', H, `H[S,S] has no Cholesky factor (or a pivot is not positive) on the support of row ${failed}`);
-      const done = await la.read(swaps), visit = await la.read(todo); // rows numbers each
+      const done = await la.read(swaps); // rows numbers
       let swapped = 0;
       const next = new Int32Array(rows);
       for (let r = 0; r < rows; r++) {
@@ -84,6 +85,7 @@ export async function exchangeSearch(
         break;
       }
       await la.write(todo, next);
+      visit = next;
     }
     return report;
   } finally {

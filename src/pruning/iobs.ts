@@ -260,16 +260,22 @@ async function iterate<D extends DType>(
     let exchanged: ExchangeReport | null = null;
     if (s.exchange === true || (s.exchange === 'auto' && s.exchangeRounds > 0 && (await exchangeFlops(la, best.mask)) <= AUTO_EXCHANGE_FLOPS)) {
       progress(s.iterations / (s.iterations + 1), 'exchange');
-      // From the best iterate's mask, in float64: the damped H and B = W0·H.
-      const H64d = scope.track(await la.convert(Hd, 'float64'));
-      const W64 = scope.track(await la.convert(W0, 'float64'));
-      const B64 = scope.track(la.matrix(rows, cols, 'float64'));
-      await la.gemm(W64, H64d, B64);
-      scope.release(W64);
+      // From the best iterate's mask, in float64: the damped H and B = W0·H (a float64 layer's own).
+      const wide = W.dtype !== 'float64';
+      const H64d = wide ? scope.track(await la.convert(Hd, 'float64')) : (Hd as Matrix<'float64'>);
+      let B64 = B as Matrix<'float64'>;
+      if (wide) {
+        const W64 = scope.track(await la.convert(W0, 'float64'));
+        B64 = scope.track(la.matrix(rows, cols, 'float64'));
+        await la.gemm(W64, H64d, B64);
+        scope.release(W64);
+      }
       const next = scope.track(await la.copy(best.mask));
       exchanged = await exchangeSearch(la, H64d, B64, next, p, s.exchangeRounds);
-      scope.release(B64);
-      scope.release(H64d);
+      if (wide) {
+        scope.release(B64);
+        scope.release(H64d);
+      }
       if (mask !== first.mask && mask !== best.mask) scope.release(mask);
       mask = next;
       await la.applyMask(X, mask);
@@ -310,16 +316,8 @@ async function iterate<D extends DType>(
  */
 export async function autoSolver(la: Linalg, mask: Mask): Promise<'cg' | 'cholesky'> {
   const rows = mask.rows, cols = mask.cols;
-  const counts = la.matrix(rows, 1, 'int32');
-  try {
-    await la.maskCounts(mask, 0, counts);
-    const k = await la.read(counts);
-    let cholesky = 0;
-    for (let r = 0; r < rows; r++) cholesky += (k[r] * k[r] * k[r]) / 3;
-    return cholesky > AUTO_CG_ITERATIONS * 2 * rows * cols * cols ? 'cg' : 'cholesky';
-  } finally {
-    counts.free();
-  }
+  const cholesky = await sumOverRows(la, mask, (k) => (k * k * k) / 3);
+  return cholesky > AUTO_CG_ITERATIONS * 2 * rows * cols * cols ? 'cg' : 'cholesky';
 }
 
 /**
@@ -327,14 +325,18 @@ export async function autoSolver(la: Linalg, mask: Mask): Promise<'cg' | 'choles
  * inverse and K·H[S,P] per row). Reads rows counts.
  */
 export async function exchangeFlops(la: Linalg, mask: Mask): Promise<number> {
-  const rows = mask.rows, cols = mask.cols;
-  const counts = la.matrix(rows, 1, 'int32');
+  return sumOverRows(la, mask, (k) => k ** 3 + 2 * k ** 2 * (mask.cols - k));
+}
+
+/** Σ_r f(k_r) over the mask's rows, k_r the row's kept count (reads rows numbers). */
+async function sumOverRows(la: Linalg, mask: Mask, f: (k: number) => number): Promise<number> {
+  const counts = la.matrix(mask.rows, 1, 'int32');
   try {
     await la.maskCounts(mask, 0, counts);
     const k = await la.read(counts);
-    let flops = 0;
-    for (let r = 0; r < rows; r++) flops += k[r] ** 3 + 2 * k[r] ** 2 * (cols - k[r]);
-    return flops;
+    let sum = 0;
+    for (let r = 0; r < mask.rows; r++) sum += f(k[r]);
+    return sum;
   } finally {
     counts.free();
   }
