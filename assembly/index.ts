@@ -22,7 +22,7 @@ export { slammax, dlammax, slammaxWorkBytes, dlammaxWorkBytes } from './lapack/l
 export { stopk, dtopk, stopkWorkBytes, dtopkWorkBytes } from './select/topk';
 export { sdowndate, ddowndate, sdowndateWorkBytes, ddowndateWorkBytes } from './lapack/downdate';
 export { ssparsegpt, dsparsegpt, ssparsegptWorkBytes, dsparsegptWorkBytes } from './obs/sparsegpt';
-export { spcgStart, dpcgStart, spcgStep, dpcgStep } from './obs/pcg';
+export { spcgStart, dpcgStart, spcgStep, dpcgStep, spcgUpdate, dpcgUpdate, spcgDirection, dpcgDirection } from './obs/pcg';
 export { sselectMask, dselectMask, sselectMaskWorkBytes, dselectMaskWorkBytes } from './obs/select-mask';
 export { sobsGreedy, dobsGreedy, sobsGreedyWorkBytes, dobsGreedyWorkBytes } from './obs/greedy';
 export { ssolveOnSupport, dsolveOnSupport, ssolveOnSupportWorkBytes, dsolveOnSupportWorkBytes } from './obs/solve-support';
@@ -35,6 +35,8 @@ export { fill } from './util/fill';
 export { saddDiagonal, daddDiagonal } from './blas/add-diagonal';
 export { sdiagonal, ddiagonal, sddiagonal, dsdiagonal } from './blas/diagonal';
 export { saxpby, daxpby } from './blas/axpby';
+export { sscaleRows, dscaleRows } from './blas/scale-rows';
+export { sgramDiagonal, dgramDiagonal } from './blas/gram-diagonal';
 export { ddot, dsdot, dmdot } from './blas/dot';
 export { sdeadInputs, ddeadInputs } from './obs/dead-inputs';
 export { szeroColumns, dzeroColumns } from './obs/zero-columns';

@@ -2,7 +2,8 @@
 // protocol (128 windows of 256 tokens from calibration stories 0–199; perplexity on stories
 // 500–699, each story one window from BOS cut at 512), for the README's 70% figures:
 //   node --no-liftoff --experimental-wasm-relaxed-simd scripts/run-ts.mjs bench/llama-perplexity.ts 0.7 sparsegpt,obc,iobs,iobs-obc
-// Methods: sparsegpt, obc, iobs, iobs-obc (I-OBS started from OBC), iobs-noex (exchange off).
+// Methods: sparsegpt, obc, iobs, iobs-obc (I-OBS started from OBC), iobs-noex (exchange off), and
+// iobs{JSON} for I-OBS with those options (methods separated by ';' when one holds a comma).
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
@@ -32,9 +33,10 @@ const configs: Record<string, () => Pruner> = {
   sparsegpt: () => sparseGPT(), obc: () => obc(), iobs: () => iobs(), 'iobs-obc': () => iobs({ start: 'obc' }),
   'iobs-noex': () => iobs({ exchange: false }),
 };
-for (const pattern of patterns.split(',')) for (const name of methods.split(',')) {
-  if (!configs[name]) throw new Error(`unknown method ${name} (known: ${Object.keys(configs).join(', ')})`);
-  const r = await pruneLlama(la, cfg, ck, { pruner: configs[name](), pattern, calibration: windows });
+for (const pattern of patterns.split(',')) for (const name of methods.split(methods.includes(';') ? ';' : ',')) {
+  const pruner = name.startsWith('iobs{') ? iobs(JSON.parse(name.slice(4))) : configs[name]?.();
+  if (!pruner) throw new Error(`unknown method ${name} (known: ${Object.keys(configs).join(', ')}, iobs{JSON})`);
+  const r = await pruneLlama(la, cfg, ck, { pruner, pattern, calibration: windows });
   const p = await sourcePerplexity(la, cfg, overlaySource(ck, r.tensors), evals);
   console.log(pattern, name, p.perplexity.toFixed(3), 'mean layer err', (r.layers.reduce((a, l) => a + l.relError, 0) / r.layers.length).toFixed(5));
 }

@@ -94,75 +94,159 @@ export function pcgStart<T>(
 }
 
 /**
- * One masked PCG iteration (see KernelBackend.pcgStep) for every row with status 1, given
- * q = p·H. Returns the number of rows still active.
+ * The first half of an iteration for row i (see KernelBackend.pcgUpdate), given q = p·H:
+ * α = rz / (p·q); x += α p; r −= α q on the support; stores rr, and status 0 when converged or 2
+ * when p·q is not positive or α not finite (the row then left as it was).
+ */
+// @ts-ignore: decorator
+@inline function updateRow<T>(
+  i: i32, cols: i32, x: usize, ldx: i32, r: usize, ldr: i32, p: usize, ldp: i32, q: usize, ldq: i32,
+  mask: usize, tol2: f64, state: usize,
+): void {
+  const L = lanes<T>(), sz = <usize>sizeof<T>();
+  const s = state + <usize>i * 32;
+  const xi = rowAt<T>(x, ldx, i), ri = rowAt<T>(r, ldr, i), pi = rowAt<T>(p, ldp, i), qi = rowAt<T>(q, ldq, i);
+  const mi = mask + <usize>i * <usize>cols;
+  // p is zero off the support, so p·q needs no mask.
+  let vpq = f64x2.splat(0);
+  let j = 0;
+  for (; j + L <= cols; j += L) {
+    const o = <usize>j * sz;
+    vpq = acc64<T>(vpq, v128.load(pi + o), v128.load(qi + o));
+  }
+  let pq = hsum(vpq);
+  for (; j < cols; j++) pq += <f64>ld<T>(pi, j) * <f64>ld<T>(qi, j);
+  const rz = load<f64>(s), bb = load<f64>(s, 16);
+  const alpha = rz / pq;
+  if (!(pq > 0) || !isFinite(alpha)) {
+    store<f64>(s, 2, 24);
+    return;
+  }
+  const a = v128.splat<T>(<T>alpha), na = v128.splat<T>(<T>-alpha);
+  let vrr = f64x2.splat(0);
+  j = 0;
+  for (; j + L <= cols; j += L) {
+    const o = <usize>j * sz, m = laneMask<T>(mi, j);
+    const pv = v128.load(pi + o);
+    v128.store(xi + o, v128.add<T>(v128.load(xi + o), v128.mul<T>(a, pv)));
+    const qv = v128.and(v128.load(qi + o), m);
+    const rv = v128.add<T>(v128.load(ri + o), v128.mul<T>(na, qv));
+    v128.store(ri + o, rv);
+    vrr = acc64<T>(vrr, rv, rv);
+  }
+  let rr = hsum(vrr);
+  const at: T = <T>alpha;
+  for (; j < cols; j++) {
+    st<T>(xi, j, ld<T>(xi, j) + at * ld<T>(pi, j));
+    if (load<u8>(mi + <usize>j) != 0) st<T>(ri, j, ld<T>(ri, j) - at * ld<T>(qi, j));
+    const rj = ld<T>(ri, j);
+    rr += <f64>rj * <f64>rj;
+  }
+  store<f64>(s, rr, 8);
+  if (rr <= tol2 * bb) store<f64>(s, 0, 24);
+}
+
+/**
+ * The second half for row i (see KernelBackend.pcgDirection): z = dinv ⊙ r − (c on the support,
+ * when c ≠ 0), rz' = r·z, p := z (restart) or z + (rz'/rz) p, rz := rz'; status 2 when rz' is not
+ * positive and finite (the preconditioner is not positive definite there).
+ */
+// @ts-ignore: decorator
+@inline function directionRow<T>(
+  i: i32, cols: i32, r: usize, ldr: i32, c: usize, ldc: i32, p: usize, ldp: i32,
+  mask: usize, dinv: usize, restart: bool, state: usize,
+): void {
+  const L = lanes<T>(), sz = <usize>sizeof<T>();
+  const s = state + <usize>i * 32;
+  const ri = rowAt<T>(r, ldr, i), pi = rowAt<T>(p, ldp, i), ci: usize = c == 0 ? 0 : rowAt<T>(c, ldc, i);
+  const mi = mask + <usize>i * <usize>cols;
+  // z is formed twice (for rz', then for p) rather than stored: it is a multiply (and a masked
+  // subtract) per element, cheaper than another rows x cols buffer.
+  let vrz = f64x2.splat(0);
+  let j = 0;
+  for (; j + L <= cols; j += L) {
+    const o = <usize>j * sz, rv = v128.load(ri + o);
+    let zv = v128.mul<T>(v128.load(dinv + o), rv);
+    if (ci != 0) zv = v128.sub<T>(zv, v128.and(v128.load(ci + o), laneMask<T>(mi, j)));
+    vrz = acc64<T>(vrz, rv, zv);
+  }
+  let rzNew = hsum(vrz);
+  for (; j < cols; j++) {
+    const rj = ld<T>(ri, j);
+    let zj: T = ld<T>(dinv, j) * rj;
+    if (ci != 0 && load<u8>(mi + <usize>j) != 0) zj -= ld<T>(ci, j);
+    rzNew += <f64>rj * <f64>zj;
+  }
+  if (!(rzNew > 0) || !isFinite(rzNew)) {
+    store<f64>(s, 2, 24);
+    return;
+  }
+  const bt: T = restart ? <T>0 : <T>(rzNew / load<f64>(s));
+  const beta = v128.splat<T>(bt);
+  j = 0;
+  for (; j + L <= cols; j += L) {
+    const o = <usize>j * sz;
+    let zv = v128.mul<T>(v128.load(dinv + o), v128.load(ri + o));
+    if (ci != 0) zv = v128.sub<T>(zv, v128.and(v128.load(ci + o), laneMask<T>(mi, j)));
+    v128.store(pi + o, restart ? zv : v128.add<T>(zv, v128.mul<T>(beta, v128.load(pi + o))));
+  }
+  for (; j < cols; j++) {
+    let zj: T = ld<T>(dinv, j) * ld<T>(ri, j);
+    if (ci != 0 && load<u8>(mi + <usize>j) != 0) zj -= ld<T>(ci, j);
+    st<T>(pi, j, restart ? zj : zj + bt * ld<T>(pi, j));
+  }
+  store<f64>(s, rzNew);
+}
+
+/**
+ * One masked PCG iteration with the Jacobi preconditioner (see KernelBackend.pcgStep) for every
+ * row with status 1, given q = p·H: updateRow, then directionRow without a correction. Returns
+ * the number of rows still active.
  */
 export function pcgStep<T>(
   rows: i32, cols: i32, x: usize, ldx: i32, r: usize, ldr: i32, p: usize, ldp: i32, q: usize, ldq: i32,
   mask: usize, dinv: usize, tol: f64, state: usize,
 ): i32 {
-  const L = lanes<T>(), sz = <usize>sizeof<T>();
   const tol2 = tol * tol;
   let active = 0;
   for (let i = 0; i < rows; i++) {
     const s = state + <usize>i * 32;
     if (load<f64>(s, 24) != 1) continue;
-    const xi = rowAt<T>(x, ldx, i), ri = rowAt<T>(r, ldr, i), pi = rowAt<T>(p, ldp, i), qi = rowAt<T>(q, ldq, i);
-    const mi = mask + <usize>i * <usize>cols;
-    // p is zero off the support, so p·q needs no mask.
-    let vpq = f64x2.splat(0);
-    let j = 0;
-    for (; j + L <= cols; j += L) {
-      const o = <usize>j * sz;
-      vpq = acc64<T>(vpq, v128.load(pi + o), v128.load(qi + o));
-    }
-    let pq = hsum(vpq);
-    for (; j < cols; j++) pq += <f64>ld<T>(pi, j) * <f64>ld<T>(qi, j);
-    const rz = load<f64>(s), bb = load<f64>(s, 16);
-    const alpha = rz / pq;
-    if (!(pq > 0) || !isFinite(alpha)) {
-      store<f64>(s, 2, 24);
-      continue;
-    }
-    const a = v128.splat<T>(<T>alpha), na = v128.splat<T>(<T>-alpha);
-    let vrr = f64x2.splat(0), vrz = f64x2.splat(0);
-    j = 0;
-    for (; j + L <= cols; j += L) {
-      const o = <usize>j * sz, m = laneMask<T>(mi, j);
-      const pv = v128.load(pi + o);
-      v128.store(xi + o, v128.add<T>(v128.load(xi + o), v128.mul<T>(a, pv)));
-      const qv = v128.and(v128.load(qi + o), m);
-      const rv = v128.add<T>(v128.load(ri + o), v128.mul<T>(na, qv));
-      v128.store(ri + o, rv);
-      const zv = v128.mul<T>(v128.load(dinv + o), rv);
-      vrr = acc64<T>(vrr, rv, rv);
-      vrz = acc64<T>(vrz, rv, zv);
-    }
-    let rr = hsum(vrr), rzNew = hsum(vrz);
-    const at: T = <T>alpha;
-    for (; j < cols; j++) {
-      st<T>(xi, j, ld<T>(xi, j) + at * ld<T>(pi, j));
-      if (load<u8>(mi + <usize>j) != 0) st<T>(ri, j, ld<T>(ri, j) - at * ld<T>(qi, j));
-      const rj = ld<T>(ri, j), zj: T = ld<T>(dinv, j) * rj;
-      rr += <f64>rj * <f64>rj;
-      rzNew += <f64>rj * <f64>zj;
-    }
-    store<f64>(s, rr, 8);
-    if (rr <= tol2 * bb) {
-      store<f64>(s, 0, 24);
-      continue;
-    }
-    const beta = v128.splat<T>(<T>(rzNew / rz));
-    j = 0;
-    for (; j + L <= cols; j += L) {
-      const o = <usize>j * sz;
-      const zv = v128.mul<T>(v128.load(dinv + o), v128.load(ri + o));
-      v128.store(pi + o, v128.add<T>(zv, v128.mul<T>(beta, v128.load(pi + o))));
-    }
-    const bt: T = <T>(rzNew / rz);
-    for (; j < cols; j++) st<T>(pi, j, ld<T>(dinv, j) * ld<T>(ri, j) + bt * ld<T>(pi, j));
-    store<f64>(s, rzNew);
-    active++;
+    updateRow<T>(i, cols, x, ldx, r, ldr, p, ldp, q, ldq, mask, tol2, state);
+    if (load<f64>(s, 24) != 1) continue;
+    directionRow<T>(i, cols, r, ldr, 0, 0, p, ldp, mask, dinv, false, state);
+    if (load<f64>(s, 24) == 1) active++;
+  }
+  return active;
+}
+
+/** The update half of pcgStep for every active row (see KernelBackend.pcgUpdate); returns the rows still active. */
+export function pcgUpdate<T>(
+  rows: i32, cols: i32, x: usize, ldx: i32, r: usize, ldr: i32, p: usize, ldp: i32, q: usize, ldq: i32,
+  mask: usize, tol: f64, state: usize,
+): i32 {
+  const tol2 = tol * tol;
+  let active = 0;
+  for (let i = 0; i < rows; i++) {
+    const s = state + <usize>i * 32;
+    if (load<f64>(s, 24) != 1) continue;
+    updateRow<T>(i, cols, x, ldx, r, ldr, p, ldp, q, ldq, mask, tol2, state);
+    if (load<f64>(s, 24) == 1) active++;
+  }
+  return active;
+}
+
+/** The direction half for every active row (see KernelBackend.pcgDirection); c = 0: no correction. Returns the rows still active. */
+export function pcgDirection<T>(
+  rows: i32, cols: i32, r: usize, ldr: i32, c: usize, ldc: i32, p: usize, ldp: i32,
+  mask: usize, dinv: usize, restart: bool, state: usize,
+): i32 {
+  let active = 0;
+  for (let i = 0; i < rows; i++) {
+    const s = state + <usize>i * 32;
+    if (load<f64>(s, 24) != 1) continue;
+    directionRow<T>(i, cols, r, ldr, c, ldc, p, ldp, mask, dinv, restart, state);
+    if (load<f64>(s, 24) == 1) active++;
   }
   return active;
 }
@@ -185,4 +269,24 @@ export function spcgStep(rows: i32, cols: i32, x: usize, ldx: i32, r: usize, ldr
 /** Double precision masked PCG iteration (see pcgStep). */
 export function dpcgStep(rows: i32, cols: i32, x: usize, ldx: i32, r: usize, ldr: i32, p: usize, ldp: i32, q: usize, ldq: i32, mask: usize, dinv: usize, tol: f64, state: usize): i32 {
   return pcgStep<f64>(rows, cols, x, ldx, r, ldr, p, ldp, q, ldq, mask, dinv, tol, state);
+}
+
+/** Single precision update half of a masked PCG iteration (see pcgUpdate). */
+export function spcgUpdate(rows: i32, cols: i32, x: usize, ldx: i32, r: usize, ldr: i32, p: usize, ldp: i32, q: usize, ldq: i32, mask: usize, tol: f64, state: usize): i32 {
+  return pcgUpdate<f32>(rows, cols, x, ldx, r, ldr, p, ldp, q, ldq, mask, tol, state);
+}
+
+/** Double precision update half of a masked PCG iteration (see pcgUpdate). */
+export function dpcgUpdate(rows: i32, cols: i32, x: usize, ldx: i32, r: usize, ldr: i32, p: usize, ldp: i32, q: usize, ldq: i32, mask: usize, tol: f64, state: usize): i32 {
+  return pcgUpdate<f64>(rows, cols, x, ldx, r, ldr, p, ldp, q, ldq, mask, tol, state);
+}
+
+/** Single precision direction half of a masked PCG iteration (see pcgDirection). */
+export function spcgDirection(rows: i32, cols: i32, r: usize, ldr: i32, c: usize, ldc: i32, p: usize, ldp: i32, mask: usize, dinv: usize, restart: i32, state: usize): i32 {
+  return pcgDirection<f32>(rows, cols, r, ldr, c, ldc, p, ldp, mask, dinv, restart != 0, state);
+}
+
+/** Double precision direction half of a masked PCG iteration (see pcgDirection). */
+export function dpcgDirection(rows: i32, cols: i32, r: usize, ldr: i32, c: usize, ldc: i32, p: usize, ldp: i32, mask: usize, dinv: usize, restart: i32, state: usize): i32 {
+  return pcgDirection<f64>(rows, cols, r, ldr, c, ldc, p, ldp, mask, dinv, restart != 0, state);
 }

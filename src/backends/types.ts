@@ -74,6 +74,13 @@ export interface KernelBackend {
   deadInputs(H: Matrix, dead: Mask): Async<number>;
   /** A[:, j] := 0 for every column with cols_j ≠ 0 (cols: 1 x A.cols uint8). */
   zeroColumns(A: Matrix, cols: Mask): Async<void>;
+  /**
+   * x_j := (AᵀA)_jj = Σ_i A[i, j]², or its reciprocal (x: 1 x cols or cols x 1, A's dtype), summed
+   * in float64 and rounded once: diag(H⁻¹) from U with H⁻¹ = UᵀU.
+   */
+  gramDiagonal(A: Matrix, x: Matrix, op: 'copy' | 'reciprocal'): Async<void>;
+  /** A[i, :] := x_i · A[i, :] (x: 1 x rows or rows x 1, stride 1 as a row or A's dtype), each product rounded once to A's dtype. */
+  scaleRows(A: Matrix, x: Matrix): Async<void>;
   /** Y := alpha X + beta Y (same shape and dtype; beta = 0 overwrites Y, NaN in Y does not survive). */
   axpby(alpha: number, X: Matrix, beta: number, Y: Matrix): Async<void>;
   /** A[i, j] := 0 where mask[i, j] = 0 (mask: A's shape, uint8). */
@@ -229,6 +236,21 @@ export interface KernelBackend {
    * with status 2 and is left as it was. Sums are accumulated in float64. Returns the active rows.
    */
   pcgStep(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Mask, dinv: Matrix, tolerance: number, state: Matrix<'float64'>): Async<number>;
+  /**
+   * The first half of pcgStep, for preconditioners beyond Jacobi: for every active row, given
+   * Q = P·H, α = rz / (P[r]·Q[r]); X[r] += α P[r]; R[r] −= α Q[r] on S; rr = ‖R[r]‖²; status 0
+   * when rr ≤ tolerance²·bb, 2 when P·Q is not positive or α not finite (row left as it was).
+   * rz is not changed. Returns the rows still active.
+   */
+  pcgUpdate(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Mask, tolerance: number, state: Matrix<'float64'>): Async<number>;
+  /**
+   * The second half: for every active row, z = dinv ⊙ R[r] − (C[r] on S; nothing when C is null),
+   * rz' = R[r]·z, P[r] := z when restart, else z + (rz'/rz) P[r]; rz := rz'. A row whose rz' is
+   * not positive and finite (the preconditioner is not positive definite on it) gets status 2
+   * and is left as it was. pcgStep is pcgUpdate then pcgDirection(R, null, P, …, false).
+   * Returns the rows still active.
+   */
+  pcgDirection(R: Matrix, C: Matrix | null, P: Matrix, mask: Mask, dinv: Matrix, restart: boolean, state: Matrix<'float64'>): Async<number>;
 
   // ---- transformer kernels (the Llama forward pass) ------------------------------------------
   /**

@@ -78,6 +78,25 @@ export async function zeroColumns(be: KernelBackend, A: unknown, cols: unknown):
   if (a.size > 0) await be.zeroColumns(a, c);
 }
 
+export async function gramDiagonal(be: KernelBackend, A: unknown, x: unknown, op: unknown): Promise<void> {
+  const fn = 'gramDiagonal';
+  const a = checkMatrix(fn, 'A', A, null);
+  const v = checkMatrix(fn, 'x', x, a.dtype);
+  checkVector(fn, 'x', v, a.cols);
+  if (op !== 'copy' && op !== 'reciprocal') throw rangeError(fn, 'op', op, "'copy' or 'reciprocal'");
+  checkNoAlias(fn, 'x', v, { A: a });
+  if (v.size > 0) await be.gramDiagonal(a, v, op);
+}
+
+export async function scaleRows(be: KernelBackend, A: unknown, x: unknown): Promise<void> {
+  const fn = 'scaleRows';
+  const a = checkMatrix(fn, 'A', A, null);
+  const v = checkMatrix(fn, 'x', x, a.dtype);
+  checkVector(fn, 'x', v, a.rows);
+  checkNoAlias(fn, 'x', v, { A: a });
+  if (a.size > 0) await be.scaleRows(a, v);
+}
+
 export async function axpby(be: KernelBackend, alpha: unknown, X: unknown, beta: unknown, Y: unknown): Promise<void> {
   const fn = 'axpby';
   const a = checkFinite(fn, 'alpha', alpha), b = checkFinite(fn, 'beta', beta);

@@ -355,6 +355,16 @@ export class Linalg {
   }
 
   /** A[:, j] := 0 for every j with cols_j ≠ 0 (cols: 1 x A.cols uint8). */
+  /** x_j := Σ_i A[i, j]² = (AᵀA)_jj, or its reciprocal (x a vector of A.cols elements in A's dtype). */
+  gramDiagonal(A: Matrix, x: Matrix, op: 'copy' | 'reciprocal' = 'copy'): Promise<void> {
+    return ew.gramDiagonal(this.#be, A, x, op);
+  }
+
+  /** A[i, :] := x_i · A[i, :] (x a vector of A.rows elements in A's dtype): D·A. */
+  scaleRows(A: Matrix, x: Matrix): Promise<void> {
+    return ew.scaleRows(this.#be, A, x);
+  }
+
   zeroColumns(A: Matrix, cols: Mask): Promise<void> {
     return ew.zeroColumns(this.#be, A, cols);
   }
@@ -458,6 +468,16 @@ export class Linalg {
   /** One masked PCG iteration (see KernelBackend.pcgStep); resolves to the active rows. */
   pcgStep(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Mask, dinv: Matrix, tolerance: number, state: Matrix<'float64'>): Promise<number> {
     return obs.pcgStep(this.#be, X, R, P, Q, mask, dinv, tolerance, state);
+  }
+
+  /** The update half of a masked PCG iteration (see KernelBackend.pcgUpdate); resolves to the active rows. */
+  pcgUpdate(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Mask, tolerance: number, state: Matrix<'float64'>): Promise<number> {
+    return obs.pcgUpdate(this.#be, X, R, P, Q, mask, tolerance, state);
+  }
+
+  /** The direction half, z = dinv ⊙ R − C on the support (see KernelBackend.pcgDirection); resolves to the active rows. */
+  pcgDirection(R: Matrix, C: Matrix | null, P: Matrix, mask: Mask, dinv: Matrix, restart: boolean, state: Matrix<'float64'>): Promise<number> {
+    return obs.pcgDirection(this.#be, R, C, P, mask, dinv, restart, state);
   }
 
   // ---- transformer kernels (the Llama forward pass) ------------------------------------------

@@ -167,19 +167,25 @@ export async function sparsegptBlock(be: KernelBackend, W1: unknown, U1: unknown
   return await be.sparsegptBlock(w, u, r, e, m);
 }
 
-function checkPcg(fn: string, X: unknown, others: Record<string, unknown>, mask: unknown, dinv: unknown, tolerance: unknown, state: unknown) {
-  const x = checkMatrix(fn, 'X', X, null);
+function checkPcg(fn: string, X: unknown, others: Record<string, unknown>, mask: unknown, dinv: unknown, tolerance: unknown, state: unknown, first = 'X') {
+  const x = checkMatrix(fn, first, X, null);
   const mats: Record<string, Matrix> = {};
   for (const [name, M] of Object.entries(others)) {
     mats[name] = checkMatrix(fn, name, M, x.dtype);
     checkShape(fn, name, mats[name], x.rows, x.cols, "X's shape");
   }
   const m: Mask = checkMask(fn, 'mask', mask, x.rows, x.cols, true);
-  const d = checkMatrix(fn, 'dinv', dinv, x.dtype);
-  checkVector(fn, 'dinv', d, x.cols);
-  if (d.rows !== 1 && d.stride !== 1) throw rangeError(fn, 'dinv', d, 'a contiguous vector');
-  const t = checkFinite(fn, 'tolerance', tolerance);
-  if (!(t > 0)) throw rangeError(fn, 'tolerance', t, 'a positive number');
+  let d = null as unknown as Matrix;
+  if (dinv !== undefined) {
+    d = checkMatrix(fn, 'dinv', dinv, x.dtype);
+    checkVector(fn, 'dinv', d, x.cols);
+    if (d.rows !== 1 && d.stride !== 1) throw rangeError(fn, 'dinv', d, 'a contiguous vector');
+  }
+  let t = 1;
+  if (tolerance !== undefined) {
+    t = checkFinite(fn, 'tolerance', tolerance);
+    if (!(t > 0)) throw rangeError(fn, 'tolerance', t, 'a positive number');
+  }
   const s = checkStored(fn, 'state', state, 'float64');
   checkShape(fn, 'state', s, x.rows, 4, 'rz, rr, bb and status per row');
   checkContiguous(fn, 'state', s);
@@ -194,4 +200,16 @@ export async function pcgStart(be: KernelBackend, X: unknown, B: unknown, R: unk
 export async function pcgStep(be: KernelBackend, X: unknown, R: unknown, P: unknown, Q: unknown, mask: unknown, dinv: unknown, tolerance: unknown, state: unknown): Promise<number> {
   const { x, mats, m, d, t, s } = checkPcg('pcgStep', X, { R, P, Q }, mask, dinv, tolerance, state);
   return x.rows === 0 ? 0 : await be.pcgStep(x, mats.R, mats.P, mats.Q, m, d, t, s);
+}
+
+export async function pcgUpdate(be: KernelBackend, X: unknown, R: unknown, P: unknown, Q: unknown, mask: unknown, tolerance: unknown, state: unknown): Promise<number> {
+  const { x, mats, m, t, s } = checkPcg('pcgUpdate', X, { R, P, Q }, mask, undefined, tolerance ?? NaN, state);
+  return x.rows === 0 ? 0 : await be.pcgUpdate(x, mats.R, mats.P, mats.Q, m, t, s);
+}
+
+export async function pcgDirection(be: KernelBackend, R: unknown, C: unknown, P: unknown, mask: unknown, dinv: unknown, restart: unknown, state: unknown): Promise<number> {
+  const fn = 'pcgDirection';
+  const { x, mats, m, d, s } = checkPcg(fn, R, C === null ? { P } : { C, P }, mask, dinv ?? NaN, undefined, state, 'R');
+  if (typeof restart !== 'boolean') throw typeError(fn, 'restart', restart, 'a boolean');
+  return x.rows === 0 ? 0 : await be.pcgDirection(x, C === null ? null : mats.C, mats.P, m, d, restart, s);
 }

@@ -47,7 +47,7 @@ export function givenStart(weight: Matrix, mask: Mask, label = 'given'): Pruner 
 export function continueIobs(base: Pruner, weight: Matrix, mask: Mask, label = 'given'): Pruner {
   if (!base || base.method !== 'iobs') throw rangeError('continueIobs', 'base', base?.method, 'an iobs() pruner');
   const o = base.options as Record<string, unknown>;
-  const keep = ['iterations', 'eta', 'damp', 'solver', 'resolveStart', 'tolerance', 'maxSolverIterations', 'exchange', 'exchangeRounds'];
+  const keep = ['iterations', 'eta', 'damp', 'solver', 'resolveStart', 'tolerance', 'maxSolverIterations', 'preconditioner', 'exchange', 'exchangeRounds'];
   const options = Object.fromEntries(keep.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
   return iobs({ ...options, start: givenStart(weight, mask, label) });
 }

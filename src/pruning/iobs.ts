@@ -5,11 +5,14 @@
 // then, where affordable, the exchange search (exchange.ts: swaps and trades between rows priced by
 // exact OBS costs on the current support, our departure from the paper's one-shot saliency) and
 // one more re-solve; return the iterate with the least objective (undamped H), the start included,
-// so the result is never worse than the start.
+// so the result is never worse than the start. On layers wide enough that the re-solve is batched
+// CG (solver 'auto'), the work is budgeted instead: one iteration, at most AUTO_CG_BUDGET
+// low-rank-preconditioned CG iterations per re-solve (preconditioner.ts), each iterate's objective
+// from CG's own sums; re-solves are then close to exact rather than exact.
 import type { DType } from '../core/dtype.js';
 import { checkFinite, checkInt, computationError, rangeError, typeError } from '../core/errors.js';
 import type { Mask, Matrix } from '../core/matrix.js';
-import { dampedHessian } from '../linalg/damped.js';
+import { dampedHessian, type DampedHessian } from '../linalg/damped.js';
 import { layerObjective } from '../linalg/objective.js';
 import type { Linalg } from '../linalg/linalg.js';
 import { checkChoice } from '../linalg/checks.js';
@@ -19,6 +22,7 @@ import { wanda } from './wanda.js';
 import { obc } from './obc.js';
 import { formatPattern, maskRule, maskSummary, prunedCount, type Pattern } from './pattern.js';
 import { solveOnSupportCG, type SupportCGResult } from './pcg.js';
+import { jacobiPreconditioner, lowRankPreconditioner, type SupportPreconditioner } from './preconditioner.js';
 import { exchangeSearch, type ExchangeReport } from './exchange.js';
 import { dampOf, optionsOf } from './options.js';
 import type { Pruner, PruneMethod } from './types.js';
@@ -37,8 +41,11 @@ export interface IterativeOBSOptions {
    * it fits only where rows·⌊cols·p⌋ = ⌊rows·cols·p⌋ (use the per-row pattern otherwise).
    */
   start?: Exclude<PruneMethod, 'iobs'> | Pruner;
-  /** Rounds of Newton step, reselection and exact re-solve after the start (default 3). */
-  iterations?: number;
+  /**
+   * Rounds of Newton step, reselection and re-solve after the start: a number, or 'auto'
+   * (default): 3, except 1 where solver 'auto' re-solves by CG (see solver).
+   */
+  iterations?: number | 'auto';
   /** Step η in u = Ŵ + η(W − Ŵ), in (0, 1] (default 0.5). */
   eta?: number;
   /** Relative damping λ ≥ 0 (default 0.01). */
@@ -47,13 +54,20 @@ export interface IterativeOBSOptions {
    * The re-solve H[S,S] ŵ_S = (H w)_S: 'cholesky' factors H[S,S] per row (Σ_r k_r³/3 flops);
    * 'cg' runs masked Jacobi-preconditioned CG over all rows at once (one rows x cols x cols GEMM
    * per iteration), warm-started from the current iterate; 'auto' (default) picks 'cg' when the
-   * Cholesky flops exceed those of AUTO_CG_ITERATIONS CG iterations (see autoSolver).
+   * Cholesky flops exceed those of AUTO_CG_ITERATIONS CG iterations (see autoSolver), and then
+   * budgets I-OBS's work unless iterations / maxSolverIterations say otherwise: one iteration,
+   * AUTO_CG_BUDGET CG iterations per re-solve (about 10 GEMMs in all; see the README's I-OBS cost).
    */
   solver?: SupportSolver;
   /** CG's relative residual per row (default 1e-5 for float32, 1e-8 for float64). */
   tolerance?: number;
-  /** Most CG iterations per re-solve (default 500). */
-  maxSolverIterations?: number;
+  /** Most CG iterations per re-solve: a number, or 'auto' (default): AUTO_CG_BUDGET where solver 'auto' picked CG, else 500. */
+  maxSolverIterations?: number | 'auto';
+  /**
+   * CG's preconditioner: 'lowrank' (default; lowRankPreconditioner, Jacobi plus the top
+   * eigenvectors of the diagonally scaled H, built once per layer) or 'jacobi' (1/H_jj).
+   */
+  preconditioner?: 'lowrank' | 'jacobi';
   /**
    * Re-solve the start's own mask exactly before iterating (default true): for SparseGPT this
    * alone is a large gain; for OBC (already optimal on its support) it changes nothing.
@@ -86,6 +100,15 @@ export const AUTO_EXCHANGE_FLOPS = 5e10;
  */
 export const AUTO_CG_ITERATIONS = 40;
 
+/**
+ * The CG iterations per re-solve where solver 'auto' picked CG (with one I-OBS iteration, so two
+ * re-solves). Measured on the synthetic 2048 x 2048 layer at 50% (iobs bench --suite layers'
+ * generator): 5 and one iteration gave 0.699x SparseGPT's error at 8.7x its time, against 0.692x
+ * at 87x with every re-solve converged; 3 CG iterations over three I-OBS iterations gave 0.703x at
+ * 9.0x, 2 over four 0.705x at 11x: fewer, longer re-solves win.
+ */
+export const AUTO_CG_BUDGET = 5;
+
 const STARTS = { sparsegpt: sparseGPT, obc, wanda, magnitude } as const;
 
 /** The start pruner from options.start. */
@@ -105,10 +128,12 @@ function startOf(start: unknown, damp: number): Pruner {
 
 /**
  * I-OBS on a layer as a pruner: the start's result (options.start, default SparseGPT),
- * optionally re-solved exactly on its own mask, then options.iterations rounds of Newton step
- * (η = options.eta), OBS reselection under the pattern and exact re-solve; the best iterate by
- * tr((W−Ŵ)H(W−Ŵ)ᵀ) (undamped H, float64) is returned, so the result is never worse than the
- * start. Iteration stops early when the reselected mask repeats. Damping as obc.
+ * optionally re-solved on its own mask, then options.iterations rounds of Newton step
+ * (η = options.eta), OBS reselection under the pattern and re-solve (exact by Cholesky, or CG to
+ * its tolerance or cap; see options.solver for the budget of 'auto'), then the exchange search
+ * where affordable; the best iterate by tr((W−Ŵ)H(W−Ŵ)ᵀ) (undamped H, float64 sums) is returned,
+ * so the result is never worse than the start. Iteration stops early when the reselected mask
+ * repeats. Damping as obc.
  *
  * details: steps (labels: 'start', 'start re-solved', 'iteration 1', …, 'exchange'), objective and
  * relError per step, kept (index of the returned step), solver, cg (per CG re-solve: iterations,
@@ -120,23 +145,25 @@ function startOf(start: unknown, damp: number): Pruner {
  * r.details.kept;       // 3
  */
 export function iobs(options?: IterativeOBSOptions): Pruner {
-  const o = optionsOf(FN, options, ['start', 'iterations', 'eta', 'damp', 'solver', 'tolerance', 'maxSolverIterations', 'resolveStart', 'exchange', 'exchangeRounds']);
+  const o = optionsOf(FN, options, ['start', 'iterations', 'eta', 'damp', 'solver', 'tolerance', 'maxSolverIterations', 'resolveStart', 'exchange', 'exchangeRounds', 'preconditioner']);
   const damp = dampOf(FN, o);
   const start = startOf(o.start, damp);
   const eta = checkFinite(FN, 'options.eta', o.eta ?? 0.5);
   if (!(eta > 0 && eta <= 1)) throw rangeError(FN, 'options.eta', eta, 'a number in (0, 1]');
-  const iterations = checkInt(FN, 'options.iterations', o.iterations ?? 3, 0);
+  const iterations = o.iterations === undefined || o.iterations === 'auto' ? null : checkInt(FN, 'options.iterations', o.iterations, 0);
   const solver = checkChoice(FN, 'options.solver', o.solver, ['auto', 'cholesky', 'cg'] as const, 'auto');
   const resolveStart = o.resolveStart ?? true;
   if (typeof resolveStart !== 'boolean') throw typeError(FN, 'options.resolveStart', resolveStart, 'a boolean');
   const exchange = o.exchange ?? 'auto';
   if (exchange !== 'auto' && typeof exchange !== 'boolean') throw typeError(FN, 'options.exchange', exchange, "true, false or 'auto'");
   const exchangeRounds = checkInt(FN, 'options.exchangeRounds', o.exchangeRounds ?? 100, 0);
+  const preconditioner = checkChoice(FN, 'options.preconditioner', o.preconditioner, ['lowrank', 'jacobi'] as const, 'lowrank');
   const cg = {
+    preconditioner,
     tolerance: o.tolerance === undefined ? undefined : positive('options.tolerance', o.tolerance),
-    maxIterations: o.maxSolverIterations === undefined ? undefined : checkInt(FN, 'options.maxSolverIterations', o.maxSolverIterations, 0),
+    maxIterations: o.maxSolverIterations === undefined || o.maxSolverIterations === 'auto' ? undefined : checkInt(FN, 'options.maxSolverIterations', o.maxSolverIterations, 0),
   };
-  const recorded = { start: start.method, startOptions: start.options, iterations, eta, damp, solver, resolveStart, exchange, exchangeRounds, ...(cg.tolerance === undefined ? {} : { tolerance: cg.tolerance }), ...(cg.maxIterations === undefined ? {} : { maxSolverIterations: cg.maxIterations }) };
+  const recorded = { start: start.method, startOptions: start.options, iterations: iterations ?? 'auto', eta, damp, solver, preconditioner, resolveStart, exchange, exchangeRounds, ...(cg.tolerance === undefined ? {} : { tolerance: cg.tolerance }), maxSolverIterations: cg.maxIterations ?? 'auto' };
   return {
     method: 'iobs',
     options: recorded,
@@ -152,14 +179,14 @@ export function iobs(options?: IterativeOBSOptions): Pruner {
 
 interface Settings {
   start: Pruner;
-  iterations: number;
+  iterations: number | null;
   eta: number;
   damp: number;
   solver: SupportSolver;
   resolveStart: boolean;
   exchange: boolean | 'auto';
   exchangeRounds: number;
-  cg: { tolerance?: number; maxIterations?: number };
+  cg: { preconditioner: 'lowrank' | 'jacobi'; tolerance?: number; maxIterations?: number };
 }
 
 async function iterate<D extends DType>(
@@ -168,35 +195,45 @@ async function iterate<D extends DType>(
 ) {
   const rows = W.rows, cols = W.cols;
   const progress = (f: number, label: string): void => onProgress?.(f, label);
+  let iterations = s.iterations ?? 3; // settled once the start's mask says which solver 'auto' takes
   const scope = la.scope();
-  const hessian = await dampedHessian(la, H, { fn: FN, arg: 'H', damp: s.damp, factor: 'inverse', deadInputs: true, check });
+  let precond: SupportPreconditioner | null = null; // built at the first CG re-solve
+  const hessian = await dampedHessian(la, H, { fn: FN, arg: 'H', damp: s.damp, factor: 'invchol', deadInputs: true, check });
   try {
-    // OBS column weights 1/[H⁻¹]_jj (then the inverse is released: nothing else reads it).
+    // OBS column weights 1/[H⁻¹]_jj, the squared column norms of U (H⁻¹ = UᵀU); U is then handed to
+    // the start (SparseGPT factors nothing again) and released: nothing after it reads U.
     const Hd = hessian.damped;
     const W0 = scope.track(await la.copy(W));
     if (hessian.deadCount > 0) await la.zeroColumns(W0, hessian.dead!);
     const colWeight = scope.track(la.matrix(1, cols, W.dtype));
-    await la.diagonal(hessian.factor!, colWeight, 'reciprocal');
-    hessian.freeFactor();
+    await la.gramDiagonal(hessian.factor!, colWeight, 'reciprocal');
 
     // The start runs before the right-hand sides exist, so its temporaries and ours never coexist.
     progress(0, 'start');
     const first = await s.start.run(la, W, H, p, {
       check: 'trusted',
-      onProgress: onProgress && ((f, l) => progress((0.5 * f) / (s.iterations + 1), `start: ${l}`)),
+      onProgress: onProgress && ((f, l) => progress((0.5 * f) / (iterations + 1), `start: ${l}`)),
+      shared: { damp: s.damp, hessian: hessian as DampedHessian<DType> },
     });
+    hessian.freeFactor();
     scope.track(first.weight);
     scope.track(first.mask);
 
-    // Right-hand sides B = W0 H_damped, and the undamped objective iterates are ranked by: in
-    // float64 exactly (la.objective on H itself), in float32 by layerObjective (one SYRK in float32
-    // with float64 sums, error about 1e-6 of the value; no float64 copy of H, which at down_proj's
-    // 11008 inputs alone is 970 MB).
+    // Right-hand sides B = W0 H_damped, and the undamped objective iterates are ranked by. After a
+    // CG re-solve it comes from CG's own sums, with no GEMM (H = H_damped − added·I off the dead
+    // inputs, where W0 and the iterates are 0):
+    //   f(X) = ⟨W0, B⟩ + Σ_r (x Hd x − 2 b·x) − added·‖W0 − X‖².
+    // Otherwise in float64 exactly (la.objective on H itself), in float32 by layerObjective (one
+    // SYRK in float32 with float64 sums, error about 1e-6 of the value; no float64 copy of H,
+    // which at down_proj's 11008 inputs alone is 970 MB).
     const B = scope.track(la.matrix(rows, cols, W.dtype));
     await la.gemm(W0, Hd, B);
     const objective = (X: Matrix<D> | null): Promise<number> =>
       H.dtype === 'float64' ? la.objective(W, X, H as Matrix<'float64'>) : layerObjective(la, W, X, H);
-    const scale = await objective(null);
+    const energy = await la.dot(W0, B), w0w0 = await la.dot(W0, W0);
+    const distance = async (X: Matrix<D>): Promise<number> => w0w0 - 2 * (await la.dot(W0, X)) + (await la.dot(X, X)); // ‖W0 − X‖²
+    const fromQuadratic = (quadratic: number, distance: number): number => Math.max(0, energy + quadratic - hessian.added * distance);
+    const scale = H.dtype === 'float64' ? await objective(null) : Math.max(0, energy - hessian.added * w0w0);
     const startMask = await maskSummary(la, p, first.mask);
     if (!startMask.fits) {
       // Say how it misses: Wanda, the one start that compares within rows, prunes ⌊cols·p⌋ of every
@@ -205,43 +242,59 @@ async function iterate<D extends DType>(
       throw rangeError(FN, 'options.start', s.start.method, `a pruner whose mask fits the pattern (it pruned ${rows * cols - startMask.kept} weights where ${formatPattern(p)} prunes ${prunedCount(p, rows, cols)}${why})`);
     }
 
+    // Solver 'auto' on CG's side of the line budgets the work (AUTO_CG_BUDGET).
+    const budgeted = s.solver === 'auto' && (await autoSolver(la, first.mask)) === 'cg';
+    if (s.iterations === null && budgeted) iterations = 1;
+    const cgCap = s.cg.maxIterations ?? (budgeted ? AUTO_CG_BUDGET : undefined);
     const steps: string[] = [], objectives: number[] = [], cgRuns: SupportCGResult[] = [];
     let solverUsed: SupportSolver | null = null;
     const X = first.weight;
     let mask: Mask = first.mask;
-    let best = { index: 0, W: scope.track(await la.copy(X)), mask: scope.track(await la.copy(mask)), objective: await objective(X) };
-    steps.push('start');
-    objectives.push(best.objective);
-    const record = async (label: string): Promise<void> => {
-      const value = await objective(X);
+    let best = { index: 0, W: scope.track(await la.copy(X)), mask: scope.track(await la.copy(mask)), objective: NaN };
+    const record = async (label: string, value: number): Promise<void> => {
       steps.push(label);
       objectives.push(value);
-      if (value < best.objective) {
+      if (!(value >= best.objective)) {
         await la.copy(X, best.W);
         await la.copy(mask, best.mask);
         best = { ...best, index: steps.length - 1, objective: value };
       }
     };
-    const resolve = async (): Promise<void> => {
+    // Re-solves X on the mask; resolves to the objectives after and (asked for, X on the mask, CG)
+    // before.
+    const resolve = async (wantBefore = false): Promise<{ before: number | null; after: number }> => {
       const solver = s.solver === 'auto' ? await autoSolver(la, mask) : s.solver;
       solverUsed = solver;
-      if (solver === 'cg') cgRuns.push(await solveOnSupportCG(la, Hd, B, mask, X, s.cg));
-      else {
-        const row = await la.solveOnSupport(Hd, B, mask, X);
-        if (row >= 0) throw computationError(FN, 'options.damp', s.damp, `H[S,S] has no Cholesky factor on the support of row ${row} at λ = ${hessian.dampUsed}`);
+      if (solver === 'cg') {
+        precond ??= s.cg.preconditioner === 'lowrank' ? await lowRankPreconditioner(la, Hd) : await jacobiPreconditioner(la, Hd);
+        // Dead inputs' weights change no objective (their rows of H are zero) but would enter
+        // the quadratic through the 1 on their diagonal: zeroed, as W0's are.
+        if (hessian.deadCount > 0) await la.zeroColumns(X, hessian.dead!);
+        const d0 = wantBefore ? await distance(X) : NaN;
+        const run = await solveOnSupportCG(la, Hd, B, mask, X, { tolerance: s.cg.tolerance, maxIterations: cgCap, preconditioner: precond });
+        cgRuns.push(run);
+        return { before: wantBefore ? fromQuadratic(run.quadratic.start, d0) : null, after: fromQuadratic(run.quadratic.end, await distance(X)) };
       }
+      const row = await la.solveOnSupport(Hd, B, mask, X);
+      if (row >= 0) throw computationError(FN, 'options.damp', s.damp, `H[S,S] has no Cholesky factor on the support of row ${row} at λ = ${hessian.dampUsed}`);
+      return { before: null, after: await objective(X) };
     };
 
     let resolved = false;
     if (s.resolveStart) {
-      progress(0.5 / (s.iterations + 1), 'start re-solved');
-      await resolve();
-      await record('start re-solved');
+      progress(0.5 / (iterations + 1), 'start re-solved');
+      // The start is the first step (best.W holds it); CG's sums at its start price it.
+      const { before, after } = await resolve(true);
+      const startObjective = before ?? (await objective(best.W));
+      steps.push('start');
+      objectives.push(startObjective);
+      best.objective = startObjective;
+      await record('start re-solved', after);
       resolved = true;
-    }
+    } else await record('start', await objective(X));
     const U = scope.track(la.matrix(rows, cols, W.dtype));
-    for (let t = 1; t <= s.iterations; t++) {
-      progress(t / (s.iterations + 1), `iteration ${t}`);
+    for (let t = 1; t <= iterations; t++) {
+      progress(t / (iterations + 1), `iteration ${t}`);
       await la.copy(X, U);
       await la.axpby(s.eta, W0, 1 - s.eta, U); // U = X + η (W0 − X)
       const next = scope.track(la.mask(rows, cols));
@@ -253,13 +306,12 @@ async function iterate<D extends DType>(
       if (mask !== first.mask && mask !== best.mask) scope.release(mask);
       mask = next;
       await la.applyMask(X, mask);
-      await resolve();
-      await record(`iteration ${t}`);
+      await record(`iteration ${t}`, (await resolve()).after);
       resolved = true;
     }
     let exchanged: ExchangeReport | null = null;
     if (s.exchange === true || (s.exchange === 'auto' && s.exchangeRounds > 0 && (await exchangeFlops(la, best.mask)) <= AUTO_EXCHANGE_FLOPS)) {
-      progress(s.iterations / (s.iterations + 1), 'exchange');
+      progress(iterations / (iterations + 1), 'exchange');
       // From the best iterate's mask, in float64: the damped H and B = W0·H (a float64 layer's own).
       const wide = W.dtype !== 'float64';
       const H64d = wide ? scope.track(await la.convert(Hd, 'float64')) : (Hd as Matrix<'float64'>);
@@ -279,15 +331,14 @@ async function iterate<D extends DType>(
       if (mask !== first.mask && mask !== best.mask) scope.release(mask);
       mask = next;
       await la.applyMask(X, mask);
-      await resolve();
-      await record('exchange');
+      await record('exchange', (await resolve()).after);
     }
     progress(1, 'done');
     return {
       weight: scope.keep(best.W),
       mask: scope.keep(best.mask),
       dampUsed: (best.index === 0 ? first.dampUsed : null) ?? hessian.dampUsed ?? 0,
-      warnings: [...hessian.warnings, ...first.warnings],
+      warnings: [...new Set([...hessian.warnings, ...first.warnings])], // a shared factor's warning once
       details: {
         steps,
         objective: objectives,
@@ -301,6 +352,7 @@ async function iterate<D extends DType>(
       },
     };
   } finally {
+    (precond as SupportPreconditioner | null)?.free();
     scope.free();
     hessian.free();
   }

@@ -69,7 +69,9 @@ export function sparseGPT(options?: SparseGPTOptions): Pruner {
       this.checkPattern(pattern);
       const rows = W.rows, cols = W.cols;
       const scope = la.scope();
-      const hessian = await dampedHessian(la, H, { fn: FN, arg: 'H', damp, factor: 'invchol', deadInputs: true, check: ctx.check });
+      // The caller's factor when it has this damping's (I-OBS starting from SparseGPT), else ours.
+      const own = ctx.shared?.damp === damp ? null : await dampedHessian(la, H, { fn: FN, arg: 'H', damp, factor: 'invchol', deadInputs: true, check: ctx.check });
+      const hessian = own ?? ctx.shared!.hessian;
       try {
         const Wc = scope.track(await la.copy(W));
         if (hessian.deadCount > 0) await la.zeroColumns(Wc, hessian.dead!);
@@ -98,7 +100,7 @@ export function sparseGPT(options?: SparseGPTOptions): Pruner {
         };
       } finally {
         scope.free();
-        hessian.free();
+        own?.free();
       }
     },
   };

@@ -6,6 +6,7 @@ import type { DType } from '../core/dtype.js';
 import type { Mask, Matrix } from '../core/matrix.js';
 import type { Linalg } from '../linalg/linalg.js';
 import type { Pattern } from './pattern.js';
+import type { DampedHessian } from '../linalg/damped.js';
 
 /** The layer pruning methods, by name. */
 export type PruneMethod = 'magnitude' | 'wanda' | 'sparsegpt' | 'obc' | 'iobs';
@@ -19,6 +20,13 @@ export interface RunContext {
   check: 'psd' | 'trusted';
   /** Progress in [0, 1] with a short label (the CLI's stderr), or null. */
   onProgress: ((fraction: number, label: string) => void) | null;
+  /**
+   * A damped Hessian of this H already factored as U with H⁻¹ = UᵀU (factor 'invchol') at relative
+   * damping `damp`, handed down by a caller that runs this pruner as its start (I-OBS): a pruner
+   * whose own damping is `damp` and that needs that factor (SparseGPT) uses it instead of
+   * factoring H again, and does not free it.
+   */
+  shared?: { damp: number; hessian: DampedHessian<DType> };
 }
 
 /** What a pruner returns (before pruneLayer adds relError, sparsity and seconds). */

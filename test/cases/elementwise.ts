@@ -431,6 +431,48 @@ function maskBytes(rng: Rng, n: number, p0 = 0.5, other = true): number[] {
   return Array.from({ length: n }, () => (rng.uniform() < p0 ? 0 : other && rng.uniform() < 0.2 ? 1 + rng.int(255) : 1));
 }
 
+function gramDiagonalCases(): Case[] {
+  return grid('gramDiagonal', DTYPES, SHAPES, async ({ la }, rng, dtype, rows, cols, strided, s) => {
+    const dt = dtype as DT;
+    const [A, a] = await place(la, s, rng, rng.normals(rows * cols).map((v, k) => (k % cols === 2 ? 0 : v)), rows, cols, dt, strided);
+    for (const op of ['copy', 'reciprocal'] as const) {
+      // x as a row, or (odd cols) a column of a wider matrix, so its stride is not 1.
+      const column = cols % 2 === 1;
+      const X = s.track(la.matrix(column ? cols : 1, column ? 2 : cols, dt));
+      const x = column ? X.view(0, 1, cols, 1) : X;
+      await la.gramDiagonal(A.M as Lib.Matrix, x, op);
+      const got = await la.read(x);
+      for (let j = 0; j < cols; j++) {
+        let sum = 0;
+        for (let i = 0; i < rows; i++) sum += a[i * cols + j] ** 2;
+        const v = op === 'reciprocal' ? 1 / sum : sum, want = dt === 'float32' ? Math.fround(v) : v;
+        check(got[j] === want, () => `gramDiagonal ${op} x[${j}] = ${got[j]}, want ${want}`);
+      }
+    }
+    await A.checkFrame(la, 'gramDiagonal');
+  });
+}
+
+function scaleRowsCases(): Case[] {
+  return grid('scaleRows', DTYPES, SHAPES, async ({ la }, rng, dtype, rows, cols, strided, s) => {
+    const dt = dtype as DT;
+    const [A, a] = await place(la, s, rng, rng.normals(rows * cols), rows, cols, dt, strided);
+    // x as a row, or (odd rows) a column of a wider matrix, so its stride is not 1.
+    const xv = rng.normals(rows).map((v, i) => (i % 7 === 3 ? 0 : v));
+    const column = rows % 2 === 1;
+    const X = s.track(la.fromArray(column ? xv.flatMap((v) => [v, 9]) : xv, column ? rows : 1, column ? 2 : rows, dt));
+    const x = column ? X.view(0, 0, rows, 1) : X;
+    const xs = Array.from(await la.read(x));
+    await la.scaleRows(A.M as Lib.Matrix, x);
+    const got = await la.read(A.M);
+    a.forEach((v, k) => {
+      const p = xs[Math.floor(k / cols)] * v, want = dt === 'float32' ? Math.fround(p) : p;
+      check(Object.is(got[k], want), () => `scaleRows element ${k}: ${got[k]}, want ${want}`);
+    });
+    await A.checkFrame(la, 'scaleRows');
+  });
+}
+
 function zeroColumnsCases(): Case[] {
   return grid('zeroColumns', DTYPES, SHAPES, async ({ la }, rng, dtype, rows, cols, strided, s) => {
     const dt = dtype as DT;
@@ -813,6 +855,10 @@ function validationCases(): Case[] {
       await expectReject(() => la.deadInputs(A, s.track(la.mask(1, 2))), /deadInputs: argument H .*square/);
       await expectReject(() => la.deadInputs(H as never, s.track(la.matrix(1, 3, 'int32')) as never), /deadInputs: argument dead .*uint8/);
       await expectReject(() => la.zeroColumns(A, s.track(la.mask(1, 2))), /zeroColumns: argument cols .*1x3/);
+      await expectReject(() => la.scaleRows(A, s.track(la.matrix(1, 3))), /scaleRows: argument x .*vector of 2/);
+      await expectReject(() => la.gramDiagonal(A, s.track(la.matrix(1, 2))), /gramDiagonal: argument x .*vector of 3/);
+      await expectReject(() => la.gramDiagonal(A, s.track(la.matrix(1, 3)), 'sqrt' as never), /gramDiagonal: argument op/);
+      await expectReject(() => la.scaleRows(A, D as never), /scaleRows: argument x .*float32/);
       await expectReject(() => la.axpby(1, A, 1, D as never), /axpby: argument Y .*float32/);
       await expectReject(() => la.axpby(1, A, 1, B), /axpby: argument Y .*2x3/);
       await expectReject(() => la.axpby(NaN, A, 1, A), /axpby: argument alpha .*finite/);
@@ -856,7 +902,7 @@ function validationCases(): Case[] {
 export function elementwiseCases(): Case[] {
   return [
     ...copyCases(), ...fillCases(), ...addDiagonalCases(), ...diagonalCases(), ...deadInputsCases(),
-    ...zeroColumnsCases(), ...axpbyCases(), ...applyMaskCases(), ...firstNonFiniteCases(), ...dotCases(),
+    ...zeroColumnsCases(), ...gramDiagonalCases(), ...scaleRowsCases(), ...axpbyCases(), ...applyMaskCases(), ...firstNonFiniteCases(), ...dotCases(),
     ...objectiveCases(), ...symmetryCases(), ...symmetryOrderCases(), ...maskCountsCases(), ...maskDifferenceCases(),
     ...maskViolationCases(), ...obcAllocateCases(), emptyCases(), ...validationCases(),
   ];

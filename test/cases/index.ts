@@ -19,6 +19,7 @@ import { readBudgetCases } from './read-budget.js';
 import { nnCases } from './nn.js';
 import { im2colCases } from './im2col.js';
 import { exchangeCases } from './exchange.js';
+import { preconditionerCases } from './preconditioner.js';
 
 /** The cases of the kernels one by one (and of the strict backend itself). */
 export function kernelCases(): Case[] {
@@ -30,7 +31,7 @@ export function kernelCases(): Case[] {
 
 /** The cases of the algorithms built on the kernels (pruning methods, sparse recovery). */
 export function algorithmCases(): Case[] {
-  return [...sparsegptCases(), ...obcIobsCases(), ...pruningBasicCases(), ...pruningApiCases(), ...recoveryCases(), ...readBudgetCases()];
+  return [...sparsegptCases(), ...obcIobsCases(), ...preconditionerCases(), ...pruningBasicCases(), ...pruningApiCases(), ...recoveryCases(), ...readBudgetCases()];
 }
 
 export function allCases(): Case[] {

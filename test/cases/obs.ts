@@ -537,6 +537,140 @@ function pcgCase(rows: number, c: number, dtype: DT, strided: boolean, seed: num
   };
 }
 
+/** pcgUpdate as its contract says, in float64: the first half of pcgStepOracle (rz unchanged). */
+function pcgUpdateOracle(pre: Pcg, q: ArrayLike<number>, mask: ArrayLike<number>, tol: number, rows: number, c: number): PcgWant {
+  const w: PcgWant = { ...copyPcg(pre), active: 0, near: new Array(rows).fill(false), alpha: new Float64Array(rows) };
+  for (let i = 0; i < rows; i++) {
+    if (w.s[4 * i + 3] !== 1) continue;
+    const o = i * c;
+    let pq = 0;
+    for (let j = 0; j < c; j++) pq += w.p[o + j] * q[o + j];
+    const alpha = w.s[4 * i] / pq;
+    if (!(pq > 0) || !Number.isFinite(alpha)) {
+      w.s[4 * i + 3] = 2;
+      continue;
+    }
+    w.alpha[i] = alpha;
+    let rr = 0;
+    for (let j = 0; j < c; j++) {
+      w.x[o + j] += alpha * w.p[o + j];
+      if (mask[o + j] !== 0) w.r[o + j] -= alpha * q[o + j];
+      rr += w.r[o + j] ** 2;
+    }
+    w.s[4 * i + 1] = rr;
+    w.near[i] = nearThreshold(rr, tol * tol * w.s[4 * i + 2]);
+    if (rr <= tol * tol * w.s[4 * i + 2]) w.s[4 * i + 3] = 0;
+    else w.active++;
+  }
+  return w;
+}
+
+/** pcgDirection as its contract says, in float64: z = dinv ⊙ r − corr on the support, p := z (+ β p). */
+function pcgDirectionOracle(pre: Pcg, corr: ArrayLike<number> | null, mask: ArrayLike<number>, dinv: number[], restart: boolean, rows: number, c: number): PcgWant {
+  const w: PcgWant = { ...copyPcg(pre), active: 0, near: new Array(rows).fill(false), alpha: new Float64Array(rows) };
+  for (let i = 0; i < rows; i++) {
+    if (w.s[4 * i + 3] !== 1) continue;
+    const o = i * c, z = new Float64Array(c);
+    let rz = 0;
+    for (let j = 0; j < c; j++) {
+      z[j] = dinv[j] * w.r[o + j] - (corr !== null && mask[o + j] ? corr[o + j] : 0);
+      rz += w.r[o + j] * z[j];
+    }
+    if (!(rz > 0)) {
+      w.s[4 * i + 3] = 2;
+      continue;
+    }
+    const beta = restart ? 0 : rz / w.s[4 * i];
+    for (let j = 0; j < c; j++) w.p[o + j] = z[j] + beta * w.p[o + j];
+    w.s[4 * i] = rz;
+    w.active++;
+  }
+  return w;
+}
+
+/**
+ * pcgStart, then pcgDirection (restart) and pcgUpdate / pcgDirection with Q = P·H until no row is
+ * active, preconditioned by z = dinv ⊙ r − (r·V)·Wt on the support (a positive definite
+ * diagonal-minus-low-rank M⁻¹, the shape lowRankPreconditioner builds; the correction formed by
+ * la.gemm): each call against its oracle on the backend's own state before it; at the end every
+ * row solves H[S,S] x = B[r,S]. Also: pcgUpdate then pcgDirection with no correction is pcgStep.
+ */
+function pcgSplitCase(rows: number, c: number, k: number, dtype: DT, strided: boolean, seed: number): Case {
+  const name = `pcgUpdate/pcgDirection ${dtype} ${rows}x${c} rank ${k}${strided ? ' strided' : ''} seed ${seed}`;
+  return {
+    name,
+    deviceNeutral: true,
+    async run({ la }) {
+      const rng = new Rng(seed);
+      const h = stored(spd(rng, c), dtype), mask = pcgMask(rows, c, rng);
+      const b = stored(rng.normals(rows * c).map((v, k2) => (Math.floor(k2 / c) === 2 && mask[k2] ? 0 : v)), dtype);
+      const x0 = stored(rng.normals(rows * c).map((v, k2) => (mask[k2] ? v : 0)), dtype);
+      const dinv = stored(Array.from({ length: c }, (_, j) => 1 / h[j * c + j]), dtype), dmax = Math.max(...dinv);
+      // M⁻¹ = diag(dinv) − V diag(g) Vᵀ with V = diag(√dinv)·U, U orthonormal-ish of norm ≤ 1 and
+      // g ∈ (0, 0.5): positive definite (eigenvalues of D^{-1/2} M⁻¹ D^{-1/2} ≥ 1 − 0.5·‖U‖²).
+      const u = rng.normals(c * k).map((v) => v / Math.sqrt(c * k));
+      const v = stored(u.map((x, t) => Math.sqrt(dinv[Math.floor(t / k)]) * x), dtype);
+      const g = Array.from({ length: k }, () => 0.1 + 0.4 * rng.uniform());
+      const wt = stored(Array.from({ length: k * c }, (_, t) => g[Math.floor(t / c)] * v[(t % c) * k + Math.floor(t / c)]), dtype);
+      const tolerance = dtype === 'float32' ? 1e-3 : 1e-10, tol = dtype === 'float32' ? 1e-4 : 1e-11;
+      const H = operand(la, rng, h, c, c, dtype, strided);
+      const [X, B, R, P, Q] = [x0, b, b, new Array(rows * c).fill(0), new Array(rows * c).fill(0)].map((a) => operand(la, rng, a, rows, c, dtype, strided));
+      const V = operand(la, rng, v, c, k, dtype, strided), Wt = operand(la, rng, wt, k, c, dtype, strided);
+      const Y = la.matrix(rows, k, dtype), C = operand(la, rng, new Array(rows * c).fill(0), rows, c, dtype, strided);
+      const D = la.fromArray(dinv, 1, c, dtype);
+      const M = la.fromArray(mask, rows, c, 'uint8'), state = la.matrix(rows, 4, 'float64');
+      await la.gemm(X, H, R, { alpha: -1, beta: 1 });
+      let active = await la.pcgStart(X, B, R, P, M, D, tolerance, state);
+      const direction = async (restart: boolean, what: string): Promise<number> => {
+        await la.gemm(R, V, Y);
+        await la.gemm(Y, Wt, C);
+        const pre = await readPcg(la, X, R, P, state), corr = await la.read(C);
+        const got = await la.pcgDirection(R, C, P, M, D, restart, state);
+        const want = pcgDirectionOracle(pre, corr, mask, dinv, restart, rows, c);
+        comparePcg(`${name} ${what}`, { ...(await readPcg(la, X, R, P, state)), active: got }, want, pre, null, dmax + Math.max(...corr.map(Math.abs)), rows, c, tol);
+        return got;
+      };
+      active = await direction(true, 'first direction');
+      let steps = 0;
+      while (active > 0) {
+        check(++steps <= 4 * c + 20, () => `${name}: still ${active} rows active after ${steps - 1} steps`);
+        await la.gemm(P, H, Q);
+        const pre = await readPcg(la, X, R, P, state), q = await la.read(Q);
+        active = await la.pcgUpdate(X, R, P, Q, M, tolerance, state);
+        comparePcg(`${name} update ${steps}`, { ...(await readPcg(la, X, R, P, state)), active }, pcgUpdateOracle(pre, q, mask, tolerance, rows, c), pre, q, dmax, rows, c, tol);
+        if (active > 0) active = await direction(false, `direction ${steps}`);
+      }
+      const end = await readPcg(la, X, R, P, state);
+      for (let r = 0; r < rows; r++) {
+        check(end.s[4 * r + 3] === 0, () => `${name}: row ${r} ended with status ${end.s[4 * r + 3]}`);
+        const S = Array.from({ length: c }, (_, j) => j).filter((j) => mask[r * c + j]);
+        const bS = S.map((j) => b[r * c + j]), bn = Math.hypot(...bS);
+        if (bn === 0) continue;
+        const xS = S.map((j) => end.x[r * c + j]);
+        const res = Math.hypot(...S.map((i, t) => bS[t] - S.reduce((acc, j, w) => acc + h[i * c + j] * xS[w], 0)));
+        check(res <= 2 * tolerance * bn, () => `${name}: row ${r} true residual ${(res / bn).toExponential(3)} > 2·${tolerance}`);
+      }
+      // The halves without a correction are pcgStep, from one state.
+      const X2 = await la.copy(X), R2 = await la.copy(R), P2 = await la.copy(P), s2 = la.matrix(rows, 4, 'float64');
+      await la.copy(B, R);
+      await la.copy(B, R2);
+      await la.fill(X, 0);
+      await la.fill(X2, 0);
+      const a1 = await la.pcgStart(X, B, R, P, M, D, tolerance, state), a2 = await la.pcgStart(X2, B, R2, P2, M, D, tolerance, s2);
+      check(a1 === a2, () => `${name}: two starts from one state differ`);
+      await la.gemm(P, H, Q);
+      const fused = await la.pcgStep(X, R, P, Q, M, D, tolerance, state);
+      let halves = await la.pcgUpdate(X2, R2, P2, Q, M, tolerance, s2);
+      if (halves > 0) halves = await la.pcgDirection(R2, null, P2, M, D, false, s2);
+      check(fused === halves, () => `${name}: pcgStep left ${fused} rows active, the halves ${halves}`);
+      for (const [what, A, A2] of [['X', X, X2], ['R', R, R2], ['P', P, P2], ['state', state, s2]] as const) {
+        const x = await la.read(A), y = await la.read(A2);
+        check(x.every((t, i) => t === y[i]), () => `${name}: pcgStep and the halves differ in ${what}`);
+      }
+    },
+  };
+}
+
 /** The hand-worked PCG example: one row converges in one step, one stops on P·Q < 0, one has bb = 0. */
 const pcgExample: Case = {
   name: 'pcgStart/pcgStep: a 3x2 example by hand (convergence, P·Q < 0 stops a row, bb = 0), bad arguments named',
@@ -626,6 +760,7 @@ export function obsCases(): Case[] {
       cases.push(solveCase(c >= 130 ? 3 : 6, c, dtype, true, seed++));
     }
     for (const [rows, c] of [[3, 1], [4, 3], [6, 13], [9, 34], [5, 130]]) cases.push(pcgCase(rows, c, dtype, (seed & 1) === 0, seed++));
+    for (const [rows, c, k] of [[3, 2, 1], [5, 7, 2], [6, 33, 3], [4, 130, 5]]) cases.push(pcgSplitCase(rows, c, k, dtype, (seed & 1) === 0, seed++));
   }
   cases.push({
     name: 'obsGreedy: a non-positive pivot or no eligible index returns that row',

@@ -265,7 +265,7 @@ const prunerValuesCase: Case = {
     // Options recorded with their defaults, and echoed by pruneLayer.
     check(JSON.stringify(lib.sparseGPT().options) === JSON.stringify({ damp: 0.01, blockSize: 128 }) && JSON.stringify(lib.obc({ damp: 0.1 }).options) === '{"damp":0.1}', () => 'sparseGPT/obc options');
     const io = lib.iobs().options;
-    check(io.start === 'sparsegpt' && JSON.stringify(io.startOptions) === JSON.stringify({ damp: 0.01, blockSize: 128 }) && io.iterations === 3 && io.eta === 0.5 && io.damp === 0.01 && io.solver === 'auto' && io.resolveStart === true, () => `iobs options ${JSON.stringify(io)}`);
+    check(io.start === 'sparsegpt' && JSON.stringify(io.startOptions) === JSON.stringify({ damp: 0.01, blockSize: 128 }) && io.iterations === 'auto' && io.maxSolverIterations === 'auto' && io.preconditioner === 'lowrank' && io.eta === 0.5 && io.damp === 0.01 && io.solver === 'auto' && io.resolveStart === true, () => `iobs options ${JSON.stringify(io)}`);
     // pruneLayer: a misspelled key suggests; patterns as text are the patterns they name.
     await refusal(lib, 'patern', () => lib.pruneLayer(la, W, acc, { pruner: lib.wanda(), patern: '2:4' } as never), { type: 'ArgumentRangeError', fn: 'pruneLayer', arg: 'options.patern', message: /did you mean 'pattern'\?/ });
     await refusal(lib, "pattern '2-4'", () => lib.pruneLayer(la, W, acc, { pruner: lib.wanda(), pattern: '2-4' }), { type: 'ArgumentRangeError', fn: 'pruneLayer', arg: 'options.pattern' });

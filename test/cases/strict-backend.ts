@@ -162,6 +162,14 @@ export class StrictBackend implements KernelBackend {
     return this.run([A, cols], () => this.inner.zeroColumns(A, cols));
   }
 
+  gramDiagonal(A: Matrix, x: Matrix, op: 'copy' | 'reciprocal') {
+    return this.run([A, x], () => this.inner.gramDiagonal(A, x, op));
+  }
+
+  scaleRows(A: Matrix, x: Matrix) {
+    return this.run([A, x], () => this.inner.scaleRows(A, x));
+  }
+
   axpby(alpha: number, X: Matrix, beta: number, Y: Matrix) {
     return this.run([X, Y], () => this.inner.axpby(alpha, X, beta, Y));
   }
@@ -296,6 +304,14 @@ export class StrictBackend implements KernelBackend {
 
   pcgStep(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Mask, dinv: Matrix, tolerance: number, state: Matrix<'float64'>): Promise<number> {
     return this.later([X, R, P, Q, mask, dinv, state], () => this.inner.pcgStep(X, R, P, Q, mask, dinv, tolerance, state));
+  }
+
+  pcgUpdate(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Mask, tolerance: number, state: Matrix<'float64'>): Promise<number> {
+    return this.later([X, R, P, Q, mask, state], () => this.inner.pcgUpdate(X, R, P, Q, mask, tolerance, state));
+  }
+
+  pcgDirection(R: Matrix, C: Matrix | null, P: Matrix, mask: Mask, dinv: Matrix, restart: boolean, state: Matrix<'float64'>): Promise<number> {
+    return this.later(C === null ? [R, P, mask, dinv, state] : [R, C, P, mask, dinv, state], () => this.inner.pcgDirection(R, C, P, mask, dinv, restart, state));
   }
 
   gather(E: Matrix, ids: Matrix<'int32'>, Y: Matrix): Promise<number> {

@@ -5,7 +5,7 @@ import { HeapStorage, type Mask, type Matrix, type Storage } from '../../core/ma
 import type { CrossEntropyResult, ExchangeTrajectories, Im2colGeometry, KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
 import { copy, fill } from './copy.js';
 import { addDiagonal, deadInputs, diagonal } from './diagonal.js';
-import { applyMask, axpby, zeroColumns } from './elementwise.js';
+import { applyMask, axpby, gramDiagonal, scaleRows, zeroColumns } from './elementwise.js';
 import { dot, firstNonFinite, objective, symmetryViolation } from './reduce.js';
 import { maskCounts, maskDifference, maskViolation, obcAllocate } from './masks.js';
 import { gemm } from './gemm.js';
@@ -23,7 +23,7 @@ import { obsGreedy } from './obs-greedy.js';
 import { obsExchange, obsExchangeAllocate } from './obs-exchange.js';
 import { solveOnSupport } from './solve-support.js';
 import { sparsegptBlock } from './sparsegpt-block.js';
-import { pcgStart, pcgStep } from './pcg.js';
+import { pcgDirection, pcgStart, pcgStep, pcgUpdate } from './pcg.js';
 import * as nn from './nn.js';
 import { im2col } from './im2col.js';
 
@@ -92,6 +92,14 @@ export class ReferenceBackend implements KernelBackend {
 
   zeroColumns(A: Matrix, cols: Mask): void {
     zeroColumns(A, cols);
+  }
+
+  scaleRows(A: Matrix, x: Matrix): void {
+    scaleRows(A, x);
+  }
+
+  gramDiagonal(A: Matrix, x: Matrix, op: 'copy' | 'reciprocal'): void {
+    gramDiagonal(A, x, op);
   }
 
   axpby(alpha: number, X: Matrix, beta: number, Y: Matrix): void {
@@ -207,6 +215,14 @@ export class ReferenceBackend implements KernelBackend {
 
   pcgStep(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Mask, dinv: Matrix, tolerance: number, state: Matrix<'float64'>): number {
     return pcgStep(X, R, P, Q, flat<Uint8Array>(mask), dinv, tolerance, flat<Float64Array>(state));
+  }
+
+  pcgUpdate(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Mask, tolerance: number, state: Matrix<'float64'>): number {
+    return pcgUpdate(X, R, P, Q, flat<Uint8Array>(mask), tolerance, flat<Float64Array>(state));
+  }
+
+  pcgDirection(R: Matrix, C: Matrix | null, P: Matrix, mask: Mask, dinv: Matrix, restart: boolean, state: Matrix<'float64'>): number {
+    return pcgDirection(R, C, P, flat<Uint8Array>(mask), dinv, restart, flat<Float64Array>(state));
   }
 
   rmsNorm(X: Matrix, weight: Matrix, eps: number, Y: Matrix): void {

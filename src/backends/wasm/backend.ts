@@ -23,6 +23,8 @@ import { obcAllocate } from './kernels/obc-allocate.js';
 import { objective } from './kernels/objective.js';
 import { symmetryViolation } from './kernels/symmetry-violation.js';
 import { zeroColumns } from './kernels/zero-columns.js';
+import { scaleRows } from './kernels/scale-rows.js';
+import { gramDiagonal } from './kernels/gram-diagonal.js';
 import { downdate } from './kernels/downdate.js';
 import { gemm } from './kernels/gemm.js';
 import { invchol } from './kernels/invchol.js';
@@ -38,7 +40,7 @@ import { solveOnSupport } from './kernels/solve-support.js';
 import { syrk } from './kernels/syrk.js';
 import { topk } from './kernels/topk.js';
 import { sparsegptBlock } from './kernels/sparsegpt-block.js';
-import { pcgStart, pcgStep } from './kernels/pcg.js';
+import { pcgDirection, pcgStart, pcgStep, pcgUpdate } from './kernels/pcg.js';
 import { rmsNorm } from './kernels/rms-norm.js';
 import { rotary } from './kernels/rotary.js';
 import { softmaxRows } from './kernels/softmax-rows.js';
@@ -141,6 +143,14 @@ export class WasmBackend implements KernelBackend {
 
   zeroColumns(A: Matrix, cols: Mask): void {
     zeroColumns(this.w, A, cols);
+  }
+
+  scaleRows(A: Matrix, x: Matrix): void {
+    scaleRows(this.w, A, x);
+  }
+
+  gramDiagonal(A: Matrix, x: Matrix, op: 'copy' | 'reciprocal'): void {
+    gramDiagonal(this.w, A, x, op);
   }
 
   axpby(alpha: number, X: Matrix, beta: number, Y: Matrix): void {
@@ -258,6 +268,14 @@ export class WasmBackend implements KernelBackend {
 
   pcgStep(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Mask, dinv: Matrix, tolerance: number, state: Matrix<'float64'>): number {
     return pcgStep(this.w, X, R, P, Q, mask, dinv, tolerance, state);
+  }
+
+  pcgUpdate(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Mask, tolerance: number, state: Matrix<'float64'>): number {
+    return pcgUpdate(this.w, X, R, P, Q, mask, tolerance, state);
+  }
+
+  pcgDirection(R: Matrix, C: Matrix | null, P: Matrix, mask: Mask, dinv: Matrix, restart: boolean, state: Matrix<'float64'>): number {
+    return pcgDirection(this.w, R, C, P, mask, dinv, restart, state);
   }
 
   rmsNorm(X: Matrix, weight: Matrix, eps: number, Y: Matrix): void {

@@ -55,6 +55,11 @@ export interface KernelExports {
   dpcgStart(rows: number, cols: number, x: number, ldx: number, b: number, ldb: number, r: number, ldr: number, p: number, ldp: number, mask: number, dinv: number, tol: number, state: number): number;
   spcgStep(rows: number, cols: number, x: number, ldx: number, r: number, ldr: number, p: number, ldp: number, q: number, ldq: number, mask: number, dinv: number, tol: number, state: number): number;
   dpcgStep(rows: number, cols: number, x: number, ldx: number, r: number, ldr: number, p: number, ldp: number, q: number, ldq: number, mask: number, dinv: number, tol: number, state: number): number;
+  /** The two halves of a masked PCG iteration, for a preconditioner with a correction term (c = 0: none). */
+  spcgUpdate(rows: number, cols: number, x: number, ldx: number, r: number, ldr: number, p: number, ldp: number, q: number, ldq: number, mask: number, tol: number, state: number): number;
+  dpcgUpdate(rows: number, cols: number, x: number, ldx: number, r: number, ldr: number, p: number, ldp: number, q: number, ldq: number, mask: number, tol: number, state: number): number;
+  spcgDirection(rows: number, cols: number, r: number, ldr: number, c: number, ldc: number, p: number, ldp: number, mask: number, dinv: number, restart: number, state: number): number;
+  dpcgDirection(rows: number, cols: number, r: number, ldr: number, c: number, ldc: number, p: number, ldp: number, mask: number, dinv: number, restart: number, state: number): number;
   /** Keep-mask (rows·cols bytes at mask) from f64 scores W_ij²·weight_j; rule 0 layer, 1 row, 2 n:m (a = keep or n, b = m). */
   sselectMask(rows: number, cols: number, w: number, ldw: number, weight: number, incWeight: number, weighted: number, rule: number, a: number, b: number, mask: number, work: number): void;
   dselectMask(rows: number, cols: number, w: number, ldw: number, weight: number, incWeight: number, weighted: number, rule: number, a: number, b: number, mask: number, work: number): void;
@@ -96,6 +101,12 @@ export interface KernelExports {
   sdeadInputs(n: number, h: number, ldh: number, dead: number): number;
   ddeadInputs(n: number, h: number, ldh: number, dead: number): number;
   /** A[:, j] := 0 where the byte c[j] ≠ 0. */
+  /** x[j·incx] := Σ_i A[i, j]² or its reciprocal (work: cols f64). */
+  sgramDiagonal(rows: number, cols: number, a: number, lda: number, x: number, incx: number, reciprocal: number, work: number): void;
+  dgramDiagonal(rows: number, cols: number, a: number, lda: number, x: number, incx: number, reciprocal: number, work: number): void;
+  /** A[i, :] *= x[i·incx]. */
+  sscaleRows(rows: number, cols: number, a: number, lda: number, x: number, incx: number): void;
+  dscaleRows(rows: number, cols: number, a: number, lda: number, x: number, incx: number): void;
   szeroColumns(rows: number, cols: number, a: number, lda: number, c: number): void;
   dzeroColumns(rows: number, cols: number, a: number, lda: number, c: number): void;
   /** A[i, j] := 0 where mask[i, j] = 0 (mask: uint8 with leading dimension ldm). */
