@@ -36,7 +36,8 @@ export const PRUNE_LAYER_USAGE = `usage: iobs prune-layer --weight W.npy (--hess
   --pattern N:M       keep N of every M consecutive inputs (2:4, 4:8); M must divide the inputs
   --blocksize B       SparseGPT's column block (default 128; a multiple of M for N:M)
   --damp D            relative damping λ in H + λ·mean(diag H)·I (default 0.01; ×10 while H fails to factor)
-  --iters N           I-OBS iterations after the one-shot start (default 3)
+  --iters N           I-OBS iterations after the one-shot start (default 3; 1, with CG capped at
+                      5 iterations per re-solve, on layers wide enough for CG re-solves)
   --eta E             I-OBS step in (0, 1] (default 0.5)
   --start S           I-OBS's one-shot start: sparsegpt (default), obc, wanda, magnitude
   --dtype T           float32 or float64 arithmetic (default: the dtype of W.npy); the output has this dtype

@@ -59,7 +59,7 @@ export const PRUNE_USAGE = `usage: iobs prune MODEL --out OUT --method ${METHODS
                    without it embeddings and head stay dense
   --damp D         relative damping (sparsegpt, obc, iobs; default 0.01)
   --blocksize B    SparseGPT's column block (sparsegpt, iobs; default 128)
-  --iters N        I-OBS iterations per layer (default 3)    --eta E  I-OBS step in (0, 1] (default 0.5)
+  --iters N        I-OBS iterations per layer (default 3; 1 where CG re-solves)    --eta E  I-OBS step (default 0.5)
   --start S        I-OBS's one-shot start per layer: sparsegpt (default), obc, wanda, magnitude
   --eval DATA      also score the pruned model: perplexity of a text (Llama) or top-1 accuracy
                    of inputs with --labels (ONNX: .npy or MNIST IDX files)

@@ -252,9 +252,10 @@ async function iterate<D extends DType>(
     let mask: Mask = first.mask;
     let best = { index: 0, W: scope.track(await la.copy(X)), mask: scope.track(await la.copy(mask)), objective: NaN };
     const record = async (label: string, value: number): Promise<void> => {
+      if (!Number.isFinite(value)) throw computationError(FN, 'H', H, `the objective after '${label}' is ${value}: H or W holds values too large for ${W.dtype}`);
       steps.push(label);
       objectives.push(value);
-      if (!(value >= best.objective)) {
+      if (Number.isNaN(best.objective) || value < best.objective) {
         await la.copy(X, best.W);
         await la.copy(mask, best.mask);
         best = { ...best, index: steps.length - 1, objective: value };
@@ -286,6 +287,7 @@ async function iterate<D extends DType>(
       // The start is the first step (best.W holds it); CG's sums at its start price it.
       const { before, after } = await resolve(true);
       const startObjective = before ?? (await objective(best.W));
+      if (!Number.isFinite(startObjective)) throw computationError(FN, 'H', H, `the start's objective is ${startObjective}: H or W holds values too large for ${W.dtype}`);
       steps.push('start');
       objectives.push(startObjective);
       best.objective = startObjective;
