@@ -52,11 +52,11 @@ export interface IterativeOBSOptions {
   damp?: number;
   /**
    * The re-solve H[S,S] ŵ_S = (H w)_S: 'cholesky' factors H[S,S] per row (Σ_r k_r³/3 flops);
-   * 'cg' runs masked Jacobi-preconditioned CG over all rows at once (one rows x cols x cols GEMM
-   * per iteration), warm-started from the current iterate; 'auto' (default) picks 'cg' when the
+   * 'cg' runs masked preconditioned CG (options.preconditioner) over all rows at once (one
+   * rows x cols x cols GEMM per iteration), warm-started from the current iterate; 'auto' (default) picks 'cg' when the
    * Cholesky flops exceed those of AUTO_CG_ITERATIONS CG iterations (see autoSolver), and then
    * budgets I-OBS's work unless iterations / maxSolverIterations say otherwise: one iteration,
-   * AUTO_CG_BUDGET CG iterations per re-solve (about 10 GEMMs in all; see the README's I-OBS cost).
+   * AUTO_CG_BUDGET CG iterations per re-solve (about 13 GEMMs in all; see the README's I-OBS cost).
    */
   solver?: SupportSolver;
   /** CG's relative residual per row (default 1e-5 for float32, 1e-8 for float64). */
@@ -103,8 +103,8 @@ export const AUTO_CG_ITERATIONS = 40;
 /**
  * The CG iterations per re-solve where solver 'auto' picked CG (with one I-OBS iteration, so two
  * re-solves). Measured on the synthetic 2048 x 2048 layer at 50% (iobs bench --suite layers'
- * generator): 5 and one iteration gave 0.699x SparseGPT's error at 8.7x its time, against 0.692x
- * at 87x with every re-solve converged; 3 CG iterations over three I-OBS iterations gave 0.703x at
+ * generator): 5 and one iteration gave 0.699x SparseGPT's error at 8.7–10.4x its time (runs
+ * differ), against 0.692x at 87x with every re-solve converged; 3 CG iterations over three I-OBS iterations gave 0.703x at
  * 9.0x, 2 over four 0.705x at 11x: fewer, longer re-solves win.
  */
 export const AUTO_CG_BUDGET = 5;

@@ -4,8 +4,10 @@
 // but leaves those large eigenvalues, which is what slows CG. Here they are modelled:
 //   H ≈ M = D^{1/2} (μ I + U diag(λ − μ) Uᵀ) D^{1/2},
 // U the top-k eigenvectors of Hs (a randomized range finder: a few products H·Z with a thin Z),
-// λ their eigenvalues and μ the mean of the rest, (n − Σλ)/(n − k) since tr Hs = n. M is positive
-// definite whatever U's accuracy, and M⁻¹ is exact by Woodbury (Uᵀ U = I):
+// λ their eigenvalues and μ the mean of the rest, (n − Σλ)/(n − k) since tr Hs = n, keeping only
+// λ > μ. M is positive definite for any orthonormal U, however rough an eigenbasis it is, and M⁻¹
+// is exact by Woodbury (Uᵀ U = I; the range finder's U is orthonormal to rounding, and a row where
+// rounding made z·r ≤ 0 stops in la.pcgDirection and is restarted from its true residual):
 //   M⁻¹ r = a ⊙ r − Ṽ diag(g) Ṽᵀ r,  a = 1/(μ D),  Ṽ = a ⊙ D^{1/2} U,  g_i = μ (λ_i − μ) / λ_i.
 // On row r's support CG is preconditioned by (M⁻¹)[S,S] (the restriction of a positive definite
 // matrix, so positive definite on S): z = a ⊙ r − (r Ṽ)(diag(g) Ṽᵀ) on S, two thin GEMMs
