@@ -85,6 +85,10 @@ export async function solveOnSupportCG<D extends DType>(
   if (!(tolerance > 0)) throw rangeError(fn, 'options.tolerance', tolerance, 'a positive number');
   const maxIterations = checkInt(fn, 'options.maxIterations', options.maxIterations ?? DEFAULT_CG_ITERATIONS, 0);
   const rows = X.rows, cols = X.cols;
+  const given = options.preconditioner;
+  if (given !== undefined && !(given && given.dinv && given.dinv.size === cols && given.dinv.dtype === X.dtype && (given.V === null || (given.V.rows === cols && given.Wt?.cols === cols)))) {
+    throw rangeError(fn, 'options.preconditioner', given, `a preconditioner built for this H (${cols} columns, ${X.dtype}) by lowRankPreconditioner or jacobiPreconditioner`);
+  }
   const scope = la.scope();
   let iterations = 0, restarts = 0, worst = Infinity;
   const quadratic = { start: NaN, end: NaN };

@@ -6,7 +6,7 @@
 //   dinv ⊙ x − (x·V)·Wt is M⁻¹x for the M built from the exact eigenpairs;
 // - solveOnSupportCG with it solves the same systems as with Jacobi, in fewer iterations on such
 //   an H, and its `quadratic` is Σ_r (xHx − 2b·x) of what it returns.
-import { type Case, check, expectClose } from './harness.js';
+import { type Case, check, expectClose, expectReject } from './harness.js';
 import { Rng } from './random.js';
 
 function randomSymmetric(rng: Rng, m: number): Float64Array {
@@ -115,6 +115,13 @@ function preconditionerCase(n: number, r: number, seed: number): Case {
           return { out, x: Float64Array.from(await la.read(X)) };
         };
         const jac = await solveWith(null), low = await solveWith(M);
+        // A preconditioner of another H is refused by name.
+        const other = await lib.jacobiPreconditioner(la, la.fromArray([1, 0, 0, 1], 2, 2, 'float64'));
+        try {
+          await expectReject(() => lib.solveOnSupportCG(la, H, la.fromArray(b, rows, n, 'float64'), la.fromArray(mask, rows, n, 'uint8'), la.matrix(rows, n, 'float64'), { preconditioner: other }), /solveOnSupportCG: argument options.preconditioner .*built for this H/);
+        } finally {
+          other.free();
+        }
         check(jac.out.converged && low.out.converged, () => `${name}: CG did not converge (${jac.out.worstResidual}, ${low.out.worstResidual})`);
         expectClose(`${name}: low-rank CG vs Jacobi CG`, low.x, jac.x, 1e-7, Math.max(...jac.x.map(Math.abs)));
         // The large eigenvalues are what the low-rank term removes: on full supports (where M⁻¹
