@@ -482,6 +482,18 @@ function pcgMask(rows: number, c: number, rng: Rng): Uint8Array {
 }
 
 /**
+ * A masked PCG problem: H SPD (c x c), the masks of pcgMask, B (0 on row 2's support, so bb = 0
+ * there), a start X0 zero off the masks, and Jacobi's dinv = 1/H_jj with its largest entry.
+ */
+function pcgProblem(rng: Rng, rows: number, c: number, dtype: DT) {
+  const h = stored(spd(rng, c), dtype), mask = pcgMask(rows, c, rng);
+  const b = stored(rng.normals(rows * c).map((v, k) => (Math.floor(k / c) === 2 && mask[k] ? 0 : v)), dtype);
+  const x0 = stored(rng.normals(rows * c).map((v, k) => (mask[k] ? v : 0)), dtype);
+  const dinv = stored(Array.from({ length: c }, (_, j) => 1 / h[j * c + j]), dtype);
+  return { h, mask, b, x0, dinv, dmax: Math.max(...dinv) };
+}
+
+/**
  * pcgStart, then pcgStep with Q = P·H (la.gemm) until no row is active: each call against the
  * oracle applied to the backend's own state before it; at the end every row converged, X solves
  * H[S,S] x = B[r,S] to the tolerance (true residual, and against Gauss–Jordan), zero off S.
@@ -493,10 +505,7 @@ function pcgCase(rows: number, c: number, dtype: DT, strided: boolean, seed: num
     deviceNeutral: true,
     async run({ la }) {
       const rng = new Rng(seed);
-      const h = stored(spd(rng, c), dtype), mask = pcgMask(rows, c, rng);
-      const b = stored(rng.normals(rows * c).map((v, k) => (Math.floor(k / c) === 2 && mask[k] ? 0 : v)), dtype);
-      const x0 = stored(rng.normals(rows * c).map((v, k) => (mask[k] ? v : 0)), dtype);
-      const dinv = stored(Array.from({ length: c }, (_, j) => 1 / h[j * c + j]), dtype), dmax = Math.max(...dinv);
+      const { h, mask, b, x0, dinv, dmax } = pcgProblem(rng, rows, c, dtype);
       const tolerance = dtype === 'float32' ? 1e-3 : 1e-10, tol = dtype === 'float32' ? 1e-4 : 1e-11;
       const H = operand(la, rng, h, c, c, dtype, strided);
       const [X, B, R, P, Q] = [x0, b, b, new Array(rows * c).fill(0), new Array(rows * c).fill(0)].map((v) => operand(la, rng, v, rows, c, dtype, strided));
@@ -602,10 +611,7 @@ function pcgSplitCase(rows: number, c: number, k: number, dtype: DT, strided: bo
     deviceNeutral: true,
     async run({ la }) {
       const rng = new Rng(seed);
-      const h = stored(spd(rng, c), dtype), mask = pcgMask(rows, c, rng);
-      const b = stored(rng.normals(rows * c).map((v, k2) => (Math.floor(k2 / c) === 2 && mask[k2] ? 0 : v)), dtype);
-      const x0 = stored(rng.normals(rows * c).map((v, k2) => (mask[k2] ? v : 0)), dtype);
-      const dinv = stored(Array.from({ length: c }, (_, j) => 1 / h[j * c + j]), dtype), dmax = Math.max(...dinv);
+      const { h, mask, b, x0, dinv, dmax } = pcgProblem(rng, rows, c, dtype);
       // M⁻¹ = diag(dinv) − V diag(g) Vᵀ with V = diag(√dinv)·U, U orthonormal-ish of norm ≤ 1 and
       // g ∈ (0, 0.5): positive definite (eigenvalues of D^{-1/2} M⁻¹ D^{-1/2} ≥ 1 − 0.5·‖U‖²).
       const u = rng.normals(c * k).map((v) => v / Math.sqrt(c * k));

@@ -111,8 +111,12 @@ function preconditionerCase(n: number, r: number, seed: number): Case {
         const b = rng.normals(rows * n);
         const solveWith = async (pre: unknown, tolerance = 1e-10, full = false) => {
           const X = la.matrix(rows, n, 'float64'), B = la.fromArray(b, rows, n, 'float64'), Mk = la.fromArray(full ? mask.map(() => 1) : mask, rows, n, 'uint8');
-          const out = await lib.solveOnSupportCG(la, H, B, Mk, X, { tolerance, ...(pre ? { preconditioner: pre } : {}) });
-          return { out, x: Float64Array.from(await la.read(X)) };
+          try {
+            const out = await lib.solveOnSupportCG(la, H, B, Mk, X, { tolerance, ...(pre ? { preconditioner: pre } : {}) });
+            return { out, x: Float64Array.from(await la.read(X)) };
+          } finally {
+            X.free(); B.free(); Mk.free();
+          }
         };
         const jac = await solveWith(null), low = await solveWith(M);
         // A preconditioner of another H is refused by name.
