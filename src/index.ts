@@ -49,10 +49,10 @@ export { openSafetensors, openCheckpoint, writeSafetensors, formatSafetensors, S
 export type { SoftmaxOptions } from './linalg/nn.js';
 export type { CrossEntropyResult } from './backends/types.js';
 export { parseLlamaConfig, type LlamaConfig } from './models/llama/config.js';
-export { LLAMA_PROJECTIONS, llamaTensorName, projectionShape, embeddingTensorName, loadLlamaBlock, freeLlamaBlock, loadLlama, type LlamaProjection, type LlamaBlockWeights, type LlamaLoadOptions, type LlamaModel } from './models/llama/weights.js';
+export { LLAMA_PROJECTIONS, llamaTensorName, projectionShape, embeddingTensorName, loadLlamaBlock, freeLlamaBlock, loadLlama, loadLlamaEmbedding, loadLlamaHead, type LlamaProjection, type LlamaBlockWeights, type LlamaLoadOptions, type LlamaModel } from './models/llama/weights.js';
 export { llamaBlock, llamaEmbed, llamaHeadNll, llamaNll, type LlamaBlockOptions, type LlamaNll } from './models/llama/forward.js';
 export { LlamaTokenizer, type LlamaTokenizerOptions } from './models/llama/tokenizer.js';
-export { STORY_SEPARATOR, splitStories, llamaPerplexity, sourcePerplexity, type PerplexityOptions, type PerplexityResult } from './models/llama/perplexity.js';
+export { STORY_SEPARATOR, splitStories, llamaPerplexity, sourcePerplexity, STREAM_ACTIVATION_BYTES, type PerplexityOptions, type SourcePerplexityOptions, type PerplexityResult } from './models/llama/perplexity.js';
 
 // ONNX models end to end: im2col for Conv layers, the layer listing, calibration through
 // onnxruntime (onnxruntime-web by default, imported lazily), sequential pruning, top-1 accuracy.
@@ -76,6 +76,7 @@ export { calibrationWindows, type CalibrationWindows } from './models/llama/cali
 export { pruneLlama, type LlamaPruneOptions, type LlamaPruneResult, type LlamaPass } from './models/llama/prune.js';
 export { writeLlamaWeights } from './models/llama/checkpoint.js';
 export { overlaySource } from './models/overlay.js';
+export { memoryPassStore, storeSource, type PassStore, type PassStoreFactory } from './models/pass-store.js';
 export { modelPattern, layerPattern } from './models/layer-pattern.js';
 export { givenStart } from './pruning/given.js';
 export { formatRunTable, formatLayerTable, layerErrorFigure, alignTable, meanRelError, type LayerReport, type ModelRun, type ModelMetric } from './models/report.js';

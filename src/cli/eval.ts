@@ -67,7 +67,7 @@ export async function scoreModel(la: Linalg, m: ModelInput, data: string, labels
   const text = await readingInput('--data', data, () => readFile(data, 'utf8'));
   const windows = textWindows(text, (s) => m.tokenizer.encodeStory(s), L, limit);
   if (windows.length === 0 || windows.every((w) => w.length < 2)) throw new InputError(`${flagValue('--data', data)}: no text to score (no window of two or more tokens)`);
-  const p = await sourcePerplexity(la, cfg, m.checkpoint, windows, { seqlen: L });
+  const p = await sourcePerplexity(la, cfg, m.checkpoint, windows, { seqlen: L, onProgress: (line) => log(`${m.path}: scoring ${line}`) });
   log(`${m.path}: perplexity ${p.perplexity.toFixed(3)} over ${p.count} predicted tokens in ${p.windows} windows (${p.cut} cut to ${L})`);
   return { kind: 'perplexity', value: p.perplexity, count: p.count };
 }

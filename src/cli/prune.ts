@@ -16,6 +16,7 @@ import type { Linalg } from '../linalg/linalg.js';
 import { calibrationWindows } from '../models/llama/calibration.js';
 import { LlamaWeightsWriter } from '../models/llama/checkpoint.js';
 import { openSafetensorsFile } from '../io/safetensors-node.js';
+import { filePassStores } from '../io/pass-store-node.js';
 import { sourcePerplexity } from '../models/llama/perplexity.js';
 import { pruneLlama } from '../models/llama/prune.js';
 import { onnxSampleCount, onnxTop1, sliceOnnxSamples } from '../models/onnx/capture.js';
@@ -326,7 +327,9 @@ async function pruneLlamaModel(la: Linalg, o: Options, m: Extract<ModelInput, { 
   log(`${o.model}: ${o.method} ${formatPattern(o.pattern)}, ${windows.length} windows of ${seqlen} tokens, ${o.passes} pass${o.passes > 1 ? 'es' : ''}, backend ${la.backendName}`);
   let count = 0;
   // One pass: every pruned tensor goes to its place in the output file as soon as it is ready, so
-  // the pruned weights are never held together. Several: the kept pass is written at the end.
+  // the pruned weights are never held together. Several: each pass's pruned weights and masks go
+  // to a file of their own inside the output's temporary folder (removed once no pass needs it),
+  // and the kept pass is copied into the output tensor by tensor at the end.
   const file = await folder.file('model.safetensors');
   const writer = await LlamaWeightsWriter.begin(file, m.checkpoint, m.checkpoint.metadata);
   const stream = o.passes === 1;
@@ -335,8 +338,15 @@ async function pruneLlamaModel(la: Linalg, o: Options, m: Extract<ModelInput, { 
     onLayer: (l) => log(`${o.passes > 1 ? `pass ${l.pass} ` : ''}${layerLine((count++ % total) + 1, total, l)}`),
     onProgress: (line) => { if (/validation/.test(line)) log(line); },
     onTensor: stream ? (name, values) => writer.put(name, values) : undefined,
+    passStore: stream ? undefined : filePassStores(folder.pathOf('.pass-')),
   });
-  if (!stream) for (const [name, values] of r.tensors) await writer.put(name, values);
+  if (r.store) {
+    try {
+      for (const name of r.store.names()) await writer.put(name, await r.store.weight(name));
+    } finally {
+      await r.store.free();
+    }
+  }
   await writer.finish();
   await file.close();
   // The side files as they are.

@@ -250,7 +250,7 @@ describe('iobs prune on the Llama folder', () => {
     expect(Math.abs(s.metric.value - libraryPpl) / libraryPpl).toBeLessThan(1e-9);
   });
 
-  it('iobs --passes 2: both passes with finite validation losses, the least kept; the held-apart stories longer than the context are cut', () => {
+  it('iobs --passes 2: both passes with finite validation losses, the least kept; the held-apart stories longer than the context are cut; the passes’ store files are gone', async () => {
     const r = iobs(dir, ['prune', LLAMA, '--out', 'llama-passes', '--method', 'iobs', '--sparsity', '0.5', '--passes', '2', '--calib', STORIES.calib, '--samples', '8', '--seqlen', '64', '--no-prefix-space', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const s = lastJson<Record<string, any>>(r.stdout);
@@ -261,6 +261,18 @@ describe('iobs prune on the Llama folder', () => {
     expect(s.layers).toHaveLength(14);
     expect(s.layers.every((l: any) => l.pass === s.chosenPass && l.sparsity === 0.5)).toBe(true);
     expect(r.stderr).toMatch(/holding the last 20 of 200 --calib stories apart/);
-    expect(readdirSync(at('llama-passes'))).toContain('model.safetensors');
+    // The output holds what a one-pass output holds: the passes' store files were removed.
+    expect(readdirSync(at('llama-passes')).sort()).toEqual([...readdirSync(LLAMA).filter((f) => !f.startsWith('.')), 'model.safetensors'].filter((f, i, a) => a.indexOf(f) === i).sort());
+    expect(readdirSync(dir).filter((f) => f.includes('llama-passes'))).toEqual(['llama-passes']);
+    // The kept pass came out of its store into the file: every projection is exactly half zeros.
+    const ck = await openCheckpointFolder(at('llama-passes'));
+    try {
+      for (const name of ck.names.filter((n) => /_proj\.weight$/.test(n))) {
+        const w = await ck.read(name);
+        expect(w.filter((x) => x === 0).length, name).toBe(w.length / 2);
+      }
+    } finally {
+      await ck.close();
+    }
   });
 });

@@ -143,7 +143,7 @@ const LOGIT_ELEMENTS = 1 << 22;
  * vector of T ids. Logits are formed a slab of rows at a time (one slab, and one host read, for a
  * 2048-token vocabulary and T ≤ 2048).
  */
-export async function llamaHeadNll(la: Linalg, model: LlamaModel, X: Matrix, targets: Matrix<'int32'>): Promise<number> {
+export async function llamaHeadNll(la: Linalg, model: Pick<LlamaModel, 'config' | 'norm' | 'head'>, X: Matrix, targets: Matrix<'int32'>): Promise<number> {
   const cfg = model.config, T = X.rows;
   const slab = Math.max(1, Math.floor(LOGIT_ELEMENTS / cfg.vocabSize));
   const s = la.scope();

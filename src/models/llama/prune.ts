@@ -7,7 +7,10 @@
 //
 // I-OBS passes (the paper's whole-model iteration): pass p > 1 repeats the sequential pass on the
 // model pass p−1 made, every layer's I-OBS starting from its pass p−1 weights and mask; the pass
-// kept is the one with the least loss on validation windows held apart from calibration.
+// kept is the one with the least loss on validation windows held apart from calibration, scored
+// block by block from the pass's store (sourcePerplexity), so the pruned model is never loaded
+// whole. Each pass's pruned weights and masks go to a PassStore (memory by default; a file with
+// options.passStore), which the next pass starts from and the kept pass is returned in.
 import { checkInt, checkKnownKeys, rangeError, typeError } from '../../core/errors.js';
 import type { Mask, Matrix } from '../../core/matrix.js';
 import type { Linalg } from '../../linalg/linalg.js';
@@ -17,13 +20,13 @@ import { formatPattern, type Pattern } from '../../pruning/pattern.js';
 import { pruneLayer } from '../../pruning/prune-layer.js';
 import type { Pruner } from '../../pruning/types.js';
 import { layerPattern, modelPattern } from '../layer-pattern.js';
-import { overlaySource } from '../overlay.js';
 import type { LayerReport } from '../report.js';
 import type { TensorSource } from '../tensor-source.js';
 import type { LlamaConfig } from './config.js';
 import { llamaBlock } from './forward.js';
-import { llamaPerplexity } from './perplexity.js';
-import { embeddingTensorName, freeLlamaBlock, LLAMA_PROJECTIONS, llamaTensorName, loadLlama, loadLlamaBlock, projectionShape, type LlamaProjection } from './weights.js';
+import { sourcePerplexity } from './perplexity.js';
+import { embeddingTensorName, freeLlamaBlock, LLAMA_PROJECTIONS, llamaTensorName, loadLlamaBlock, projectionShape, type LlamaProjection } from './weights.js';
+import { memoryPassStore, storeSource, type PassStore, type PassStoreFactory } from '../pass-store.js';
 
 /** The tensor the head reads: lm_head.weight, or the embedding when tied (the one tensor a tied checkpoint may store under either name). */
 function headTensorName(cfg: LlamaConfig, source: TensorSource): string {
@@ -57,12 +60,20 @@ export interface LlamaPruneOptions {
    * e.g. to write it out (LlamaWeightsWriter). With one pass and no validation the tensors are then
    * not kept: the result's `tensors` is empty and the pruned weights are never held together.
    * With passes, every pass's tensors come through (the pass number is given) and the kept pass's
-   * tensors are also in the result.
+   * tensors are also in the result (or its store).
    */
   onTensor?: (name: string, values: Float32Array, pass: number) => Promise<void> | void;
   /** Called after each layer is pruned, and with a line of progress text. */
   onLayer?: (report: LayerReport) => void;
   onProgress?: (message: string) => void;
+  /**
+   * Where each pass's pruned weights and masks are kept (with passes, validation, or no onTensor):
+   * a factory called once per pass. Default: host memory (memoryPassStore), and the kept pass comes
+   * back in `tensors`. Given one (filePassStores in Node keeps them in a file), `tensors` is empty
+   * and the kept pass's store comes back in `store` (the caller reads it and frees it); every other
+   * store is freed as soon as no pass needs it, also on error.
+   */
+  passStore?: PassStoreFactory;
 }
 
 /** What one pass produced. */
@@ -75,8 +86,10 @@ export interface LlamaPass {
 
 /** What pruneLlama returns. */
 export interface LlamaPruneResult {
-  /** The pruned weights of the pass kept, by tensor name (float32, [out, in]); every other tensor is the checkpoint's. Empty when onTensor took them (one pass, no validation). */
+  /** The pruned weights of the pass kept, by tensor name (float32, [out, in]); every other tensor is the checkpoint's. Empty when onTensor took them (one pass, no validation) or options.passStore kept them. */
   tensors: Map<string, Float32Array>;
+  /** The kept pass's store when options.passStore was given (the caller frees it), else null. */
+  store: PassStore | null;
   /** The per-layer reports of the pass kept. */
   layers: LayerReport[];
   passes: LlamaPass[];
@@ -91,13 +104,7 @@ export interface LlamaPruneResult {
   peakBackendBytes: number;
 }
 
-const KNOWN = ['pruner', 'pattern', 'calibration', 'validation', 'passes', 'projections', 'head', 'onTensor', 'onLayer', 'onProgress'];
-
-/** A pruned projection carried to the next pass: its weights and mask on the host. */
-interface Carried {
-  weight: Float32Array;
-  mask: Uint8Array;
-}
+const KNOWN = ['pruner', 'pattern', 'calibration', 'validation', 'passes', 'projections', 'head', 'onTensor', 'onLayer', 'onProgress', 'passStore'];
 
 function checkWindows(fn: string, arg: string, windows: unknown, cfg: LlamaConfig): readonly (readonly number[])[] {
   if (!Array.isArray(windows) || windows.length === 0) throw typeError(fn, arg, windows, 'a non-empty array of token id arrays');
@@ -141,7 +148,7 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
   for (const p of projections) if (!LLAMA_PROJECTIONS.includes(p)) throw rangeError(fn, 'options.projections', p, `one of ${LLAMA_PROJECTIONS.join(', ')}`);
   if (options.head !== undefined && typeof options.head !== 'boolean') throw typeError(fn, 'options.head', options.head, 'a boolean');
   const retain = !(options.onTensor !== undefined && passes === 1 && validation === undefined);
-  for (const k of ['onLayer', 'onProgress', 'onTensor'] as const) {
+  for (const k of ['onLayer', 'onProgress', 'onTensor', 'passStore'] as const) {
     if (options[k] !== undefined && typeof options[k] !== 'function') throw typeError(fn, `options.${k}`, options[k], 'a function');
   }
   // What the pruner refuses (sparseGPT's blockSize under N:M) is refused now, not after a block's work.
@@ -154,164 +161,187 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
   let peak = la.liveBytes();
   const sample = () => { peak = Math.max(peak, la.liveBytes()); };
   const results: LlamaPass[] = [];
-  let carried = new Map<string, Carried>();
-  let best: { pass: number; loss: number; tensors: Map<string, Float32Array>; layers: LayerReport[] } | null = null;
-
-  for (let pass = 1; pass <= passes; pass++) {
-    const tensors = new Map<string, Float32Array>();
-    const nextCarried = new Map<string, Carried>();
-    const layers: LayerReport[] = [];
-    /**
-     * Prunes one matrix against its dense weight W with the statistics in acc (or keeps it dense
-     * when the pattern does not fit), records its report and its host copy; returns the pruned
-     * matrix (the caller frees it) or null when it stayed dense.
-     */
-    const pruneOne = async (name: string, W: Matrix, acc: HessianAccumulator, rows: number, cols: number, where: string): Promise<Matrix | null> => {
-      const lp = layerPattern(pattern, cols);
-      const short = name.replace(/^model\./, '').replace(/\.weight$/, '');
-      if (lp.pattern === null) {
-        const report: LayerReport = { name: short, op: 'Linear', rows, cols, pattern: null, dense: lp.dense, sparsity: 0, relError: 0, seconds: 0, pass };
-        layers.push(report);
-        options.onLayer?.(report);
-        return null;
+  const makeStore = options.passStore ?? memoryPassStore;
+  // Stores live while a pass may need them: the previous pass's (the current pass starts from it),
+  // the best pass's (returned) and the current one's.
+  const live = new Set<PassStore>();
+  let previous: PassStore | null = null;
+  let best: { pass: number; loss: number; store: PassStore | null; layers: LayerReport[] } | null = null;
+  const release = async (store: PassStore | null): Promise<void> => {
+    if (store === null || !live.has(store) || store === previous || store === best?.store) return;
+    live.delete(store);
+    await store.free();
+  };
+  try {
+    for (let pass = 1; pass <= passes; pass++) {
+      let store: PassStore | null = null;
+      if (retain) {
+        store = await makeStore(pass);
+        live.add(store);
       }
-      const from = carried.get(name);
-      let layerPruner = pruner;
-      const starts: (Matrix | Mask)[] = [];
-      if (pass > 1 && from) {
-        const W0 = la.fromArray(from.weight, rows, cols);
-        const M0 = la.fromArray(from.mask, rows, cols, 'uint8');
-        starts.push(W0, M0 as unknown as Matrix);
-        layerPruner = continueIobs(pruner, W0, M0, `pass ${pass - 1}`);
-      }
-      let r;
-      try {
-        r = await pruneLayer(la, W, acc, { pruner: layerPruner, pattern: lp.pattern, onProgress: sample });
-      } finally {
-        for (const M of starts) M.free();
-      }
-      try {
-        let weight: Float32Array, mask: Uint8Array;
-        try {
-          weight = await la.read(r.weight) as Float32Array;
-          mask = await la.read(r.mask) as Uint8Array;
-        } finally {
-          r.mask.free();
+      const layers: LayerReport[] = [];
+      /**
+       * Prunes one matrix against its dense weight W with the statistics in acc (or keeps it dense
+       * when the pattern does not fit), records its report and its host copy; returns the pruned
+       * matrix (the caller frees it) or null when it stayed dense.
+       */
+      const pruneOne = async (name: string, W: Matrix, acc: HessianAccumulator, rows: number, cols: number, where: string): Promise<Matrix | null> => {
+        const lp = layerPattern(pattern, cols);
+        const short = name.replace(/^model\./, '').replace(/\.weight$/, '');
+        if (lp.pattern === null) {
+          const report: LayerReport = { name: short, op: 'Linear', rows, cols, pattern: null, dense: lp.dense, sparsity: 0, relError: 0, seconds: 0, pass };
+          layers.push(report);
+          options.onLayer?.(report);
+          return null;
         }
-        if (retain) tensors.set(name, weight);
-        if (passes > 1) nextCarried.set(name, { weight, mask });
-        if (options.onTensor) await options.onTensor(name, weight, pass);
+        let layerPruner = pruner;
+        const starts: (Matrix | Mask)[] = [];
+        if (pass > 1 && previous?.has(name)) {
+          const W0 = la.fromArray(await previous.weight(name), rows, cols);
+          starts.push(W0);
+          const M0 = la.fromArray(await previous.mask(name), rows, cols, 'uint8');
+          starts.push(M0 as unknown as Matrix);
+          layerPruner = continueIobs(pruner, W0, M0, `pass ${pass - 1}`);
+        }
+        let r;
+        try {
+          r = await pruneLayer(la, W, acc, { pruner: layerPruner, pattern: lp.pattern, onProgress: sample });
+        } finally {
+          for (const M of starts) M.free();
+        }
+        try {
+          let weight: Float32Array, mask: Uint8Array;
+          try {
+            weight = await la.read(r.weight) as Float32Array;
+            mask = await la.read(r.mask) as Uint8Array;
+          } finally {
+            r.mask.free();
+          }
+          if (store) await store.put(name, weight, mask);
+          if (options.onTensor) await options.onTensor(name, weight, pass);
+          sample();
+          const report: LayerReport = { name: short, op: 'Linear', rows, cols, pattern: formatPattern(lp.pattern), sparsity: r.sparsity, relError: r.relError, seconds: r.seconds, pass };
+          layers.push(report);
+          options.onLayer?.(report);
+          log(`pass ${pass}/${passes} ${where} ${short} ${rows}x${cols}: relative error ${r.relError.toPrecision(4)}, ${r.seconds.toFixed(2)} s`);
+        } catch (e) {
+          r.weight.free();
+          throw e;
+        }
+        return r.weight;
+      };
+      const scope = la.scope();
+      try {
+        // The residual stream of every calibration window at the input of block 0.
+        const embed = scope.track(la.fromArray(await source.read(embeddingTensorName(cfg, source)), cfg.vocabSize, cfg.hiddenSize));
+        const streams: Matrix[] = [];
+        for (const w of calibration) {
+          const ids = la.fromArray(Int32Array.from(w), w.length, 1, 'int32');
+          try {
+            streams.push(scope.track(await la.gather(embed, ids)));
+          } finally {
+            ids.free();
+          }
+        }
+        embed.free();
         sample();
-        const report: LayerReport = { name: short, op: 'Linear', rows, cols, pattern: formatPattern(lp.pattern), sparsity: r.sparsity, relError: r.relError, seconds: r.seconds, pass };
-        layers.push(report);
-        options.onLayer?.(report);
-        log(`pass ${pass}/${passes} ${where} ${short} ${rows}x${cols}: relative error ${r.relError.toPrecision(4)}, ${r.seconds.toFixed(2)} s`);
-      } catch (e) {
-        r.weight.free();
-        throw e;
-      }
-      return r.weight;
-    };
-    const scope = la.scope();
-    try {
-      // The residual stream of every calibration window at the input of block 0.
-      const embed = scope.track(la.fromArray(await source.read(embeddingTensorName(cfg, source)), cfg.vocabSize, cfg.hiddenSize));
-      const streams: Matrix[] = [];
-      for (const w of calibration) {
-        const ids = la.fromArray(Int32Array.from(w), w.length, 1, 'int32');
-        try {
-          streams.push(scope.track(await la.gather(embed, ids)));
-        } finally {
-          ids.free();
-        }
-      }
-      embed.free();
-      sample();
-      for (let b = 0; b < cfg.numLayers; b++) {
-        const dense = await loadLlamaBlock(la, cfg, source, b);
-        const current = { ...dense, proj: { ...dense.proj } };
-        const pruned: Matrix[] = [];
-        try {
-          for (const group of GROUPS) {
-            const todo = group.filter((p) => projections.includes(p));
-            if (todo.length === 0) continue;
-            const cols = projectionShape(cfg, todo[0])[1];
-            const acc = new HessianAccumulator(la, cols);
-            try {
-              // Calibrate: run the block as it now stands on a copy of each window (the block works
-              // in place), catching the group's input; one scratch matrix serves every window.
-              const scratch = la.matrix(Math.max(...streams.map((X) => X.rows)), cfg.hiddenSize, streams[0].dtype);
+        for (let b = 0; b < cfg.numLayers; b++) {
+          const dense = await loadLlamaBlock(la, cfg, source, b);
+          const current = { ...dense, proj: { ...dense.proj } };
+          const pruned: Matrix[] = [];
+          try {
+            for (const group of GROUPS) {
+              const todo = group.filter((p) => projections.includes(p));
+              if (todo.length === 0) continue;
+              const cols = projectionShape(cfg, todo[0])[1];
+              const acc = new HessianAccumulator(la, cols);
               try {
-                for (const X of streams) {
-                  const copy = scratch.view(0, 0, X.rows, X.cols);
-                  await la.copy(X, copy);
-                  await llamaBlock(la, cfg, current, copy, { stopAfter: todo[0], onLinearInput: async (p, input) => { sample(); if (p === todo[0]) await acc.addBatch(input); } });
+                // Calibrate: run the block as it now stands on a copy of each window (the block works
+                // in place), catching the group's input; one scratch matrix serves every window.
+                const scratch = la.matrix(Math.max(...streams.map((X) => X.rows)), cfg.hiddenSize, streams[0].dtype);
+                try {
+                  for (const X of streams) {
+                    const copy = scratch.view(0, 0, X.rows, X.cols);
+                    await la.copy(X, copy);
+                    await llamaBlock(la, cfg, current, copy, { stopAfter: todo[0], onLinearInput: async (p, input) => { sample(); if (p === todo[0]) await acc.addBatch(input); } });
+                  }
+                } finally {
+                  scratch.free();
+                }
+                sample();
+                for (const p of todo) {
+                  const name = llamaTensorName(b, p);
+                  const [rows] = projectionShape(cfg, p);
+                  const W = await pruneOne(name, dense.proj[p], acc, rows, cols, `block ${b + 1}/${cfg.numLayers}`);
+                  if (W) {
+                    pruned.push(W);
+                    current.proj[p] = W;
+                  }
                 }
               } finally {
-                scratch.free();
+                acc.free();
               }
-              sample();
-              for (const p of todo) {
-                const name = llamaTensorName(b, p);
-                const [rows] = projectionShape(cfg, p);
-                const W = await pruneOne(name, dense.proj[p], acc, rows, cols, `block ${b + 1}/${cfg.numLayers}`);
-                if (W) {
-                  pruned.push(W);
-                  current.proj[p] = W;
-                }
+            }
+            // The block's pruned output is the next block's input.
+            for (const X of streams) await llamaBlock(la, cfg, current, X);
+            sample();
+          } finally {
+            for (const M of pruned) if (!M.freed) M.free();
+            freeLlamaBlock(dense);
+          }
+        }
+        if (options.head) {
+          // The head, last: calibrated on the final norm of the pruned model's residual streams.
+          const norm = scope.track(la.fromArray(await source.read('model.norm.weight'), 1, cfg.hiddenSize));
+          const acc = new HessianAccumulator(la, cfg.hiddenSize);
+          try {
+            for (const X of streams) {
+              const Hn = await la.rmsNorm(X, norm, cfg.rmsNormEps);
+              try {
+                await acc.addBatch(Hn);
+              } finally {
+                Hn.free();
               }
-            } finally {
-              acc.free();
             }
+            const name = headTensorName(cfg, source);
+            const W = scope.track(la.fromArray(await source.read(name), cfg.vocabSize, cfg.hiddenSize));
+            const P = await pruneOne(name, W, acc, cfg.vocabSize, cfg.hiddenSize, 'head');
+            P?.free();
+          } finally {
+            acc.free();
           }
-          // The block's pruned output is the next block's input.
-          for (const X of streams) await llamaBlock(la, cfg, current, X);
-          sample();
-        } finally {
-          for (const M of pruned) if (!M.freed) M.free();
-          freeLlamaBlock(dense);
         }
-      }
-      if (options.head) {
-        // The head, last: calibrated on the final norm of the pruned model's residual streams.
-        const norm = scope.track(la.fromArray(await source.read('model.norm.weight'), 1, cfg.hiddenSize));
-        const acc = new HessianAccumulator(la, cfg.hiddenSize);
-        try {
-          for (const X of streams) {
-            const Hn = await la.rmsNorm(X, norm, cfg.rmsNormEps);
-            try {
-              await acc.addBatch(Hn);
-            } finally {
-              Hn.free();
-            }
-          }
-          const name = headTensorName(cfg, source);
-          const W = scope.track(la.fromArray(await source.read(name), cfg.vocabSize, cfg.hiddenSize));
-          const P = await pruneOne(name, W, acc, cfg.vocabSize, cfg.hiddenSize, 'head');
-          P?.free();
-        } finally {
-          acc.free();
-        }
-      }
-    } finally {
-      scope.free();
-    }
-
-    let loss = NaN;
-    if (validation !== undefined) {
-      const model = await loadLlama(la, cfg, overlaySource(source, tensors));
-      try {
-        sample(); // the whole model is loaded here: part of the peak
-        const v = await llamaPerplexity(la, model, validation);
-        loss = v.nll / v.count;
       } finally {
-        model.free();
+        scope.free();
       }
-      log(`pass ${pass}/${passes}: validation loss ${loss.toFixed(4)} (perplexity ${Math.exp(loss).toFixed(2)})`);
+
+      let loss = NaN;
+      if (validation !== undefined) {
+        // Block by block from the pass's store: one block and the validation streams at a time.
+        const v = await sourcePerplexity(la, cfg, storeSource(source, store!), validation, { onProgress: sample });
+        loss = v.nll / v.count;
+        log(`pass ${pass}/${passes}: validation loss ${loss.toFixed(4)} (perplexity ${Math.exp(loss).toFixed(2)})`);
+      }
+      results.push({ pass, layers, validationLoss: loss });
+      const earlier = previous, beaten = best === null || loss < best.loss ? best : null;
+      if (best === null || loss < best.loss) best = { pass, loss, store, layers };
+      previous = pass < passes ? store : null;
+      await release(earlier);
+      if (beaten) await release(beaten.store);
+      if (store !== best.store) await release(store);
     }
-    results.push({ pass, layers, validationLoss: loss });
-    if (best === null || loss < best.loss) best = { pass, loss, tensors, layers };
-    carried = nextCarried;
+  } catch (e) {
+    previous = null;
+    best = null;
+    for (const s of live) await s.free().catch(() => {}); // the error in hand is the one to report
+    throw e;
   }
-  return { tensors: best!.tensors, layers: best!.layers, passes: results, chosenPass: best!.pass, peakBackendBytes: peak };
+  const kept = best!;
+  const tensors = new Map<string, Float32Array>();
+  if (kept.store && options.passStore === undefined) {
+    // The default memory store hands its arrays over (no copy), then is freed.
+    for (const name of kept.store.names()) tensors.set(name, await kept.store.weight(name));
+    await kept.store.free();
+  }
+  return { tensors, store: options.passStore === undefined ? null : kept.store, layers: kept.layers, passes: results, chosenPass: kept.pass, peakBackendBytes: peak };
 }

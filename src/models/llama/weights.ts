@@ -116,6 +116,27 @@ export function embeddingTensorName(cfg: LlamaConfig, source: TensorSource): str
   throw rangeError('loadLlama', 'source', 'no model.embed_tokens.weight', cfg.tieWordEmbeddings ? 'a checkpoint with model.embed_tokens.weight or lm_head.weight' : 'a checkpoint with model.embed_tokens.weight');
 }
 
+/** Loads the token embedding alone (vocab x hidden): the input end of a model scored block by block. */
+export async function loadLlamaEmbedding(la: Linalg, cfg: LlamaConfig, source: TensorSource, options: LlamaLoadOptions = {}): Promise<Matrix> {
+  return loadTensor(la, source, embeddingTensorName(cfg, source), cfg.vocabSize, cfg.hiddenSize, options.dtype ?? 'float32', 'loadLlamaEmbedding');
+}
+
+/**
+ * Loads the output end alone: the final norm (1 x hidden) and the head (vocab x hidden; the
+ * embedding tensor when tied). The caller frees both.
+ */
+export async function loadLlamaHead(la: Linalg, cfg: LlamaConfig, source: TensorSource, options: LlamaLoadOptions = {}): Promise<{ norm: Matrix; head: Matrix }> {
+  const fn = 'loadLlamaHead', dtype = options.dtype ?? 'float32';
+  const norm = await loadTensor(la, source, 'model.norm.weight', 1, cfg.hiddenSize, dtype, fn);
+  try {
+    const name = cfg.tieWordEmbeddings ? embeddingTensorName(cfg, source) : 'lm_head.weight';
+    return { norm, head: await loadTensor(la, source, name, cfg.vocabSize, cfg.hiddenSize, dtype, fn) };
+  } catch (e) {
+    norm.free();
+    throw e;
+  }
+}
+
 /**
  * Loads a whole model: embedding, every block, final norm, and the head (lm_head.weight, or the
  * embedding when tie_word_embeddings). model.free() releases it all.
