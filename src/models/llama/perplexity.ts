@@ -161,10 +161,10 @@ async function scoreGroup(la: Linalg, cfg: LlamaConfig, source: TensorSource, wi
       const block = await loadLlamaBlock(la, cfg, source, b);
       try {
         for (const X of streams) await llamaBlock(la, cfg, block, X);
+        progress(`block ${b + 1}/${cfg.numLayers}`); // the block still held: a caller sampling memory sees it
       } finally {
         freeLlamaBlock(block);
       }
-      progress(`block ${b + 1}/${cfg.numLayers}`);
     }
     const { norm, head } = await loadLlamaHead(la, cfg, source);
     s.track(norm);

@@ -69,9 +69,9 @@ export interface LlamaPruneOptions {
   /**
    * Where each pass's pruned weights and masks are kept (with passes, validation, or no onTensor):
    * a factory called once per pass. Default: host memory (memoryPassStore), and the kept pass comes
-   * back in `tensors`. Given one (filePassStores in Node keeps them in a file), `tensors` is empty
-   * and the kept pass's store comes back in `store` (the caller reads it and frees it); every other
-   * store is freed as soon as no pass needs it, also on error.
+   * back in `tensors`. Given one (`iobs prune` gives a file store, src/io/pass-store-node.ts),
+   * `tensors` is empty and the kept pass's store comes back in `store` (the caller reads it and
+   * frees it); every other store is freed as soon as no pass needs it, also on error.
    */
   passStore?: PassStoreFactory;
 }
@@ -197,9 +197,10 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
         let layerPruner = pruner;
         const starts: (Matrix | Mask)[] = [];
         if (pass > 1 && previous?.has(name)) {
-          const W0 = la.fromArray(await previous.weight(name), rows, cols);
+          const weight = await previous.weight(name), mask = await previous.mask(name); // read before any allocation
+          const W0 = la.fromArray(weight, rows, cols);
           starts.push(W0);
-          const M0 = la.fromArray(await previous.mask(name), rows, cols, 'uint8');
+          const M0 = la.fromArray(mask, rows, cols, 'uint8');
           starts.push(M0 as unknown as Matrix);
           layerPruner = continueIobs(pruner, W0, M0, `pass ${pass - 1}`);
         }
