@@ -32,6 +32,8 @@ export { lowRankPreconditioner, jacobiPreconditioner, type LowRankOptions, type 
 export { symmetricEigen } from './linalg/small.js';
 export { pruneLayer, relativeError, type PruneLayerOptions } from './pruning/prune-layer.js';
 export { HessianAccumulator, type HessianAccumulatorOptions, type InputBatch } from './pruning/accumulator.js';
+export { CrossAccumulator } from './pruning/cross-accumulator.js';
+export { denseTarget } from './pruning/target.js';
 export { parsePattern, formatPattern, checkPattern, maskSummary, maskRule, prunedCount, type Pattern } from './pruning/pattern.js';
 export { METHODS, PRUNERS, availableMethods, makePruner } from './pruning/registry.js';
 export type { Pruner, PruneMethod, PrunerOutput, PruneResult, RunContext } from './pruning/types.js';

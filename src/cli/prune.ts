@@ -31,7 +31,7 @@ import { join } from 'node:path';
 
 export const PRUNE_USAGE = `usage: iobs prune MODEL --out OUT --method ${METHODS.join('|')}
          (--sparsity S [--per-row] | --pattern N:M) --calib DATA [--samples N]
-         [--seqlen L] [--passes P] [--validation DATA] [--no-prefix-space] [--prune-head]
+         [--seqlen L] [--passes P] [--validation DATA] [--no-prefix-space] [--prune-head] [--target T]
          [--damp D] [--blocksize B] [--iters N] [--eta E] [--start S]
          [--eval DATA [--labels LABELS]] [--plot FILE.svg] [--json] [--force] [--verbose]
 
@@ -58,6 +58,10 @@ export const PRUNE_USAGE = `usage: iobs prune MODEL --out OUT --method ${METHODS
                    (the shipped tinystories-llama was trained so)
   --prune-head     Llama: prune the output head too, last (tied embeddings: the embedding matrix);
                    without it embeddings and head stay dense
+  --target T       Llama: what each layer is pruned to reproduce: dense (default; the dense
+                   model's outputs, so each layer also corrects the pruned layers before it) or
+                   self (its own dense weight on the pruned inputs, SparseGPT's protocol); dense
+                   applies to sparsegpt, obc and iobs
   --damp D         relative damping (sparsegpt, obc, iobs; default 0.01)
   --blocksize B    SparseGPT's column block (sparsegpt, iobs; default 128)
   --iters N        I-OBS iterations per layer (default 3; 1 where CG re-solves)    --eta E  I-OBS step (default 0.5)
@@ -85,6 +89,7 @@ interface Options {
   validation?: string;
   prefixSpace: boolean;
   head: boolean;
+  target?: 'dense' | 'self';
   eval?: string;
   labels?: string;
   plot?: string;
@@ -119,7 +124,7 @@ function parse(args: string[]): Options | 'help' {
     out: { type: 'string' }, method: { type: 'string' }, sparsity: { type: 'string' }, 'per-row': { type: 'boolean', default: false },
     pattern: { type: 'string' }, calib: { type: 'string' }, samples: { type: 'string' }, seqlen: { type: 'string' },
     passes: { type: 'string' }, validation: { type: 'string' }, 'no-prefix-space': { type: 'boolean', default: false }, 'prune-head': { type: 'boolean', default: false },
-    damp: { type: 'string' }, blocksize: { type: 'string' }, iters: { type: 'string' }, eta: { type: 'string' }, start: { type: 'string' },
+    target: { type: 'string' }, damp: { type: 'string' }, blocksize: { type: 'string' }, iters: { type: 'string' }, eta: { type: 'string' }, start: { type: 'string' },
     eval: { type: 'string' }, labels: { type: 'string' }, plot: { type: 'string' },
     json: { type: 'boolean', default: false }, force: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
   });
@@ -140,16 +145,17 @@ function parse(args: string[]): Options | 'help' {
   if (passes > 1 && method !== 'iobs') throw new UsageError(`${flagValue('--passes', values.passes!)} applies to --method iobs (passes repeat I-OBS from the previous pass), not to ${method}`);
   if (values.validation !== undefined && passes === 1) throw new UsageError(`${flagValue('--validation', values.validation)} chooses among passes; give it with --passes P > 1`);
   if (values.labels !== undefined && values.eval === undefined) throw new UsageError(`${flagValue('--labels', values.labels)} goes with --eval DATA`);
+  const target = choiceFlag('--target', values.target, ['dense', 'self'] as const, 'target');
   return {
     model: first, out, method, pattern, pruner, calib, samples, seqlen, passes, validation: values.validation,
-    prefixSpace: !values['no-prefix-space'], head: values['prune-head'], eval: values.eval, labels: values.labels, plot: values.plot,
+    prefixSpace: !values['no-prefix-space'], head: values['prune-head'], target, eval: values.eval, labels: values.labels, plot: values.plot,
     json: values.json, force: values.force, typed: typedFlags(values),
   };
 }
 
 /** Flags that only one kind of model reads: refused, naming the flag, for the other. */
 function checkKindFlags(o: Options, m: ModelInput): void {
-  const llamaOnly: [string, unknown][] = [['--seqlen', o.seqlen], ['--no-prefix-space', o.prefixSpace ? undefined : true], ['--prune-head', o.head ? true : undefined]];
+  const llamaOnly: [string, unknown][] = [['--seqlen', o.seqlen], ['--no-prefix-space', o.prefixSpace ? undefined : true], ['--prune-head', o.head ? true : undefined], ['--target', o.target]];
   if (m.kind === 'onnx') {
     for (const [flag, v] of llamaOnly) {
       if (v !== undefined) throw new UsageError(`${o.typed[flag] === undefined ? flag : flagValue(flag, o.typed[flag])} applies to Llama models, not to the ONNX file ${JSON.stringify(o.model)}`);
@@ -334,7 +340,7 @@ async function pruneLlamaModel(la: Linalg, o: Options, m: Extract<ModelInput, { 
   const writer = await LlamaWeightsWriter.begin(file, m.checkpoint, m.checkpoint.metadata);
   const stream = o.passes === 1;
   const r = await pruneLlama(la, cfg, m.checkpoint, {
-    pruner: o.pruner, pattern: o.pattern, calibration: windows, passes: o.passes, validation, head: o.head,
+    pruner: o.pruner, pattern: o.pattern, calibration: windows, passes: o.passes, validation, head: o.head, target: o.target,
     onLayer: (l) => log(`${o.passes > 1 ? `pass ${l.pass} ` : ''}${layerLine((count++ % total) + 1, total, l)}`),
     onProgress: (line) => { if (/validation/.test(line)) log(line); },
     onTensor: stream ? (name, values) => writer.put(name, values) : undefined,

@@ -73,6 +73,8 @@ const CASES: [string, string[], RegExp][] = [
   ['--labels on a Llama', llamaArgs('llama', '--eval', STORIES.eval, '--labels', MNIST.evalLabels), /^iobs prune: --labels ".*" applies to ONNX models/],
   ['--seqlen on an ONNX model', cnnArgs('--seqlen', '64'), /^iobs prune: --seqlen "64" applies to Llama models, not to the ONNX file "cnn\.onnx"$/],
   ['--no-prefix-space on an ONNX model', cnnArgs('--no-prefix-space'), /^iobs prune: --no-prefix-space applies to Llama models/],
+  ['--target on an ONNX model', cnnArgs('--target', 'self'), /^iobs prune: --target "self" applies to Llama models, not to the ONNX file "cnn\.onnx"$/],
+  ['--target of an unknown kind', llamaArgs('llama', '--target', 'outputs'), /^iobs prune: --target "outputs": unknown target \(known: dense, self\)$/],
   ['--iters with --method sparsegpt', cnnArgs('--iters', '3').map((a) => (a === 'wanda' ? 'sparsegpt' : a)), /^iobs prune: --iters "3" does not apply to --method sparsegpt \(it applies to iobs\)$/],
   ['--damp with --method wanda', cnnArgs('--damp', '0.1'), /^iobs prune: --damp "0\.1" does not apply to --method wanda/],
   ['--passes 2 with --method sparsegpt', llamaArgs('llama', '--passes', '2').map((a) => (a === 'wanda' ? 'sparsegpt' : a)), /^iobs prune: --passes "2" applies to --method iobs .*not to sparsegpt$/],

@@ -2,8 +2,11 @@
 // embedded once, then block after block (true-sequential inside a block: q/k/v, then o, then
 // gate/up, then down) each group of projections is calibrated on the outputs of what is already
 // pruned, pruned against its dense weight, and put in place before the next group is calibrated;
-// the block's pruned output feeds the next block. Memory holds one block's weights and the
-// calibration activations (samples x seqlen x hidden), never the whole model.
+// the block's pruned output feeds the next block. By default (options.target 'dense') each layer is
+// pruned to reproduce the dense model's outputs: the dense model's residual streams run beside the
+// pruned ones, C = X_pᵀX_d is accumulated beside H, and the pruner runs on denseTarget's W̃.
+// Memory holds one block's weights and the calibration activations (samples x seqlen x hidden,
+// twice for the dense target), never the whole model.
 //
 // I-OBS passes (the paper's whole-model iteration): pass p > 1 repeats the sequential pass on the
 // model pass p−1 made, every layer's I-OBS starting from its pass p−1 weights and mask; the pass
@@ -27,6 +30,9 @@ import { llamaBlock } from './forward.js';
 import { sourcePerplexity } from './perplexity.js';
 import { embeddingTensorName, freeLlamaBlock, LLAMA_PROJECTIONS, llamaTensorName, loadLlamaBlock, projectionShape, type LlamaProjection } from './weights.js';
 import { memoryPassStore, storeSource, type PassStore, type PassStoreFactory } from '../pass-store.js';
+import { CrossAccumulator } from '../../pruning/cross-accumulator.js';
+import { denseTarget } from '../../pruning/target.js';
+import { checkChoice } from '../../linalg/checks.js';
 
 /** The tensor the head reads: lm_head.weight, or the embedding when tied (the one tensor a tied checkpoint may store under either name). */
 function headTensorName(cfg: LlamaConfig, source: TensorSource): string {
@@ -74,6 +80,17 @@ export interface LlamaPruneOptions {
    * frees it); every other store is freed as soon as no pass needs it, also on error.
    */
   passStore?: PassStoreFactory;
+  /**
+   * What each layer is pruned to reproduce (default 'dense'). 'dense': the dense model's outputs,
+   * ‖X_d Wᵀ − X_p Ŵᵀ‖² with X_p the layer's inputs in the model being pruned and X_d the dense
+   * model's — the pruner runs on the target W̃ = W (C + λI)ᵀ (H + λI)⁻¹ (denseTarget), so each
+   * layer also corrects the error of the pruned layers before it; it applies to the pruners that
+   * reconstruct (SparseGPT, OBC, I-OBS; magnitude and Wanda prune W itself), keeps the dense
+   * model's residual streams beside the pruned ones (twice the activations) and reports each
+   * layer's relative error against W̃. 'self': SparseGPT's protocol, ‖(W − Ŵ) X_pᵀ‖², each layer's
+   * own dense weight on the pruned inputs.
+   */
+  target?: 'dense' | 'self';
 }
 
 /** What one pass produced. */
@@ -104,7 +121,7 @@ export interface LlamaPruneResult {
   peakBackendBytes: number;
 }
 
-const KNOWN = ['pruner', 'pattern', 'calibration', 'validation', 'passes', 'projections', 'head', 'onTensor', 'onLayer', 'onProgress', 'passStore'];
+const KNOWN = ['pruner', 'pattern', 'calibration', 'validation', 'passes', 'projections', 'head', 'onTensor', 'onLayer', 'onProgress', 'passStore', 'target'];
 
 function checkWindows(fn: string, arg: string, windows: unknown, cfg: LlamaConfig): readonly (readonly number[])[] {
   if (!Array.isArray(windows) || windows.length === 0) throw typeError(fn, arg, windows, 'a non-empty array of token id arrays');
@@ -148,6 +165,10 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
   for (const p of projections) if (!LLAMA_PROJECTIONS.includes(p)) throw rangeError(fn, 'options.projections', p, `one of ${LLAMA_PROJECTIONS.join(', ')}`);
   if (options.head !== undefined && typeof options.head !== 'boolean') throw typeError(fn, 'options.head', options.head, 'a boolean');
   const retain = !(options.onTensor !== undefined && passes === 1 && validation === undefined);
+  const target = checkChoice(fn, 'options.target', options.target, ['dense', 'self'] as const, 'dense');
+  const useDense = target === 'dense' && pruner.factorsHessian;
+  // The target's λ is the pruner's own relative damping, so that W̃ = W where nothing upstream changed.
+  const targetDamp = typeof (pruner.options as { damp?: unknown }).damp === 'number' ? (pruner.options as { damp: number }).damp : 0.01;
   for (const k of ['onLayer', 'onProgress', 'onTensor', 'passStore'] as const) {
     if (options[k] !== undefined && typeof options[k] !== 'function') throw typeError(fn, `options.${k}`, options[k], 'a function');
   }
@@ -244,8 +265,12 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
             ids.free();
           }
         }
+        // Target 'dense': the dense model's residual streams beside them, advanced by the dense blocks.
+        const denseStreams: Matrix[] = [];
+        if (useDense) for (const X of streams) denseStreams.push(scope.track(await la.copy(X)));
         embed.free();
         sample();
+        let upstreamPruned = false; // until a projection is pruned, X_p = X_d and the target is W
         for (let b = 0; b < cfg.numLayers; b++) {
           const dense = await loadLlamaBlock(la, cfg, source, b);
           const current = { ...dense, proj: { ...dense.proj } };
@@ -256,35 +281,61 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
               if (todo.length === 0) continue;
               const cols = projectionShape(cfg, todo[0])[1];
               const acc = new HessianAccumulator(la, cols);
+              const asymmetric = useDense && upstreamPruned;
+              const cross = asymmetric ? new CrossAccumulator(la, cols) : null;
+              const local = la.scope();
               try {
                 // Calibrate: run the block as it now stands on a copy of each window (the block works
                 // in place), catching the group's input; one scratch matrix serves every window.
-                const scratch = la.matrix(Math.max(...streams.map((X) => X.rows)), cfg.hiddenSize, streams[0].dtype);
-                try {
-                  for (const X of streams) {
-                    const copy = scratch.view(0, 0, X.rows, X.cols);
-                    await la.copy(X, copy);
-                    await llamaBlock(la, cfg, current, copy, { stopAfter: todo[0], onLinearInput: async (p, input) => { sample(); if (p === todo[0]) await acc.addBatch(input); } });
+                // Target 'dense': the window's input is held while the dense block runs on the
+                // dense stream, and C += X_pᵀ X_d.
+                const maxRows = Math.max(...streams.map((X) => X.rows));
+                const scratch = local.track(la.matrix(maxRows, cfg.hiddenSize, streams[0].dtype));
+                const held = cross ? local.track(la.matrix(maxRows, cols, streams[0].dtype)) : null;
+                for (let k = 0; k < streams.length; k++) {
+                  const X = streams[k], copy = scratch.view(0, 0, X.rows, X.cols);
+                  await la.copy(X, copy);
+                  await llamaBlock(la, cfg, current, copy, {
+                    stopAfter: todo[0],
+                    onLinearInput: async (p, input) => {
+                      sample();
+                      if (p !== todo[0]) return;
+                      await acc.addBatch(input);
+                      if (held) await la.copy(input, held.view(0, 0, input.rows, cols));
+                    },
+                  });
+                  if (cross && held) {
+                    await la.copy(denseStreams[k], copy);
+                    await llamaBlock(la, cfg, dense, copy, { stopAfter: todo[0], onLinearInput: async (p, input) => { if (p === todo[0]) await cross.addPair(held.view(0, 0, input.rows, cols), input); } });
                   }
-                } finally {
-                  scratch.free();
                 }
+                local.release(scratch);
+                if (held) local.release(held);
                 sample();
+                const H64 = cross ? local.track(await acc.hessian('float64')) : null;
+                const C64 = cross ? local.track(await cross.cross()) : null;
                 for (const p of todo) {
                   const name = llamaTensorName(b, p);
                   const [rows] = projectionShape(cfg, p);
-                  const W = await pruneOne(name, dense.proj[p], acc, rows, cols, `block ${b + 1}/${cfg.numLayers}`);
+                  const target = cross ? local.track(await denseTarget(la, dense.proj[p], H64!, C64!, targetDamp)) : dense.proj[p];
+                  sample();
+                  const W = await pruneOne(name, target, acc, rows, cols, `block ${b + 1}/${cfg.numLayers}`);
+                  if (target !== dense.proj[p]) local.release(target);
                   if (W) {
                     pruned.push(W);
                     current.proj[p] = W;
+                    upstreamPruned = true;
                   }
                 }
               } finally {
+                local.free();
+                cross?.free();
                 acc.free();
               }
             }
             // The block's pruned output is the next block's input.
             for (const X of streams) await llamaBlock(la, cfg, current, X);
+            for (const X of denseStreams) await llamaBlock(la, cfg, dense, X);
             sample();
           } finally {
             for (const M of pruned) if (!M.freed) M.free();
@@ -295,20 +346,27 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
           // The head, last: calibrated on the final norm of the pruned model's residual streams.
           const norm = scope.track(la.fromArray(await source.read('model.norm.weight'), 1, cfg.hiddenSize));
           const acc = new HessianAccumulator(la, cfg.hiddenSize);
+          const cross = useDense && upstreamPruned ? new CrossAccumulator(la, cfg.hiddenSize) : null;
+          const head = la.scope();
           try {
-            for (const X of streams) {
-              const Hn = await la.rmsNorm(X, norm, cfg.rmsNormEps);
-              try {
-                await acc.addBatch(Hn);
-              } finally {
-                Hn.free();
+            for (let k = 0; k < streams.length; k++) {
+              const Hn = head.track(await la.rmsNorm(streams[k], norm, cfg.rmsNormEps));
+              await acc.addBatch(Hn);
+              if (cross) {
+                const Hd = head.track(await la.rmsNorm(denseStreams[k], norm, cfg.rmsNormEps));
+                await cross.addPair(Hn, Hd);
+                head.release(Hd);
               }
+              head.release(Hn);
             }
             const name = headTensorName(cfg, source);
-            const W = scope.track(la.fromArray(await source.read(name), cfg.vocabSize, cfg.hiddenSize));
+            let W = head.track(la.fromArray(await source.read(name), cfg.vocabSize, cfg.hiddenSize));
+            if (cross) W = head.track(await denseTarget(la, W, head.track(await acc.hessian('float64')), head.track(await cross.cross()), targetDamp));
             const P = await pruneOne(name, W, acc, cfg.vocabSize, cfg.hiddenSize, 'head');
             P?.free();
           } finally {
+            head.free();
+            cross?.free();
             acc.free();
           }
         }
