@@ -110,6 +110,8 @@ export interface PruneSummary {
   passes: { pass: number; validationLoss: number }[] | null;
   chosenPass: number | null;
   calibration: { samples: number; seqlen: number | null };
+  /** What each Llama layer was pruned to reproduce (--target; null for ONNX and for magnitude and Wanda, which prune W itself). */
+  target: 'dense' | 'self' | null;
   seconds: number;
   /** Largest resident set of the process (bytes), and most bytes the pruning backend held at once. */
   peakRssBytes: number;
@@ -240,7 +242,7 @@ export async function pruneCommand(args: string[]): Promise<number> {
   });
 }
 
-type RunParts = Pick<PruneSummary, 'layers' | 'metric' | 'passes' | 'chosenPass' | 'calibration' | 'peakBackendBytes'>;
+type RunParts = Pick<PruneSummary, 'layers' | 'metric' | 'passes' | 'chosenPass' | 'calibration' | 'peakBackendBytes' | 'target'>;
 
 /** The layer line on stderr. */
 function layerLine(i: number, n: number, l: LayerReport): string {
@@ -287,7 +289,7 @@ async function pruneOnnxModel(la: Linalg, o: Options, m: Extract<ModelInput, { k
   if (o.passes > 1) for (const p of r.passes) log(`pass ${p.pass}: validation loss ${p.validationLoss.toExponential(4)} (output error against the dense model)${p.pass === r.chosenPass ? ', kept' : ''}`);
   return {
     layers: o.passes > 1 ? r.layers.map(layerReport) : layers,
-    metric, passes: o.passes > 1 ? r.passes : null, chosenPass: o.passes > 1 ? r.chosenPass : null, calibration: { samples: n, seqlen: null }, peakBackendBytes: null,
+    metric, passes: o.passes > 1 ? r.passes : null, chosenPass: o.passes > 1 ? r.chosenPass : null, calibration: { samples: n, seqlen: null }, peakBackendBytes: null, target: null,
   };
 }
 
@@ -372,5 +374,6 @@ async function pruneLlamaModel(la: Linalg, o: Options, m: Extract<ModelInput, { 
   return {
     layers: r.layers, metric, passes: o.passes > 1 ? r.passes.map((p) => ({ pass: p.pass, validationLoss: p.validationLoss })) : null,
     chosenPass: o.passes > 1 ? r.chosenPass : null, calibration: { samples: windows.length, seqlen }, peakBackendBytes: r.peakBackendBytes,
+    target: o.pruner.factorsHessian ? o.target ?? 'dense' : null,
   };
 }

@@ -39,7 +39,7 @@ describe('iobs prune on the CNN (.onnx)', () => {
     expect(sha(CNN)).toBe(before);
     expect(temps(dir)).toEqual([]);
     const s = lastJson<lib.PruneOnnxResult & Record<string, any>>(r.stdout);
-    expect(s).toMatchObject({ model: CNN, format: 'onnx', out: 'cnn24.onnx', method: 'sparsegpt', pattern: '2:4', passes: null, chosenPass: null, calibration: { samples: 64, seqlen: null } });
+    expect(s).toMatchObject({ model: CNN, format: 'onnx', out: 'cnn24.onnx', method: 'sparsegpt', pattern: '2:4', passes: null, chosenPass: null, calibration: { samples: 64, seqlen: null }, target: null });
     expect(s.layers.map((l: any) => `${l.name} ${l.op} ${l.rows}x${l.cols}`)).toEqual(['/conv1/Conv Conv 32x9', '/conv2/Conv Conv 64x288', '/fc1/Gemm Gemm 128x3136', '/fc2/Gemm Gemm 10x128']);
     // conv1 has 9 inputs per output (1 channel x 3 x 3): no groups of 4, so it stays dense, and says why.
     const [conv1, ...pruned] = s.layers;
@@ -179,7 +179,7 @@ describe('iobs prune on the Llama folder', () => {
     const r = iobs(dir, ['prune', LLAMA, '--out', 'llama-wanda', '--method', 'wanda', '--sparsity', '0.5', '--calib', STORIES.calib, '--samples', '8', '--seqlen', '64', '--no-prefix-space', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const s = lastJson<Record<string, any>>(r.stdout);
-    expect(s).toMatchObject({ model: LLAMA, format: 'llama', out: 'llama-wanda', method: 'wanda', pattern: '50%', metric: null, passes: null, chosenPass: null, calibration: { samples: 8, seqlen: 64 } });
+    expect(s).toMatchObject({ model: LLAMA, format: 'llama', out: 'llama-wanda', method: 'wanda', pattern: '50%', metric: null, passes: null, chosenPass: null, calibration: { samples: 8, seqlen: 64 }, target: null });
     expect(s.layers.map((l: any) => l.name)).toEqual([0, 1].flatMap((b) => PROJECTIONS.map((p) => `layers.${b}.${p}`)));
     for (const l of s.layers) {
       expect(l.sparsity, l.name).toBe(0.5);
@@ -250,11 +250,23 @@ describe('iobs prune on the Llama folder', () => {
     expect(Math.abs(s.metric.value - libraryPpl) / libraryPpl).toBeLessThan(1e-9);
   });
 
+  it('--target self reaches pruneLlama: SparseGPT\'s protocol, the same block-0 q/k/v as the default (dense), later layers not', () => {
+    const args = (out: string, ...more: string[]) => ['prune', LLAMA, '--out', out, '--method', 'sparsegpt', '--sparsity', '0.5', '--calib', STORIES.calib, '--samples', '8', '--seqlen', '64', '--no-prefix-space', '--json', ...more];
+    const d = iobs(dir, args('llama-target-dense')), t = iobs(dir, args('llama-target-self', '--target', 'self'));
+    expect(d.code, d.stderr).toBe(0);
+    expect(t.code, t.stderr).toBe(0);
+    const sd = lastJson<Record<string, any>>(d.stdout), st = lastJson<Record<string, any>>(t.stdout);
+    expect([sd.target, st.target]).toEqual(['dense', 'self']);
+    expect(st.layers.slice(0, 3).map((l: any) => l.relError)).toEqual(sd.layers.slice(0, 3).map((l: any) => l.relError));
+    for (let k = 3; k < 14; k++) expect(st.layers[k].relError, st.layers[k].name).not.toBe(sd.layers[k].relError);
+  });
+
   it('iobs --passes 2: both passes with finite validation losses, the least kept; the held-apart stories longer than the context are cut; the passes’ store files are gone', async () => {
     const r = iobs(dir, ['prune', LLAMA, '--out', 'llama-passes', '--method', 'iobs', '--sparsity', '0.5', '--passes', '2', '--calib', STORIES.calib, '--samples', '8', '--seqlen', '64', '--no-prefix-space', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const s = lastJson<Record<string, any>>(r.stdout);
     expect(s.passes.map((p: any) => p.pass)).toEqual([1, 2]);
+    expect(s.target).toBe('dense');
     for (const p of s.passes) expect(finite(p.validationLoss) && p.validationLoss > 0, JSON.stringify(p)).toBe(true);
     const best = s.passes.reduce((a: any, b: any) => (b.validationLoss < a.validationLoss ? b : a));
     expect(s.chosenPass).toBe(best.pass);

@@ -138,6 +138,11 @@ describe('denseTarget', () => {
           }
         }
         expect(worst / size).toBeLessThan(dtype === 'float64' ? 1e-11 : 2e-6);
+        // With options.overwrite (H and C as scratch) the same values; without it H and C are untouched.
+        expect(await la.read(Hm)).toEqual(Float64Array.from(H));
+        expect(await la.read(Cm)).toEqual(Float64Array.from(C));
+        const over = s.track(await denseTarget(la, Wm, s.track(await la.copy(Hm)), s.track(await la.copy(Cm)), damp, { overwrite: true }));
+        expect(await la.read(over)).toEqual(got);
         // With C = H (nothing upstream changed) the target is W itself.
         const same = s.track(await denseTarget(la, Wm, Hm, Hm, damp));
         const back = await la.read(same);

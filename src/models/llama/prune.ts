@@ -317,7 +317,9 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
                 for (const p of todo) {
                   const name = llamaTensorName(b, p);
                   const [rows] = projectionShape(cfg, p);
-                  const target = cross ? local.track(await denseTarget(la, dense.proj[p], H64!, C64!, targetDamp)) : dense.proj[p];
+                  // H and C serve every projection of the group: the last one may use them as scratch.
+                  const last = p === todo[todo.length - 1];
+                  const target = cross ? local.track(await denseTarget(la, dense.proj[p], H64!, C64!, targetDamp, { overwrite: last })) : dense.proj[p];
                   sample();
                   const W = await pruneOne(name, target, acc, rows, cols, `block ${b + 1}/${cfg.numLayers}`);
                   if (target !== dense.proj[p]) local.release(target);
@@ -361,7 +363,7 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
             }
             const name = headTensorName(cfg, source);
             let W = head.track(la.fromArray(await source.read(name), cfg.vocabSize, cfg.hiddenSize));
-            if (cross) W = head.track(await denseTarget(la, W, head.track(await acc.hessian('float64')), head.track(await cross.cross()), targetDamp));
+            if (cross) W = head.track(await denseTarget(la, W, head.track(await acc.hessian('float64')), head.track(await cross.cross()), targetDamp, { overwrite: true }));
             const P = await pruneOne(name, W, acc, cfg.vocabSize, cfg.hiddenSize, 'head');
             P?.free();
           } finally {
