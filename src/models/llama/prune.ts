@@ -319,10 +319,10 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
                   const [rows] = projectionShape(cfg, p);
                   // H and C serve every projection of the group: the last one may use them as scratch.
                   const last = p === todo[todo.length - 1];
-                  const target = cross ? local.track(await denseTarget(la, dense.proj[p], H64!, C64!, targetDamp, { overwrite: last })) : dense.proj[p];
+                  const goal = cross ? local.track(await denseTarget(la, dense.proj[p], H64!, C64!, targetDamp, { overwrite: last })) : dense.proj[p];
                   sample();
-                  const W = await pruneOne(name, target, acc, rows, cols, `block ${b + 1}/${cfg.numLayers}`);
-                  if (target !== dense.proj[p]) local.release(target);
+                  const W = await pruneOne(name, goal, acc, rows, cols, `block ${b + 1}/${cfg.numLayers}`);
+                  if (goal !== dense.proj[p]) local.release(goal);
                   if (W) {
                     pruned.push(W);
                     current.proj[p] = W;
