@@ -6,7 +6,7 @@
 // W̃ = W (C + λI)ᵀ (H + λI)⁻¹, and every OBS pruner run on (W̃, H) minimises this objective up to a
 // constant: tr((W̃ − Ŵ)(H + λI)(W̃ − Ŵ)ᵀ) = the objective − const. Where nothing upstream is pruned
 // (X_p = X_d, C = H) W̃ = W. The correction the layers before it need is thereby made here —
-// "asymmetric calibration" (Li et al., GPTAQ, 2025, for quantisation).
+// "asymmetric calibration" (Li et al., GPTAQ, ICML 2025, for quantisation).
 import { checkFinite, computationError, rangeError, typeError } from '../core/errors.js';
 import type { DType } from '../core/dtype.js';
 import { Matrix } from '../core/matrix.js';
