@@ -53,8 +53,13 @@ export async function filePassStore(path: string): Promise<PassStore> {
       const at = end;
       end += weight.byteLength + mask.byteLength; // claimed before the writes, so puts may overlap
       index.set(name, { offset: at, length: weight.length });
-      await writeAll(handle, new Uint8Array(weight.buffer, weight.byteOffset, weight.byteLength), at);
-      await writeAll(handle, new Uint8Array(mask.buffer, mask.byteOffset, mask.byteLength), at + weight.byteLength);
+      try {
+        await writeAll(handle, new Uint8Array(weight.buffer, weight.byteOffset, weight.byteLength), at);
+        await writeAll(handle, new Uint8Array(mask.buffer, mask.byteOffset, mask.byteLength), at + weight.byteLength);
+      } catch (e) {
+        index.delete(name); // a tensor half written is not stored
+        throw e;
+      }
     },
     names: () => [...index.keys()],
     has: (name) => !freed && index.has(name),
