@@ -148,6 +148,7 @@ function parse(args: string[]): Options | 'help' {
   if (values.validation !== undefined && passes === 1) throw new UsageError(`${flagValue('--validation', values.validation)} chooses among passes; give it with --passes P > 1`);
   if (values.labels !== undefined && values.eval === undefined) throw new UsageError(`${flagValue('--labels', values.labels)} goes with --eval DATA`);
   const target = choiceFlag('--target', values.target, ['dense', 'self'] as const, 'target');
+  if (target !== undefined && !pruner.factorsHessian) throw new UsageError(`${flagValue('--target', target)} does not apply to --method ${method} (it applies to sparsegpt, obc, iobs; magnitude and wanda prune W itself)`);
   return {
     model: first, out, method, pattern, pruner, calib, samples, seqlen, passes, validation: values.validation,
     prefixSpace: !values['no-prefix-space'], head: values['prune-head'], target, eval: values.eval, labels: values.labels, plot: values.plot,
