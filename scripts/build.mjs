@@ -19,7 +19,7 @@ const common = { bundle: true, format: 'esm', target: 'es2022', sourcemap: true,
 // loads with no package resolution at all (Deno without npm, a plain browser page).
 await build({
   ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', platform: 'neutral', mainFields: ['module', 'main'],
-  external: ['node:*', 'onnxruntime-web'],
+  external: ['node:*', 'onnxruntime-web', 'webgpu'],
 });
 await build({
   ...common,
@@ -27,7 +27,7 @@ await build({
   outfile: 'dist/cli.js',
   platform: 'node',
   banner: { js: '#!/usr/bin/env node' },
-  external: ['@tensorflow/*', 'onnxruntime-web', 'onnxruntime-node'],
+  external: ['@tensorflow/*', 'onnxruntime-web', 'onnxruntime-node', 'webgpu'],
 });
 // The package's bin: executable in the tarball too, so ./dist/cli.js runs without `node` in front.
 chmodSync('dist/cli.js', 0o755);

@@ -8,6 +8,7 @@
 //   node scripts/test.mjs                 build, then every suite
 //   node scripts/test.mjs deno chromium   only those suites, without building (--build to build)
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -20,7 +21,7 @@ const SUITES = {
   // No lock file, no remote or npm: imports, no config discovery, no prompts; read access only
   // (the loader fetches the .wasm through a file: URL). --sloppy-imports maps the cases'
   // './x.js' imports to their .ts files, as tsc and esbuild do.
-  deno: [bin('deno'), ['run', '--no-lock', '--no-remote', '--no-npm', '--no-config', '--no-prompt', '--sloppy-imports', '--allow-read=.', 'test/deno/run.ts']],
+  deno: [bin('deno'), ['run', '--no-lock', '--no-remote', '--no-npm', '--no-config', '--no-prompt', '--sloppy-imports', '--allow-read=.', '--allow-env=IOBS_REQUIRE_WEBGPU', 'test/deno/run.ts']],
   chromium: [node, ['test/browser/run.mjs']],
 };
 
@@ -35,14 +36,21 @@ const suites = picked.length > 0 ? picked : Object.keys(SUITES);
 const build = picked.length === 0 || args.includes('--build');
 
 const env = { ...process.env, DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' };
+// The webgpu cases need a Vulkan driver Dawn accepts: with no GPU that is the SwiftShader ICD
+// Debian's chromium ships (Debian 12's lavapipe lacks a feature Dawn requires). Deno's own
+// WebGPU finds Mesa's lavapipe by itself, and Chromium its bundled SwiftShader.
+const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const suiteEnv = {
+  node: process.env.VK_ICD_FILENAMES === undefined && existsSync(SWIFTSHADER) ? { VK_ICD_FILENAMES: SWIFTSHADER } : {},
+};
 /** Exit code of a suite that did not run here and said why (test/browser/run.mjs). */
 const SKIPPED = 77;
 const strip = (s) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
 
 /** Runs a command with output streamed through; resolves with its exit code and stdout. */
-function run(cmd, cmdArgs) {
+function run(cmd, cmdArgs, extraEnv = {}) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, cmdArgs, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(cmd, cmdArgs, { cwd: root, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk) => {
       process.stdout.write(chunk);
@@ -76,7 +84,7 @@ if (build) {
 for (const name of suites) {
   banner(name);
   const [cmd, cmdArgs] = SUITES[name];
-  const { code, out } = await run(cmd, cmdArgs);
+  const { code, out } = await run(cmd, cmdArgs, suiteEnv[name]);
   const text = strip(out);
   const label = name.replace(/[-]/g, '\\-');
   const skip = text.match(new RegExp(`^${label}: skipped \\(.*\\)$`, 'm'));

@@ -2,26 +2,39 @@
 import { BackendRegistry } from './backends/registry.js';
 import { ReferenceBackend } from './backends/reference/backend.js';
 import { WasmBackend, type WasmOptions } from './backends/wasm/backend.js';
+import { WebGpuBackend } from './backends/webgpu/backend.js';
+import type { WebGpuOptions } from './backends/webgpu/device.js';
 import { typeError } from './core/errors.js';
 import { Linalg } from './linalg/linalg.js';
 
 /** Options of init(). */
-export interface InitOptions extends WasmOptions {
+export interface InitOptions extends WasmOptions, WebGpuOptions {
   /** Backend name or names to try in order (default: every registered backend, best first). */
   backend?: string | string[];
   /** Where warnings go (default console.warn). */
   warn?: (message: string) => void;
 }
 
-/**
- * The registry init() resolves from. Priorities: wasm-relaxed (relaxed-SIMD FMA build) 30,
- * wasm-simd 20, reference (pure TypeScript) 0. A WebGPU backend registers here later.
- */
-export function defaultRegistry(options: WasmOptions = {}): BackendRegistry {
+/** The host backends: Wasm builds, then the pure TypeScript reference. */
+function hostRegistry(options: WasmOptions): BackendRegistry {
   const registry = new BackendRegistry();
   registry.register('wasm-relaxed', () => WasmBackend.create('relaxed', options), 30);
   registry.register('wasm-simd', () => WasmBackend.create('simd', options), 20);
   registry.register('reference', async () => new ReferenceBackend(), 0);
+  return registry;
+}
+
+/**
+ * The registry init() resolves from. Priorities: wasm-relaxed (relaxed-SIMD FMA build) 30,
+ * wasm-simd 20, reference (pure TypeScript) 0. webgpu (priority 40) is used only when asked for
+ * by name for now: most of its kernels still run on a host backend over mirrors of their
+ * operands, so automatic choice waits for the WGSL kernels and a size threshold measured on a
+ * real GPU. Asked for by name it accepts a software adapter (tests); its host backend is the
+ * best Wasm build.
+ */
+export function defaultRegistry(options: WasmOptions & WebGpuOptions = {}): BackendRegistry {
+  const registry = hostRegistry(options);
+  registry.register('webgpu', ({ named }) => WebGpuBackend.create(options, named, async () => (await hostRegistry(options).resolve([], () => {})).backend), 40, { auto: false });
   return registry;
 }
 
@@ -31,6 +44,7 @@ export function defaultRegistry(options: WasmOptions = {}): BackendRegistry {
  * import { init } from 'iobs';
  * const la = await init();                      // wasm-relaxed, wasm-simd or reference
  * const la2 = await init({ backend: 'reference' });
+ * const gpu = await init({ backend: ['webgpu', 'wasm-relaxed'] });   // WebGPU, else Wasm with a warning
  */
 export async function init(options: InitOptions = {}): Promise<Linalg> {
   if (typeof options !== 'object' || options === null) throw typeError('init', 'options', options, 'an object');

@@ -8,6 +8,8 @@ interface Entry {
   name: string;
   priority: number;
   factory: BackendFactory;
+  /** Tried when no backend is named (false: only by name). */
+  auto: boolean;
 }
 
 /** Outcome of resolving a backend: the backend and the names skipped with their reasons. */
@@ -19,9 +21,12 @@ export interface Resolution {
 export class BackendRegistry {
   private readonly entries = new Map<string, Entry>();
 
-  /** Adds (or replaces) a backend. Higher priority is tried first. */
-  register(name: string, factory: BackendFactory, priority: number): void {
-    this.entries.set(name, { name, priority, factory });
+  /**
+   * Adds (or replaces) a backend. Higher priority is tried first; with `auto: false` it is tried
+   * only when asked for by name (the factory is told whether it was, as `named`).
+   */
+  register(name: string, factory: BackendFactory, priority: number, options: { auto?: boolean } = {}): void {
+    this.entries.set(name, { name, priority, factory, auto: options.auto ?? true });
   }
 
   /** Registered names, best first. */
@@ -31,7 +36,7 @@ export class BackendRegistry {
 
   /**
    * Makes the first backend that initialises: from `wanted` in the order given, or from all
-   * registered backends by priority when `wanted` is empty. Each call makes a new backend
+   * registered backends by priority when `wanted` is empty (those registered with auto: false left out). Each call makes a new backend
    * instance (instances own their memory and are never shared behind the caller's back).
    */
   async resolve(wanted: readonly string[] = [], warn: (msg: string) => void = console.warn): Promise<Resolution> {
@@ -40,12 +45,13 @@ export class BackendRegistry {
         throw new RangeError(`init: argument backend names unknown backend ${JSON.stringify(name)}; known: ${this.names().join(', ')}`);
       }
     }
-    const order = wanted.length > 0 ? [...wanted] : this.names();
+    const named = wanted.length > 0;
+    const order = named ? [...wanted] : this.names().filter((n) => this.entries.get(n)!.auto);
     const skipped: { name: string; reason: string }[] = [];
     for (const name of order) {
       const entry = this.entries.get(name)!;
       try {
-        const backend = await entry.factory();
+        const backend = await entry.factory({ named });
         if (wanted.length > 0 && skipped.length > 0) {
           warn(`iobs: backend ${skipped.map((s) => `${s.name} (${s.reason})`).join(', ')} unavailable; using ${name}`);
         }

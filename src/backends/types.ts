@@ -299,6 +299,9 @@ export interface KernelBackend {
    */
   im2col(X: Matrix, P: Matrix, g: Im2colGeometry): Async<void>;
 
+  /** Device backends: resolves when all work queued so far has finished (host backends leave it out). */
+  finish?(): Promise<void>;
+
   /** Releases everything the backend holds (its Wasm memory); later calls fail. */
   dispose(): void;
 }
@@ -355,5 +358,5 @@ export interface CrossEntropyResult {
   invalid: number;
 }
 
-/** How a backend is made: lazily, once, by the registry. */
-export type BackendFactory = () => Promise<KernelBackend>;
+/** How a backend is made: lazily, once, by the registry; `named` when the caller asked for it by name. */
+export type BackendFactory = (context: { named: boolean }) => Promise<KernelBackend>;

@@ -165,6 +165,11 @@ export function listFlag(flag: string, text: string, known: readonly string[], n
   return names;
 }
 
+/** The usage text of --backend: the registered names and the default. */
+export function backendHelp(known: readonly string[]): string {
+  return `${known.join(', ')} (default: the best Wasm build; webgpu only when named)`;
+}
+
 /** A registered backend name, or undefined when --backend is absent. */
 export function backendFlag(text: string | undefined, known: readonly string[]): string | undefined {
   return choiceFlag('--backend', text, known, 'backend');

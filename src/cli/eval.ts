@@ -4,17 +4,17 @@
 // at most --seqlen tokens (a longer story is cut, not wrapped); plain text is scored in consecutive
 // windows of --seqlen tokens. Every predicted token is counted once.
 import { readFile } from 'node:fs/promises';
-import { flagValue, intFlag, parseFlags, UsageError } from './args.js';
+import { backendFlag, backendHelp, flagValue, intFlag, parseFlags, UsageError } from './args.js';
 import { InputError, readingInput, runCommand, typedFlags } from './errors.js';
 import { openModel, readLabels, readOnnxSamples, type ModelInput } from './model-io.js';
-import { init } from '../init.js';
+import { defaultRegistry, init } from '../init.js';
 import type { Linalg } from '../linalg/linalg.js';
 import { sourcePerplexity, splitStories, STORY_SEPARATOR } from '../models/llama/perplexity.js';
 import { onnxSampleCount, onnxTop1 } from '../models/onnx/capture.js';
 import { alignTable, metricCell, type ModelMetric } from '../models/report.js';
 
 export const EVAL_USAGE = `usage: iobs eval MODEL --data DATA [--labels LABELS] [--baseline MODEL] [--seqlen L]
-         [--samples N] [--no-prefix-space] [--json] [--verbose]
+         [--samples N] [--no-prefix-space] [--json] [--verbose] [--backend NAME]
 
   MODEL             an .onnx classifier or a Hugging Face Llama folder
   --data DATA       Llama: a text file (stories separated by <|endoftext|>, or plain text);
@@ -26,6 +26,7 @@ export const EVAL_USAGE = `usage: iobs eval MODEL --data DATA [--labels LABELS] 
   --samples N       only the first N stories (Llama) or inputs (ONNX)
   --no-prefix-space Llama: encode without the "▁" the tokenizer's normaliser puts first
   --json            last stdout line: {"model", "metric", "baseline"}
+  --backend NAME    ${backendHelp(defaultRegistry().names())}
 
 Perplexity is exp(Σ −log p / tokens predicted), natural log. Exit status: 0 done, 2 bad flags or input.
 `;
@@ -83,7 +84,7 @@ export async function evalCommand(args: string[]): Promise<number> {
     if (first === undefined || first.startsWith('-')) throw new UsageError('MODEL is required first: iobs eval MODEL --data DATA ...');
     const v = parseFlags(flags, {
       data: { type: 'string' }, labels: { type: 'string' }, baseline: { type: 'string' }, seqlen: { type: 'string' }, samples: { type: 'string' },
-      'no-prefix-space': { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
+      'no-prefix-space': { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
     });
     if (v.help) {
       process.stdout.write(EVAL_USAGE);
@@ -93,6 +94,7 @@ export async function evalCommand(args: string[]): Promise<number> {
     if (!v.data) throw new UsageError('--data DATA is required');
     const seqlen = intFlag('--seqlen', v.seqlen, (x) => x >= 2, 'an integer >= 2');
     const limit = intFlag('--samples', v.samples, (x) => x >= 1, 'a positive integer');
+    const backend = backendFlag(v.backend, defaultRegistry().names());
     const log = (line: string) => process.stderr.write(`iobs eval: ${line}\n`);
     const models: ModelInput[] = [];
     try {
@@ -102,7 +104,7 @@ export async function evalCommand(args: string[]): Promise<number> {
       if (models[0].kind === 'llama' && v.labels) throw new UsageError(`${flagValue('--labels', v.labels)} applies to ONNX models; a Llama is scored by perplexity`);
       if (models[0].kind === 'onnx' && seqlen !== undefined) throw new UsageError(`${flagValue('--seqlen', v.seqlen!)} applies to Llama models, not to the ONNX file ${JSON.stringify(first)}`);
       if (models[0].kind === 'onnx' && v['no-prefix-space']) throw new UsageError(`--no-prefix-space applies to Llama models, not to the ONNX file ${JSON.stringify(first)}`);
-      const la = await init({ warn: log });
+      const la = await init({ backend, warn: log });
       try {
         const metrics: ModelMetric[] = [];
         for (const m of models) metrics.push(await scoreModel(la, m, v.data, v.labels, seqlen, limit, log));

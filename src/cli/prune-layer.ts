@@ -5,11 +5,11 @@
 // nothing at all when the command fails. Progress on stderr; stdout holds the summary, with --json
 // as its last line. Errors: one line naming the flag (src/cli/errors.ts), exit 2 for bad input, 1
 // for a failed computation.
-import { choiceFlag, flagValue, parseFlags, UsageError } from './args.js';
+import { backendFlag, backendHelp, choiceFlag, flagValue, parseFlags, UsageError } from './args.js';
 import { patternFromFlags, prunerFromFlags } from './pruning-flags.js';
 import { type ArgFlags, InputError, readingInput, runCommand, typedFlags } from './errors.js';
 import type { DType } from '../core/dtype.js';
-import { init } from '../init.js';
+import { defaultRegistry, init } from '../init.js';
 import type { Linalg } from '../linalg/linalg.js';
 import type { Matrix } from '../core/matrix.js';
 import { formatNpy, type NpyHeader, npyHeaderBytes } from '../io/npy.js';
@@ -24,7 +24,7 @@ import type { PruneMethod, Pruner, PruneResult } from '../pruning/types.js';
 export const PRUNE_LAYER_USAGE = `usage: iobs prune-layer --weight W.npy (--hessian H.npy | --inputs X.npy)
          --method ${METHODS.join('|')} (--sparsity S [--per-row] | --pattern N:M)
          [--blocksize B] [--damp D] [--iters N] [--eta E] [--start S] [--dtype float32|float64]
-         --out W_pruned.npy [--force] [--json] [--verbose]
+         --out W_pruned.npy [--force] [--json] [--verbose] [--backend NAME]
 
   --weight W.npy      the layer's weight, rows = outputs, columns = inputs (2-D float32/float64)
   --hessian H.npy     its Hessian H = Σ XᵀX over calibration inputs (inputs x inputs)
@@ -46,6 +46,7 @@ export const PRUNE_LAYER_USAGE = `usage: iobs prune-layer --weight W.npy (--hess
   --force             replace --out if it exists (without it an existing --out is an error)
   --json              last stdout line: {"method","pattern","relError","sparsity","dampUsed","seconds"}
   --verbose           on an error, print the stack too
+  --backend NAME      ${backendHelp(defaultRegistry().names())}
 
 Numbers are plain decimal (1e-3 is fine for a real value; 0x10 is not). Exit status: 0 done, 2 bad
 flags or input (the flag is named), 1 the pruning failed.
@@ -61,6 +62,7 @@ interface Options {
   out: string;
   force: boolean;
   json: boolean;
+  backend?: string;
   pruner: Pruner;
   /** Every string flag as typed ('--damp' → '1e-3'), for error messages. */
   typed: Record<string, string>;
@@ -94,6 +96,7 @@ function parse(args: string[]): Options | 'help' {
     out: { type: 'string' },
     force: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
+    backend: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   });
   if (values.help) return 'help';
@@ -114,9 +117,10 @@ function parse(args: string[]): Options | 'help' {
   const pruner = prunerFromFlags(method, values, pattern);
   const dtype = choiceFlag('--dtype', values.dtype, ['float32', 'float64'] as const);
   const out = need('out', values.out);
+  const backend = backendFlag(values.backend, defaultRegistry().names());
   return {
     weight, hessian: values.hessian, inputs: values.inputs, method, pattern,
-    dtype, out, force: values.force, json: values.json, pruner, typed: typedFlags(values),
+    dtype, out, force: values.force, json: values.json, backend, pruner, typed: typedFlags(values),
   };
 }
 
@@ -259,7 +263,7 @@ export async function pruneLayerCommand(args: string[]): Promise<number> {
  * into the output's temporary file (committed by the caller) straight from backend storage.
  */
 async function prune(o: Options, outputs: OutputTransaction, log: (s: string) => void): Promise<Omit<PruneResult, 'weight' | 'mask'>> {
-  const la = await init({ warn: log });
+  const la = await init({ backend: o.backend, warn: log });
   try {
     const W = await readMatrix(la, '--weight', o.weight, o.dtype, 'W');
     const dtype = W.dtype;

@@ -4,12 +4,12 @@
 // output (an .onnx file, or a folder in the checkpoint's layout) and the --plot figure are checked
 // before any work and written only when everything succeeded. Progress per layer on stderr; the
 // per-layer table on stdout, or with --json a summary as the last stdout line.
-import { flagValue, intFlag, parseFlags, UsageError, choiceFlag } from './args.js';
+import { backendFlag, backendHelp, flagValue, intFlag, parseFlags, UsageError, choiceFlag } from './args.js';
 import { isIobsError, show } from '../core/errors.js';
 import { type ArgFlags, InputError, runCommand, typedFlags } from './errors.js';
 import { openModel, readOnnxSamples, readLabels, readStories, sampleFilePaths, type ModelInput } from './model-io.js';
 import { patternFromFlags, prunerFromFlags } from './pruning-flags.js';
-import { init } from '../init.js';
+import { defaultRegistry, init } from '../init.js';
 import { OutputFolder } from '../io/output-folder.js';
 import { type InputSpec, OutputTransaction } from '../io/outputs.js';
 import type { Linalg } from '../linalg/linalg.js';
@@ -33,7 +33,7 @@ export const PRUNE_USAGE = `usage: iobs prune MODEL --out OUT --method ${METHODS
          (--sparsity S [--per-row] | --pattern N:M) --calib DATA [--samples N]
          [--seqlen L] [--passes P] [--validation DATA] [--no-prefix-space] [--prune-head] [--target T]
          [--damp D] [--blocksize B] [--iters N] [--eta E] [--start S]
-         [--eval DATA [--labels LABELS]] [--plot FILE.svg] [--json] [--force] [--verbose]
+         [--eval DATA [--labels LABELS]] [--plot FILE.svg] [--json] [--force] [--verbose] [--backend NAME]
 
   MODEL            an .onnx file (float32 initializers) or a Hugging Face Llama folder
                    (config.json, model.safetensors or a sharded index, tokenizer.json)
@@ -71,6 +71,7 @@ export const PRUNE_USAGE = `usage: iobs prune MODEL --out OUT --method ${METHODS
   --plot FILE.svg  every layer's relative error as an SVG line chart
   --json           last stdout line: a JSON summary (layers, metric, time, peak memory)
   --force          replace --out and --plot if they exist
+  --backend NAME   ${backendHelp(defaultRegistry().names())}
 
 Outputs are checked before any work and written only when the whole run succeeded. Exit status:
 0 done, 2 bad flags or input (the flag is named), 1 a failed computation.
@@ -95,6 +96,7 @@ interface Options {
   plot?: string;
   json: boolean;
   force: boolean;
+  backend?: string;
   typed: Record<string, string>;
 }
 
@@ -128,7 +130,7 @@ function parse(args: string[]): Options | 'help' {
     passes: { type: 'string' }, validation: { type: 'string' }, 'no-prefix-space': { type: 'boolean', default: false }, 'prune-head': { type: 'boolean', default: false },
     target: { type: 'string' }, damp: { type: 'string' }, blocksize: { type: 'string' }, iters: { type: 'string' }, eta: { type: 'string' }, start: { type: 'string' },
     eval: { type: 'string' }, labels: { type: 'string' }, plot: { type: 'string' },
-    json: { type: 'boolean', default: false }, force: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
+    json: { type: 'boolean', default: false }, force: { type: 'boolean', default: false }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
   });
   if (values.help) return 'help';
   const need = (flag: string, v: string | undefined): string => {
@@ -152,7 +154,7 @@ function parse(args: string[]): Options | 'help' {
   return {
     model: first, out, method, pattern, pruner, calib, samples, seqlen, passes, validation: values.validation,
     prefixSpace: !values['no-prefix-space'], head: values['prune-head'], target, eval: values.eval, labels: values.labels, plot: values.plot,
-    json: values.json, force: values.force, typed: typedFlags(values),
+    json: values.json, force: values.force, backend: backendFlag(values.backend, defaultRegistry().names()), typed: typedFlags(values),
   };
 }
 
@@ -217,7 +219,7 @@ export async function pruneCommand(args: string[]): Promise<number> {
       let folder: OutputFolder | null = null;
       try {
         if (m.kind === 'llama') folder = await OutputFolder.begin({ name: '--out', path: o.out }, { force: o.force, inputs });
-        const la = await init({ warn: log });
+        const la = await init({ backend: o.backend, warn: log });
         try {
           const run = m.kind === 'onnx' ? await pruneOnnxModel(la, o, m, files, log) : await pruneLlamaModel(la, o, m, folder!, log);
           const seconds = (performance.now() - t0) / 1000;

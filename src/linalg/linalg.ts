@@ -769,6 +769,20 @@ export class Linalg {
     return downdate(this.#be, 'ddowndate', 'float64', Hinv, p);
   }
 
+  /**
+   * Resolves when every kernel called so far has finished on the device. Calls resolve when their
+   * work is queued on a device backend (webgpu), so timing code awaits this before the clock
+   * stops; on host backends work is done when a call resolves and this resolves at once.
+   * @example
+   * const t0 = performance.now();
+   * await la.sgemm(A, B, C);
+   * await la.finish();
+   * const seconds = (performance.now() - t0) / 1000;
+   */
+  async finish(): Promise<void> {
+    await this.#be.finish?.();
+  }
+
   /** Releases the backend's memory; matrices made here are unusable afterwards. */
   dispose(): void {
     this.#be.dispose();

@@ -1,8 +1,11 @@
 // The portable kernel cases in a browser page: bundled by test/browser/run.mjs with the .wasm
 // files beside the bundle (the loader finds them through import.meta.url), then run for every
 // backend that initialises. Results go to window.__iobsResult for the runner to collect.
+// webgpu (Chromium's SwiftShader adapter, with --enable-unsafe-webgpu) runs the device-neutral
+// cases; with ?requireWebgpu=1 (the runner passes it when IOBS_REQUIRE_WEBGPU=1) a webgpu that
+// does not start is a failure.
 import * as lib from '../../dist/index.js';
-import { algorithmCases, allCases, kernelCases, runCases } from '../cases/index.js';
+import { algorithmCases, allCases, casesFor, kernelCases, runCases } from '../cases/index.js';
 
 export interface BrowserResult {
   passed: number;
@@ -16,7 +19,7 @@ declare global {
   }
 }
 
-const BACKENDS = ['wasm-relaxed', 'wasm-simd', 'reference'];
+const BACKENDS = ['wasm-relaxed', 'wasm-simd', 'reference', 'webgpu'];
 
 async function main(): Promise<BrowserResult> {
   const lines: string[] = [];
@@ -26,9 +29,12 @@ async function main(): Promise<BrowserResult> {
   };
   let passed = 0, failed = 0;
   const features = lib.probeFeatures();
-  const supported: Record<string, boolean> = { 'wasm-relaxed': features.relaxedSimd, 'wasm-simd': features.simd, reference: true };
+  const query = new URLSearchParams(location.search);
+  const supported: Record<string, boolean> = {
+    'wasm-relaxed': features.relaxedSimd, 'wasm-simd': features.simd, reference: true, webgpu: query.get('requireWebgpu') === '1',
+  };
   log(`${navigator.userAgent}: simd ${features.simd}, relaxed simd ${features.relaxedSimd}`);
-  const pick = new URLSearchParams(location.search).get('cases') ?? 'all';
+  const pick = query.get('cases') ?? 'all';
   const cases = pick === 'kernels' ? kernelCases() : pick === 'algorithms' ? algorithmCases() : allCases();
   const ref = await lib.init({ backend: 'reference' });
   for (const name of BACKENDS) {
@@ -46,10 +52,11 @@ async function main(): Promise<BrowserResult> {
       }
       continue;
     }
-    const r = await runCases(cases, { lib: lib as never, la: la as never, ref: ref as never, strict: null }, log);
+    const r = await runCases(casesFor(cases, name === 'webgpu' ? 'strict' : name), { lib: lib as never, la: la as never, ref: ref as never, strict: null }, log);
     log(`${name}: ${r.passed} passed, ${r.failed} failed`);
     passed += r.passed;
     failed += r.failed;
+    la.dispose();
   }
   return { passed, failed, lines };
 }

@@ -78,7 +78,9 @@ async function main(executablePath) {
     context = await chromium.launchPersistentContext(profile, {
       executablePath,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-gpu'],
+      args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+        // WebGPU (on Chromium's own SwiftShader where there is no GPU; the webgpu cases run on it).
+        '--enable-unsafe-webgpu'],
     });
     const page = context.pages()[0] ?? (await context.newPage());
     let pageErrors = 0;
@@ -91,7 +93,8 @@ async function main(executablePath) {
     });
     page.on('requestfailed', (req) => console.error(`[chromium requestfailed] ${req.url()}: ${req.failure()?.errorText}`));
 
-    await page.goto(`http://127.0.0.1:${port}/?cases=${encodeURIComponent(process.argv[2] ?? 'all')}`);
+    const requireGpu = process.env.IOBS_REQUIRE_WEBGPU === '1' ? '&requireWebgpu=1' : '';
+    await page.goto(`http://127.0.0.1:${port}/?cases=${encodeURIComponent(process.argv[2] ?? 'all')}${requireGpu}`);
     await page.waitForFunction(() => window.__iobsResult !== undefined, null, { timeout: TIMEOUT_MS, polling: 100 });
     const result = await page.evaluate(() => window.__iobsResult);
     for (const line of result.lines) console.log(line);

@@ -215,6 +215,9 @@ function grid(kernel: string, dtypes: readonly string[], shapes: readonly [numbe
         const strided = run % 2 === 1, mySeed = 1000 * kernel.length + seed++;
         cases.push({
           name: `${kernel} ${dtype} ${rows}x${cols}${strided ? ' strided' : ''} seed ${mySeed}`,
+          // Operands go in and out through la.write / la.read only (Placed), so the grid runs
+          // on the strict and device backends too.
+          deviceNeutral: true,
           run: (ctx) => scoped(ctx.la, (s) => body(ctx, new Rng(mySeed), dtype, rows, cols, strided, s)),
         });
       }

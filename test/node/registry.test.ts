@@ -31,16 +31,49 @@ describe('BackendRegistry', () => {
     expect(warnings.join()).toMatch(/a \(missing feature X\).*using b/);
   });
 
+  it('tries an auto: false backend only by name, and tells the factory whether it was named', async () => {
+    const r = new lib.BackendRegistry();
+    const seen: boolean[] = [];
+    r.register('gpu', async ({ named }) => {
+      seen.push(named);
+      return { name: 'gpu' } as unknown as lib.KernelBackend;
+    }, 40, { auto: false });
+    r.register('cpu', fake('cpu'), 10);
+    expect(r.names()).toEqual(['gpu', 'cpu']);
+    expect((await r.resolve([])).backend.name).toBe('cpu');
+    expect(seen).toEqual([]);
+    expect((await r.resolve(['gpu'])).backend.name).toBe('gpu');
+    expect(seen).toEqual([true]);
+  });
+
   it('lists every reason when nothing works, and names unknown backends', async () => {
     const r = new lib.BackendRegistry();
     r.register('a', broken('reason A'), 2);
     r.register('b', broken('reason B'), 1);
     await expect(r.resolve([])).rejects.toThrow(/a: reason A; b: reason B/);
-    await expect(r.resolve(['webgpu'])).rejects.toThrow(/unknown backend "webgpu"; known: a, b/);
+    await expect(r.resolve(['gpu'])).rejects.toThrow(/unknown backend "gpu"; known: a, b/);
   });
 });
 
 describe('init', () => {
+  it('registers webgpu, by name only: init() alone never picks it', async () => {
+    expect(lib.defaultRegistry().names()).toEqual(['webgpu', 'wasm-relaxed', 'wasm-simd', 'reference']);
+    const la = await lib.init({ warn: () => {} });
+    expect(la.backendName).not.toBe('webgpu');
+  });
+
+  it('falls back from webgpu to Wasm with a warning that says why when no adapter is allowed', async () => {
+    const warnings: string[] = [];
+    const noAdapter = { requestAdapter: async () => null };
+    const la = await lib.init({ backend: ['webgpu', 'wasm-simd'], gpu: noAdapter, warn: (m) => warnings.push(m) });
+    expect(la.backendName).toBe('wasm-simd');
+    expect(warnings.join()).toMatch(/webgpu \(no WebGPU adapter \(option gave none\)\).*using wasm-simd/);
+    await expect(lib.init({ backend: 'webgpu', gpu: {} })).rejects.toThrow(/option gpu must be a GPU object with requestAdapter\(\)/);
+    // A software adapter is refused when the caller does not allow it (it is allowed by name only).
+    const software = { requestAdapter: async () => ({ info: { vendor: 'google', architecture: 'swiftshader', description: '', isFallbackAdapter: true }, limits: {} }) };
+    await expect(lib.init({ backend: 'webgpu', gpu: software, allowSoftwareAdapter: false })).rejects.toThrow(/only WebGPU adapter is a software one \(google swiftshader \(software\)\)/);
+  });
+
   it('picks the best Wasm build this engine supports', async () => {
     const la = await lib.init();
     const f = lib.probeFeatures();

@@ -1,0 +1,387 @@
+/// <reference types="@webgpu/types" />
+// The WebGPU backend: matrices live in GPU buffers, kernels are WGSL compute programs, and
+// values reach the host only through read() (a staging buffer and mapAsync, hence async).
+// Float32 gemm and syrk, the byte copies and fills of every dtype, and the float32 elementwise
+// kernels run on the GPU today; every other kernel (float64 work, the factorisations, the OBS
+// and SparseGPT loops, the transformer kernels) runs on a host Wasm backend over mirrors of its
+// operands (host-mirror.ts): the same results, paid for in transfers. `hostKernels` lists them;
+// they move to WGSL kernel by kernel (issue 12), the heavy ones first.
+import { type StorageArray, type StorageDType, arrayType, bytesPer } from '../../core/dtype.js';
+import { numberToBfloat16, numberToFloat16 } from '../../core/half.js';
+import { type Mask, Matrix, type Storage } from '../../core/matrix.js';
+import type { KernelBackend } from '../types.js';
+import { type AcquiredDevice, type DeviceInfo, type WebGpuOptions, acquireDevice, describeAdapter } from './device.js';
+import { runOnHost, readSpans } from './host-mirror.js';
+import { type ByteWindow, COPY_BYTES, FILL_BYTES, copyParams, fillParams } from './kernels/bytes.js';
+import { ADD_DIAGONAL, APPLY_MASK, AXPBY, SCALE_ROWS } from './kernels/elementwise.js';
+import { GEMM_K_CHUNK, GEMM_TILE, MIRROR_LOWER, gemmParams, gemmProgram } from './kernels/gemm.js';
+import { Params, Programs, linearGrid } from './program.js';
+import { BufferPool, GpuStorage } from './storage.js';
+
+/** Kernels with no WGSL yet: they run on the host backend over mirrors of their operands. */
+export const HOST_KERNELS = [
+  'diagonal', 'deadInputs', 'zeroColumns', 'gramDiagonal', 'firstNonFinite', 'dot', 'objective', 'symmetryViolation',
+  'maskCounts', 'maskDifference', 'maskViolation', 'obcAllocate', 'trsm', 'trsv', 'potrf', 'potri', 'invchol', 'lammax',
+  'topk', 'downdate', 'selectMask', 'obsGreedy', 'solveOnSupport', 'obsExchange', 'obsExchangeAllocate', 'sparsegptBlock',
+  'pcgStart', 'pcgStep', 'pcgUpdate', 'pcgDirection', 'rmsNorm', 'rotary', 'softmaxRows', 'siluGate', 'gather',
+  'crossEntropy', 'im2col',
+] as const satisfies readonly (keyof KernelBackend)[];
+
+/** Kernels with WGSL: float32 operands (copy and fill: any one dtype) run on the GPU, others on the host. */
+export const GPU_KERNELS = ['copy', 'fill', 'addDiagonal', 'scaleRows', 'axpby', 'applyMask', 'gemm', 'syrk'] as const;
+
+type HostKernel = (typeof HOST_KERNELS)[number];
+
+/** Idle buffers the pool keeps for reuse. */
+const POOL_BYTES = 256 * 1024 * 1024;
+
+/** A matrix's strided window in bytes. */
+function window(M: Matrix<any>): ByteWindow {
+  const size = bytesPer(M.dtype);
+  return { offset: M.offset * size, stride: M.stride * size, rowBytes: M.cols * size, rows: M.rows };
+}
+
+/** The bytes of one element of dtype holding value (what fill repeats). */
+function elementBytes(dtype: StorageDType, value: number): Uint8Array {
+  if (dtype === 'float16') return new Uint8Array(Uint16Array.of(numberToFloat16(value)).buffer);
+  if (dtype === 'bfloat16') return new Uint8Array(Uint16Array.of(numberToBfloat16(value)).buffer);
+  const T = arrayType(dtype);
+  const a = new T(1);
+  a[0] = value;
+  return new Uint8Array(a.buffer);
+}
+
+export interface WebGpuBackend extends Pick<KernelBackend, HostKernel> {}
+
+export class WebGpuBackend implements KernelBackend {
+  readonly name = 'webgpu';
+  private readonly pool: BufferPool;
+  private readonly programs: Programs;
+  private live = 0;
+  private peak = 0;
+  private lostReason: string | null = null;
+  private readonly counts = { gpu: new Map<string, number>(), host: new Map<string, number>() };
+  private disposed = false;
+
+  private constructor(readonly gpu: GPU, readonly device: GPUDevice, readonly info: DeviceInfo, private readonly host: KernelBackend) {
+    this.pool = new BufferPool(device, POOL_BYTES);
+    this.programs = new Programs(device);
+    void device.lost.then((l) => {
+      if (!this.disposed) this.lostReason = `${l.reason}: ${l.message}`;
+    });
+  }
+
+  /**
+   * Acquires a device (see device.ts) and a host backend for the kernels without WGSL.
+   * `named`: the caller asked for this backend by name (a software adapter is then accepted).
+   */
+  static async create(options: WebGpuOptions, named: boolean, host: () => Promise<KernelBackend>): Promise<WebGpuBackend> {
+    const acquired: AcquiredDevice = await acquireDevice(options, named);
+    let h: KernelBackend;
+    try {
+      h = await host();
+    } catch (err) {
+      acquired.device.destroy();
+      throw err;
+    }
+    return new WebGpuBackend(acquired.gpu, acquired.device, acquired.info, h);
+  }
+
+  /** The adapter in words, e.g. 'google swiftshader SwiftShader driver 5.0.0 (software)'. */
+  get adapter(): string {
+    return describeAdapter(this.info);
+  }
+
+  /** The host backend that runs HOST_KERNELS (its registry name). */
+  get hostBackend(): string {
+    return this.host.name;
+  }
+
+  private alive(): void {
+    if (this.disposed) throw new Error('iobs webgpu: backend used after dispose()');
+    if (this.lostReason !== null) throw new Error(`iobs webgpu: the GPU device was lost (${this.lostReason})`);
+  }
+
+  allocate(byteLength: number): Storage {
+    this.alive();
+    const max = this.device.limits.maxBufferSize;
+    if (byteLength > max) {
+      throw new RangeError(`iobs webgpu: an allocation of ${byteLength} bytes exceeds this device's maxBufferSize (${max})`);
+    }
+    const buffer = this.pool.take(byteLength);
+    this.live += byteLength;
+    this.peak = Math.max(this.peak, this.live);
+    return new GpuStorage(this.name, byteLength, buffer, (s) => {
+      this.live -= s.byteLength;
+      if (!this.disposed) this.pool.give(s.buffer);
+    });
+  }
+
+  liveBytes(): number {
+    return this.live;
+  }
+
+  peakBytes(): number {
+    return this.peak;
+  }
+
+  resetPeak(): void {
+    this.peak = this.live;
+  }
+
+  private buf(M: Matrix<any>): GPUBuffer {
+    const s = M.storage;
+    if (!(s instanceof GpuStorage) || s.owner !== this.name) {
+      throw new Error(`iobs webgpu: a ${M.rows}x${M.cols} ${M.dtype} matrix of backend ${s.owner} passed to the webgpu backend`);
+    }
+    if (s.released) throw new Error('iobs: use of a matrix after free()');
+    return s.buffer;
+  }
+
+  /** True when every buffer fits one binding (larger ones are not split yet: they take the host path). */
+  private bindable(...mats: Matrix<any>[]): boolean {
+    const limit = this.device.limits.maxStorageBufferBindingSize;
+    return mats.every((M) => this.buf(M).size <= limit);
+  }
+
+  /** How many calls of each kernel ran on the GPU and on the host since the backend was made. */
+  calls(): { gpu: Record<string, number>; host: Record<string, number> } {
+    return { gpu: Object.fromEntries(this.counts.gpu), host: Object.fromEntries(this.counts.host) };
+  }
+
+  private count(where: 'gpu' | 'host', name: string): void {
+    this.counts[where].set(name, (this.counts[where].get(name) ?? 0) + 1);
+  }
+
+  /** Runs a kernel on the host backend over mirrors of its operands. */
+  onHost(name: keyof KernelBackend, args: readonly unknown[]): Promise<unknown> {
+    this.alive();
+    this.count('host', name);
+    return runOnHost(this.device, this.host, name, args);
+  }
+
+  async read(M: Matrix<any>): Promise<StorageArray> {
+    this.alive();
+    const size = bytesPer(M.dtype), n = M.size;
+    const T = arrayType(M.dtype);
+    if (n === 0) return new T(0);
+    const src = this.buf(M);
+    const w = window(M);
+    let bytes: Uint8Array;
+    if (M.contiguous && w.offset % 4 === 0 && (n * size) % 4 === 0) {
+      [bytes] = await readSpans(this.device, [{ buffer: src, start: w.offset, end: w.offset + n * size }]);
+    } else {
+      // Gather the view into a compact temporary first (whole words, so it can be copied out).
+      const tmp = this.pool.take(n * size);
+      const { params, words } = copyParams({ offset: 0, stride: w.rowBytes, rowBytes: w.rowBytes, rows: w.rows }, w);
+      this.programs.run(COPY_BYTES, params, [src, tmp], linearGrid(Math.ceil(words / 256)));
+      try {
+        [bytes] = await readSpans(this.device, [{ buffer: tmp, start: 0, end: Math.ceil((n * size) / 4) * 4 }]);
+      } finally {
+        this.pool.give(tmp);
+      }
+    }
+    return new T(bytes.buffer as ArrayBuffer, bytes.byteOffset, n);
+  }
+
+  write(M: Matrix<any>, values: ArrayLike<number>): void {
+    this.alive();
+    const size = bytesPer(M.dtype), n = M.size;
+    if (n === 0) return;
+    const T = arrayType(M.dtype);
+    const a = new T(Math.ceil((n * size) / 4) * 4 / size);
+    for (let i = 0; i < n; i++) a[i] = values[i];
+    const dst = this.buf(M);
+    const w = window(M);
+    const bytes = new Uint8Array(a.buffer, 0, a.byteLength);
+    if (M.contiguous && w.offset % 4 === 0 && (n * size) % 4 === 0) {
+      this.device.queue.writeBuffer(dst, w.offset, bytes);
+      return;
+    }
+    const tmp = this.pool.take(bytes.byteLength);
+    this.device.queue.writeBuffer(tmp, 0, bytes);
+    const { params, words } = copyParams(w, { offset: 0, stride: w.rowBytes, rowBytes: w.rowBytes, rows: w.rows });
+    this.programs.run(COPY_BYTES, params, [tmp, dst], linearGrid(Math.ceil(words / 256)));
+    this.pool.give(tmp);
+  }
+
+  async copy(A: Matrix<any>, B: Matrix<any>): Promise<void> {
+    if (A.dtype !== B.dtype || !this.bindable(A, B)) {
+      await this.onHost('copy', [A, B]);
+      return;
+    }
+    this.alive();
+    this.count('gpu', 'copy');
+    if (A.size === 0) return;
+    const src = this.buf(A), dst = this.buf(B);
+    const wa = window(A), wb = window(B);
+    if (src === dst) {
+      // One buffer cannot be bound for reading and writing at once: go through a temporary.
+      const compact = { offset: 0, stride: wa.rowBytes, rowBytes: wa.rowBytes, rows: wa.rows };
+      const tmp = this.pool.take(wa.rowBytes * wa.rows);
+      const first = copyParams(compact, wa);
+      this.programs.run(COPY_BYTES, first.params, [src, tmp], linearGrid(Math.ceil(first.words / 256)));
+      const second = copyParams(wb, compact);
+      this.programs.run(COPY_BYTES, second.params, [tmp, dst], linearGrid(Math.ceil(second.words / 256)));
+      this.pool.give(tmp);
+      return;
+    }
+    const { params, words } = copyParams(wb, wa);
+    this.programs.run(COPY_BYTES, params, [src, dst], linearGrid(Math.ceil(words / 256)));
+  }
+
+  async fill(A: Matrix<any>, value: number): Promise<void> {
+    if (!this.bindable(A)) {
+      await this.onHost('fill', [A, value]);
+      return;
+    }
+    this.alive();
+    this.count('gpu', 'fill');
+    if (A.size === 0) return;
+    const { params, words } = fillParams(window(A), elementBytes(A.dtype, value));
+    this.programs.run(FILL_BYTES, params, [this.buf(A)], linearGrid(Math.ceil(words / 256)));
+  }
+
+  /**
+   * Buffers for a call that reads `inputs` and writes `output`: an input sharing the output's
+   * buffer is first copied to a temporary (returned in `temps`, given back by the caller).
+   */
+  private async separate(inputs: Matrix[], output: Matrix): Promise<{ views: Matrix[]; temps: Storage[] }> {
+    const out = this.buf(output);
+    const temps: Storage[] = [];
+    const views: Matrix[] = [];
+    for (const M of inputs) {
+      if (this.buf(M) !== out) {
+        views.push(M);
+        continue;
+      }
+      const s = this.allocate(M.size * bytesPer(M.dtype));
+      temps.push(s);
+      const T = new Matrix(s, M.dtype, M.rows, M.cols);
+      await this.copy(M, T);
+      views.push(T);
+    }
+    return { views, temps };
+  }
+
+  async addDiagonal(A: Matrix, alpha: number): Promise<void> {
+    if (A.dtype !== 'float32' || !this.bindable(A)) {
+      await this.onHost('addDiagonal', [A, alpha]);
+      return;
+    }
+    this.alive();
+    this.count('gpu', 'addDiagonal');
+    const n = Math.min(A.rows, A.cols);
+    if (n === 0) return;
+    const params = new Params().u32(1).u32(n).u32(A.offset).u32(A.stride).f32(alpha).u32(0);
+    this.programs.run(ADD_DIAGONAL, params, [this.buf(A)], linearGrid(Math.ceil(n / 256)));
+  }
+
+  async scaleRows(A: Matrix, x: Matrix): Promise<void> {
+    if (A.dtype !== 'float32' || x.dtype !== 'float32' || !this.bindable(A, x)) {
+      await this.onHost('scaleRows', [A, x]);
+      return;
+    }
+    this.alive();
+    this.count('gpu', 'scaleRows');
+    if (A.size === 0) return;
+    const { views: [xv], temps } = await this.separate([x], A);
+    const step = xv.rows === 1 ? 1 : xv.stride;
+    const params = new Params().u32(A.rows).u32(A.cols).u32(A.offset).u32(A.stride).u32(xv.offset).u32(step);
+    this.programs.run(SCALE_ROWS, params, [this.buf(xv), this.buf(A)], linearGrid(Math.ceil(A.size / 256)));
+    for (const t of temps) t.release();
+  }
+
+  async axpby(alpha: number, X: Matrix, beta: number, Y: Matrix): Promise<void> {
+    if (X.dtype !== 'float32' || Y.dtype !== 'float32' || !this.bindable(X, Y)) {
+      await this.onHost('axpby', [alpha, X, beta, Y]);
+      return;
+    }
+    this.alive();
+    this.count('gpu', 'axpby');
+    if (Y.size === 0) return;
+    const { views: [xv], temps } = await this.separate([X], Y);
+    const params = new Params().u32(Y.rows).u32(Y.cols).u32(xv.offset).u32(xv.stride).u32(Y.offset).u32(Y.stride).f32(alpha).f32(beta);
+    this.programs.run(AXPBY, params, [this.buf(xv), this.buf(Y)], linearGrid(Math.ceil(Y.size / 256)));
+    for (const t of temps) t.release();
+  }
+
+  async applyMask(A: Matrix, mask: Mask): Promise<void> {
+    if (A.dtype !== 'float32' || !this.bindable(A, mask)) {
+      await this.onHost('applyMask', [A, mask]);
+      return;
+    }
+    this.alive();
+    this.count('gpu', 'applyMask');
+    if (A.size === 0) return;
+    const { views: [mv], temps } = await this.separate([mask as unknown as Matrix], A);
+    const m = mv as unknown as Mask;
+    const params = new Params().u32(A.rows).u32(A.cols).u32(A.offset).u32(A.stride).u32(m.offset).u32(m.stride);
+    this.programs.run(APPLY_MASK, params, [this.buf(m), this.buf(A)], linearGrid(Math.ceil(A.size / 256)));
+    for (const t of temps) t.release();
+  }
+
+  async gemm(transA: boolean, transB: boolean, alpha: number, A: Matrix, B: Matrix, beta: number, C: Matrix): Promise<void> {
+    return this.gemmOn('gemm', false, transA, transB, alpha, A, B, beta, C);
+  }
+
+  private async gemmOn(kernel: 'gemm' | 'syrk', compensated: boolean, transA: boolean, transB: boolean, alpha: number, A: Matrix, B: Matrix, beta: number, C: Matrix): Promise<void> {
+    if (A.dtype !== 'float32' || B.dtype !== 'float32' || C.dtype !== 'float32' || !this.bindable(A, B, C)) {
+      await this.onHost('gemm', [transA, transB, alpha, A, B, beta, C]);
+      return;
+    }
+    this.alive();
+    this.count('gpu', kernel);
+    const M = C.rows, N = C.cols, K = transA ? A.rows : A.cols;
+    if (M === 0 || N === 0) return;
+    const { views: [av, bv], temps } = await this.separate([A, B], C);
+    const program = gemmProgram(transA, transB, compensated);
+    const grid: [number, number] = [Math.ceil(N / GEMM_TILE), Math.ceil(M / GEMM_TILE)];
+    const chunks = Math.max(1, Math.ceil(K / GEMM_K_CHUNK));
+    // The compensated kernel's (hi, lo) between chunks; a single chunk never touches it.
+    const scratch = compensated ? this.pool.take(chunks > 1 ? 2 * M * N * 4 : 4) : null;
+    for (let c = 0; c < chunks; c++) {
+      const k0 = c * GEMM_K_CHUNK, k1 = Math.min(K, k0 + GEMM_K_CHUNK);
+      const first = c === 0, last = c === chunks - 1;
+      // Plain: each chunk adds into C (beta = 1 after the first). Compensated: C only at the last.
+      const b = compensated || first ? beta : 1;
+      const params = gemmParams(M, N, k0, k1, av, bv, C, alpha, b, first, last);
+      this.programs.run(program, params, scratch ? [this.buf(av), this.buf(bv), this.buf(C), scratch] : [this.buf(av), this.buf(bv), this.buf(C)], grid);
+    }
+    if (scratch) this.pool.give(scratch);
+    for (const t of temps) t.release();
+  }
+
+  async syrk(trans: boolean, alpha: number, X: Matrix, beta: number, C: Matrix): Promise<void> {
+    if (X.dtype !== 'float32' || C.dtype !== 'float32' || !this.bindable(X, C)) {
+      await this.onHost('syrk', [trans, alpha, X, beta, C]);
+      return;
+    }
+    // The whole product by the compensated gemm (its C_ij and C_ji agree bit for bit), then the
+    // lower triangle mirrored, so that beta's part of the upper triangle is the lower one's.
+    await this.gemmOn('syrk', true, trans, !trans, alpha, X, X, beta, C);
+    const n = C.rows;
+    if (n < 2) return;
+    const params = new Params().u32(n).u32(C.offset).u32(C.stride).u32(0);
+    this.programs.run(MIRROR_LOWER, params, [this.buf(C)], [Math.ceil(n / 16), Math.ceil(n / 16)]);
+  }
+
+  async finish(): Promise<void> {
+    this.alive();
+    await this.device.queue.onSubmittedWorkDone();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.pool.clear();
+    this.host.dispose();
+    this.device.destroy();
+  }
+}
+
+for (const name of HOST_KERNELS) {
+  (WebGpuBackend.prototype as unknown as Record<string, unknown>)[name] = function (this: WebGpuBackend, ...args: unknown[]) {
+    return this.onHost(name, args);
+  };
+}

@@ -1,0 +1,51 @@
+// Elementwise float32 kernels of the facade in WGSL, one invocation per element of a strided
+// rows x cols view (index t → row t / cols, column t % cols, over a 2-D grid of workgroups).
+import { LINEAR_INDEX, type Program } from '../program.js';
+
+function elementwise(name: string, params: string, bindings: string, body: string): Program {
+  return {
+    name,
+    code: `
+struct Params { rows: u32, cols: u32, ${params} }
+@group(0) @binding(0) var<uniform> P: Params;
+${bindings}
+${LINEAR_INDEX}
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let t = linearIndex(wid, nwg, lid);
+  if (t >= P.rows * P.cols) { return; }
+  let i = t / P.cols;
+  let j = t - i * P.cols;
+  ${body}
+}`,
+  };
+}
+
+/** Y := alpha X + beta Y (beta = 0 overwrites Y). */
+export const AXPBY = elementwise('saxpby', 'xOff: u32, xLd: u32, yOff: u32, yLd: u32, alpha: f32, beta: f32',
+  `@group(0) @binding(1) var<storage, read> X: array<f32>;
+@group(0) @binding(2) var<storage, read_write> Y: array<f32>;`,
+  `let y = P.yOff + i * P.yLd + j;
+  var v = P.alpha * X[P.xOff + i * P.xLd + j];
+  if (P.beta != 0.0) { v = fma(P.beta, Y[y], v); }
+  Y[y] = v;`);
+
+/** A[i, :] := x_i A[i, :] (x float32, element i at xOff + i * xStep). */
+export const SCALE_ROWS = elementwise('sscale-rows', 'aOff: u32, aLd: u32, xOff: u32, xStep: u32',
+  `@group(0) @binding(1) var<storage, read> X: array<f32>;
+@group(0) @binding(2) var<storage, read_write> A: array<f32>;`,
+  `let a = P.aOff + i * P.aLd + j;
+  A[a] = X[P.xOff + i * P.xStep] * A[a];`);
+
+/** A[i, j] := 0 where the uint8 mask is 0 (mask bytes at mOff + i * mLd + j). */
+export const APPLY_MASK = elementwise('sapply-mask', 'aOff: u32, aLd: u32, mOff: u32, mLd: u32',
+  `@group(0) @binding(1) var<storage, read> Mk: array<u32>;
+@group(0) @binding(2) var<storage, read_write> A: array<f32>;`,
+  `let mb = P.mOff + i * P.mLd + j;
+  if (((Mk[mb >> 2u] >> ((mb & 3u) * 8u)) & 0xffu) == 0u) { A[P.aOff + i * P.aLd + j] = 0.0; }`);
+
+/** A[j, j] += alpha for j < n (pass rows = 1, cols = n). */
+export const ADD_DIAGONAL = elementwise('sadd-diagonal', 'aOff: u32, aLd: u32, alpha: f32, pad: u32',
+  `@group(0) @binding(1) var<storage, read_write> A: array<f32>;`,
+  `let a = P.aOff + j * (P.aLd + 1u);
+  A[a] = A[a] + P.alpha;`);

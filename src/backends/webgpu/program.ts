@@ -1,0 +1,121 @@
+/// <reference types="@webgpu/types" />
+// Compute programs as small descriptions: a name, the WGSL source (binding 0 is the uniform
+// block of parameters, bindings 1… the storage buffers in the order given), and the workgroup
+// grid of a call. Pipelines are cached by source text, so each shape class (a transpose variant,
+// a dtype) compiles once per device. One call is one command buffer, submitted at once: the queue
+// keeps calls, writes and readbacks in the order the facade makes them.
+
+/** A compute program: WGSL whose entry point is `main`. */
+export interface Program {
+  /** For messages and the pipeline cache's statistics. */
+  name: string;
+  /** The whole WGSL module. */
+  code: string;
+}
+
+/** The parameters of a call: 4-byte scalars, in the order of the program's `Params` struct. */
+export class Params {
+  private readonly words: number[] = [];
+  private readonly kinds: ('u32' | 'i32' | 'f32')[] = [];
+
+  u32(v: number): this {
+    if (!(Number.isInteger(v) && v >= 0 && v <= 0xffffffff)) throw new RangeError(`webgpu: parameter ${v} is not a u32`);
+    this.words.push(v);
+    this.kinds.push('u32');
+    return this;
+  }
+
+  i32(v: number): this {
+    this.words.push(v | 0);
+    this.kinds.push('i32');
+    return this;
+  }
+
+  f32(v: number): this {
+    this.words.push(v);
+    this.kinds.push('f32');
+    return this;
+  }
+
+  /** The uniform block's bytes (padded to 16 bytes, as uniform buffers require). */
+  bytes(): ArrayBuffer {
+    const n = Math.max(4, Math.ceil(this.words.length / 4) * 4);
+    const buf = new ArrayBuffer(n * 4);
+    const dv = new DataView(buf);
+    for (let i = 0; i < this.words.length; i++) {
+      const k = this.kinds[i], v = this.words[i];
+      if (k === 'u32') dv.setUint32(i * 4, v, true);
+      else if (k === 'i32') dv.setInt32(i * 4, v, true);
+      else dv.setFloat32(i * 4, v, true);
+    }
+    return buf;
+  }
+}
+
+/** Largest workgroup count of one grid dimension (the WebGPU default limit). */
+const MAX_GROUPS = 65535;
+
+/**
+ * A 2-D grid of `groups` workgroups (x at most 65535): kernels index work by
+ * wid.x + wid.y * nwg.x, and skip indices past their range.
+ */
+export function linearGrid(groups: number): [number, number] {
+  if (groups <= MAX_GROUPS) return [Math.max(1, groups), 1];
+  const y = Math.ceil(groups / MAX_GROUPS);
+  if (y > MAX_GROUPS) throw new RangeError(`webgpu: ${groups} workgroups exceed one dispatch`);
+  return [MAX_GROUPS, y];
+}
+
+/** WGSL for a linear invocation index over a 2-D grid of 256-wide workgroups (see linearGrid). */
+export const LINEAR_INDEX = `
+fn linearIndex(wid: vec3u, nwg: vec3u, lid: vec3u) -> u32 {
+  return (wid.x + wid.y * nwg.x) * 256u + lid.x;
+}`;
+
+/** Compiles and caches pipelines and runs calls on one device. */
+export class Programs {
+  private readonly cache = new Map<string, GPUComputePipeline>();
+
+  constructor(private readonly device: GPUDevice) {}
+
+  /** Pipelines compiled so far. */
+  get compiled(): number {
+    return this.cache.size;
+  }
+
+  private pipeline(p: Program): GPUComputePipeline {
+    let pipe = this.cache.get(p.code);
+    if (!pipe) {
+      const module = this.device.createShaderModule({ label: p.name, code: p.code });
+      pipe = this.device.createComputePipeline({ label: p.name, layout: 'auto', compute: { module, entryPoint: 'main' } });
+      this.cache.set(p.code, pipe);
+    }
+    return pipe;
+  }
+
+  /**
+   * Runs p once over the grid: binding 0 gets params, bindings 1… the buffers. When the program
+   * declares no parameters, pass null.
+   */
+  run(p: Program, params: Params | null, buffers: readonly GPUBuffer[], grid: readonly [number, number?, number?]): void {
+    const pipe = this.pipeline(p);
+    const entries: GPUBindGroupEntry[] = [];
+    let uniform: GPUBuffer | null = null;
+    if (params) {
+      const bytes = params.bytes();
+      uniform = this.device.createBuffer({ size: bytes.byteLength, usage: 0x40 /* UNIFORM */ | 0x08 /* COPY_DST */ });
+      this.device.queue.writeBuffer(uniform, 0, bytes);
+      entries.push({ binding: 0, resource: { buffer: uniform } });
+    }
+    buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
+    const group = this.device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
+    const enc = this.device.createCommandEncoder({ label: p.name });
+    const pass = enc.beginComputePass();
+    pass.setPipeline(pipe);
+    pass.setBindGroup(0, group);
+    pass.dispatchWorkgroups(grid[0], grid[1] ?? 1, grid[2] ?? 1);
+    pass.end();
+    this.device.queue.submit([enc.finish()]);
+    uniform?.destroy();
+  }
+}
