@@ -3,7 +3,7 @@ import { BackendRegistry } from './backends/registry.js';
 import { ReferenceBackend } from './backends/reference/backend.js';
 import { WasmBackend, type WasmOptions } from './backends/wasm/backend.js';
 import { WebGpuBackend } from './backends/webgpu/backend.js';
-import type { WebGpuOptions } from './backends/webgpu/device.js';
+import type { WebGpuOptions } from './backends/webgpu/options.js';
 import { typeError } from './core/errors.js';
 import { Linalg } from './linalg/linalg.js';
 

@@ -4,17 +4,9 @@
 // A software adapter (SwiftShader, lavapipe, llvmpipe, WARP: adapter.info.isFallbackAdapter, or
 // a CPU device type) is refused unless the caller allows it; the registry allows it only when the
 // backend was asked for by name, so tests reach it and init() never picks it on its own.
+import type { WebGpuOptions } from './options.js';
 
-/** Options of the webgpu backend. */
-export interface WebGpuOptions {
-  /**
-   * The GPU object to take the adapter from (a `navigator.gpu`, or Node's `create([])` of the
-   * `webgpu` package). Default: navigator.gpu, then the `webgpu` package where it is installed.
-   */
-  gpu?: unknown;
-  /** Accept a software (CPU-emulated) adapter. Default: only when the backend is named. */
-  allowSoftwareAdapter?: boolean;
-}
+export type { WebGpuOptions };
 
 /** What a backend knows about the device it runs on. */
 export interface DeviceInfo {
