@@ -25,7 +25,7 @@ function gemmCode(transA: boolean, transB: boolean, compensated: boolean): strin
   const aSplit = transA ? 'let kk = idx / 64u; let ii = idx % 64u;' : 'let kk = idx % 16u; let ii = idx / 16u;';
   const bSplit = transB ? 'let kk = idx % 16u; let jj = idx / 16u;' : 'let kk = idx / 64u; let jj = idx % 64u;';
   return `
-struct Params { M: u32, N: u32, K: u32, aOff: u32, lda: u32, bOff: u32, ldb: u32, cOff: u32, ldc: u32, alpha: f32, beta: f32, kBegin: u32, first: u32, last: u32, pad0: u32, pad1: u32 }
+struct Params { M: u32, N: u32, K: u32, aOff: u32, lda: u32, bOff: u32, ldb: u32, cOff: u32, ldc: u32, alpha: f32, beta: f32, kBegin: u32, first: u32, last: u32, one: f32, pad1: u32 }
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> B: array<f32>;
@@ -75,9 +75,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     workgroupBarrier();
     ${compensated ? `if ((k0 + 16u - P.kBegin) % 256u == 0u || k0 + 16u >= P.K) {
       for (var e = 0u; e < 16u; e++) {
-        let s = hi[e] + acc[e];
-        let bp = s - hi[e];
-        lo[e] += (hi[e] - (s - bp)) + (acc[e] - bp);
+        // TwoSum. P.one is 1.0 from the uniforms: a compiler that may reassociate floats (Mesa's
+        // lavapipe does) cannot cancel the error terms through a factor it does not know.
+        let s = (hi[e] + acc[e]) * P.one;
+        let bp = (s - hi[e]) * P.one;
+        lo[e] += (hi[e] - (s - bp) * P.one) + (acc[e] - bp);
         hi[e] = s;
         acc[e] = 0.0;
       }
@@ -128,7 +130,7 @@ export const GEMM_K_CHUNK = 4096;
 export function gemmParams(M: number, N: number, kBegin: number, kEnd: number, a: { offset: number; stride: number }, b: { offset: number; stride: number },
   c: { offset: number; stride: number }, alpha: number, beta: number, first: boolean, last: boolean): Params {
   return new Params().u32(M).u32(N).u32(kEnd).u32(a.offset).u32(a.stride).u32(b.offset).u32(b.stride).u32(c.offset).u32(c.stride)
-    .f32(alpha).f32(beta).u32(kBegin).u32(first ? 1 : 0).u32(last ? 1 : 0).u32(0).u32(0);
+    .f32(alpha).f32(beta).u32(kBegin).u32(first ? 1 : 0).u32(last ? 1 : 0).f32(1).u32(0);
 }
 
 /** C[j, i] := C[i, j] for i > j (the lower triangle mirrored into the upper). */
