@@ -9,26 +9,29 @@
 import { type StorageArray, type StorageDType, arrayType, bytesPer } from '../../core/dtype.js';
 import { numberToBfloat16, numberToFloat16 } from '../../core/half.js';
 import { type Mask, Matrix, type Storage } from '../../core/matrix.js';
-import type { KernelBackend } from '../types.js';
+import type { KernelBackend, MaskRule } from '../types.js';
 import { type AcquiredDevice, type DeviceInfo, type WebGpuOptions, acquireDevice, describeAdapter } from './device.js';
-import { runOnHost, readSpans } from './host-mirror.js';
+import * as chol from './cholesky.js';
+import { runOnHost } from './host-mirror.js';
 import { type ByteWindow, COPY_BYTES, FILL_BYTES, copyParams, fillParams } from './kernels/bytes.js';
 import { ADD_DIAGONAL, APPLY_MASK, AXPBY, SCALE_ROWS } from './kernels/elementwise.js';
 import { GEMM_K_CHUNK, GEMM_TILE, MIRROR_LOWER, gemmParams, gemmProgram } from './kernels/gemm.js';
+import { BLOCK_KEYS, BLOCK_LOOP, CHECK_DIAGONAL, PACK_FLAGS, RULE_CODE, SPARSEGPT_MAX_B } from './kernels/sparsegpt.js';
+import { selWords, topKFlags } from './kernels/select.js';
 import { Params, Programs, linearGrid } from './program.js';
 import { BufferPool, GpuStorage } from './storage.js';
 
 /** Kernels with no WGSL yet: they run on the host backend over mirrors of their operands. */
 export const HOST_KERNELS = [
   'diagonal', 'deadInputs', 'zeroColumns', 'gramDiagonal', 'firstNonFinite', 'dot', 'objective', 'symmetryViolation',
-  'maskCounts', 'maskDifference', 'maskViolation', 'obcAllocate', 'trsm', 'trsv', 'potrf', 'potri', 'invchol', 'lammax',
-  'topk', 'downdate', 'selectMask', 'obsGreedy', 'solveOnSupport', 'obsExchange', 'obsExchangeAllocate', 'sparsegptBlock',
+  'maskCounts', 'maskDifference', 'maskViolation', 'obcAllocate', 'trsm', 'trsv', 'lammax',
+  'topk', 'downdate', 'selectMask', 'obsGreedy', 'solveOnSupport', 'obsExchange', 'obsExchangeAllocate',
   'pcgStart', 'pcgStep', 'pcgUpdate', 'pcgDirection', 'rmsNorm', 'rotary', 'softmaxRows', 'siluGate', 'gather',
   'crossEntropy', 'im2col',
 ] as const satisfies readonly (keyof KernelBackend)[];
 
 /** Kernels with WGSL: float32 operands (copy and fill: any one dtype) run on the GPU, others on the host. */
-export const GPU_KERNELS = ['copy', 'fill', 'addDiagonal', 'scaleRows', 'axpby', 'applyMask', 'gemm', 'syrk'] as const;
+export const GPU_KERNELS = ['copy', 'fill', 'addDiagonal', 'scaleRows', 'axpby', 'applyMask', 'gemm', 'syrk', 'potrf', 'potri', 'invchol', 'sparsegptBlock'] as const;
 
 type HostKernel = (typeof HOST_KERNELS)[number];
 
@@ -60,15 +63,21 @@ export class WebGpuBackend implements KernelBackend {
   private live = 0;
   private peak = 0;
   private lostReason: string | null = null;
+  private gpuError: string | null = null;
   private readonly counts = { gpu: new Map<string, number>(), host: new Map<string, number>() };
   private disposed = false;
 
   private constructor(readonly gpu: GPU, readonly device: GPUDevice, readonly info: DeviceInfo, private readonly host: KernelBackend) {
-    this.pool = new BufferPool(device, POOL_BYTES);
     this.programs = new Programs(device);
+    this.pool = new BufferPool(device, POOL_BYTES, this.programs);
     void device.lost.then((l) => {
       if (!this.disposed) this.lostReason = `${l.reason}: ${l.message}`;
     });
+    // A command the device refused (a shader that does not compile, a binding out of range)
+    // leaves its outputs unwritten: every later call is refused with the device's message.
+    device.onuncapturederror = (ev: GPUUncapturedErrorEvent) => {
+      this.gpuError ??= ev.error.message.split('\n')[0];
+    };
   }
 
   /**
@@ -100,6 +109,7 @@ export class WebGpuBackend implements KernelBackend {
   private alive(): void {
     if (this.disposed) throw new Error('iobs webgpu: backend used after dispose()');
     if (this.lostReason !== null) throw new Error(`iobs webgpu: the GPU device was lost (${this.lostReason})`);
+    if (this.gpuError !== null) throw new Error(`iobs webgpu: the GPU refused a command (${this.gpuError}); results since then are not valid`);
   }
 
   allocate(byteLength: number): Storage {
@@ -154,10 +164,12 @@ export class WebGpuBackend implements KernelBackend {
   }
 
   /** Runs a kernel on the host backend over mirrors of its operands. */
-  onHost(name: keyof KernelBackend, args: readonly unknown[]): Promise<unknown> {
+  async onHost(name: keyof KernelBackend, args: readonly unknown[]): Promise<unknown> {
     this.alive();
     this.count('host', name);
-    return runOnHost(this.device, this.host, name, args);
+    const result = await runOnHost(this.programs, this.host, name, args);
+    this.alive(); // its operands came from commands the device may have refused
+    return result;
   }
 
   async read(M: Matrix<any>): Promise<StorageArray> {
@@ -169,18 +181,19 @@ export class WebGpuBackend implements KernelBackend {
     const w = window(M);
     let bytes: Uint8Array;
     if (M.contiguous && w.offset % 4 === 0 && (n * size) % 4 === 0) {
-      [bytes] = await readSpans(this.device, [{ buffer: src, start: w.offset, end: w.offset + n * size }]);
+      [bytes] = await this.programs.read([{ buffer: src, start: w.offset, end: w.offset + n * size }]);
     } else {
       // Gather the view into a compact temporary first (whole words, so it can be copied out).
       const tmp = this.pool.take(n * size);
       const { params, words } = copyParams({ offset: 0, stride: w.rowBytes, rowBytes: w.rowBytes, rows: w.rows }, w);
       this.programs.run(COPY_BYTES, params, [src, tmp], linearGrid(Math.ceil(words / 256)));
       try {
-        [bytes] = await readSpans(this.device, [{ buffer: tmp, start: 0, end: Math.ceil((n * size) / 4) * 4 }]);
+        [bytes] = await this.programs.read([{ buffer: tmp, start: 0, end: Math.ceil((n * size) / 4) * 4 }]);
       } finally {
         this.pool.give(tmp);
       }
     }
+    this.alive(); // a refused command reported while the bytes came back
     return new T(bytes.buffer as ArrayBuffer, bytes.byteOffset, n);
   }
 
@@ -195,11 +208,11 @@ export class WebGpuBackend implements KernelBackend {
     const w = window(M);
     const bytes = new Uint8Array(a.buffer, 0, a.byteLength);
     if (M.contiguous && w.offset % 4 === 0 && (n * size) % 4 === 0) {
-      this.device.queue.writeBuffer(dst, w.offset, bytes);
+      this.programs.write(dst, w.offset, bytes);
       return;
     }
     const tmp = this.pool.take(bytes.byteLength);
-    this.device.queue.writeBuffer(tmp, 0, bytes);
+    this.programs.write(tmp, 0, bytes);
     const { params, words } = copyParams(w, { offset: 0, stride: w.rowBytes, rowBytes: w.rowBytes, rows: w.rows });
     this.programs.run(COPY_BYTES, params, [tmp, dst], linearGrid(Math.ceil(words / 256)));
     this.pool.give(tmp);
@@ -250,9 +263,14 @@ export class WebGpuBackend implements KernelBackend {
     const out = this.buf(output);
     const temps: Storage[] = [];
     const views: Matrix[] = [];
-    for (const M of inputs) {
+    for (const [k, M] of inputs.entries()) {
       if (this.buf(M) !== out) {
         views.push(M);
+        continue;
+      }
+      const same = inputs.indexOf(M);
+      if (same < k) {
+        views.push(views[same]); // one copy for an operand passed twice (L21 L21ᵀ)
         continue;
       }
       const s = this.allocate(M.size * bytesPer(M.dtype));
@@ -366,14 +384,109 @@ export class WebGpuBackend implements KernelBackend {
     this.programs.run(MIRROR_LOWER, params, [this.buf(C)], [Math.ceil(n / 16), Math.ceil(n / 16)]);
   }
 
+  /** What the blocked Cholesky family (cholesky.ts) uses of this backend. */
+  private get cholHost(): chol.CholeskyHost {
+    return {
+      programs: this.programs,
+      buffer: (M) => this.buf(M),
+      temp: (rows, cols) => new Matrix(this.allocate(rows * cols * 4), 'float32', rows, cols),
+      infoBuffer: () => {
+        const buffer = this.pool.take(4);
+        return {
+          buffer,
+          read: async () => {
+            try {
+              const [bytes] = await this.programs.read([{ buffer, start: 0, end: 4 }]);
+              this.alive();
+              return new Int32Array(bytes.buffer, bytes.byteOffset, 1)[0];
+            } finally {
+              this.pool.give(buffer);
+            }
+          },
+        };
+      },
+      copy: (A, B) => this.copy(A, B),
+      gemm: (ta, tb, alpha, A, B, beta, C) => this.gemm(ta, tb, alpha, A, B, beta, C),
+      syrk: (t, alpha, X, beta, C) => this.syrk(t, alpha, X, beta, C),
+    };
+  }
+
+  private async cholesky(kernel: 'potrf' | 'potri' | 'invchol', A: Matrix): Promise<number> {
+    if (A.dtype !== 'float32' || !this.bindable(A) || A.rows * A.rows * 4 > this.device.limits.maxStorageBufferBindingSize) {
+      return (await this.onHost(kernel, [A])) as number;
+    }
+    this.alive();
+    this.count('gpu', kernel);
+    return chol[kernel](this.cholHost, A);
+  }
+
+  potrf(A: Matrix): Promise<number> {
+    return this.cholesky('potrf', A);
+  }
+
+  potri(A: Matrix): Promise<number> {
+    return this.cholesky('potri', A);
+  }
+
+  invchol(A: Matrix): Promise<number> {
+    return this.cholesky('invchol', A);
+  }
+
+  async sparsegptBlock(W1: Matrix, U1: Matrix, rule: MaskRule, Err1: Matrix, mask: Mask): Promise<number> {
+    const rows = W1.rows, b = W1.cols;
+    const bufs = [W1, U1, Err1, mask as unknown as Matrix].map((M) => this.buf(M));
+    if (W1.dtype !== 'float32' || b > SPARSEGPT_MAX_B || !mask.contiguous || new Set(bufs).size < 4 || !this.bindable(W1, U1, Err1, mask)) {
+      return (await this.onHost('sparsegptBlock', [W1, U1, rule, Err1, mask])) as number;
+    }
+    this.alive();
+    this.count('gpu', 'sparsegptBlock');
+    const [w, u, e, m] = bufs;
+    // The diagonal first: a bad one is reported with nothing written (one 4-byte readback).
+    const info = this.pool.take(4);
+    try {
+      this.programs.run(CHECK_DIAGONAL, new Params().u32(b).u32(U1.offset).u32(U1.stride).u32(0), [u, info], [1]);
+      const [bytes] = await this.programs.read([{ buffer: info, start: 0, end: 4 }]);
+      this.alive();
+      const first = new Uint32Array(bytes.buffer, bytes.byteOffset, 1)[0];
+      if (first !== 0xffffffff) return first;
+    } finally {
+      this.pool.give(info);
+    }
+    const n = rows * b;
+    const flags = this.pool.take(n * 4);
+    const temps: GPUBuffer[] = [flags];
+    try {
+      if (rule.kind === 'layer' && rule.keep >= n) {
+        this.programs.run(FILL_BYTES, fillParams({ offset: 0, stride: n * 4, rowBytes: n * 4, rows: 1 }, new Uint8Array(Uint32Array.of(1).buffer)).params, [flags], linearGrid(Math.ceil(n / 256)));
+      } else if (rule.kind === 'layer' && rule.keep > 0) {
+        const keys = this.pool.take(n * 4), sel = this.pool.take(selWords(n) * 4);
+        temps.push(keys, sel);
+        const kp = new Params().u32(rows).u32(b).u32(W1.offset).u32(W1.stride).u32(U1.offset).u32(U1.stride).u32(0).u32(0);
+        this.programs.run(BLOCK_KEYS, kp, [w, u, keys], linearGrid(Math.ceil(n / 256)));
+        topKFlags(this.programs, keys, n, rule.keep, sel, flags);
+      }
+      const keep = rule.kind === 'nm' ? 0 : rule.keep;
+      const params = new Params().u32(rows).u32(b).u32(W1.offset).u32(W1.stride).u32(U1.offset).u32(U1.stride).u32(Err1.offset).u32(Err1.stride)
+        .u32(RULE_CODE[rule.kind]).u32(keep).u32(rule.kind === 'nm' ? rule.n : 0).u32(rule.kind === 'nm' ? rule.m : 1);
+      this.programs.run(BLOCK_LOOP, params, [u, w, e, flags], linearGrid(rows));
+      const first = Math.floor(mask.offset / 4), words = Math.ceil((mask.offset + n) / 4) - first;
+      this.programs.run(PACK_FLAGS, new Params().u32(n).u32(mask.offset).u32(first).u32(words), [flags, m], linearGrid(Math.ceil(words / 256)));
+    } finally {
+      for (const t of temps) this.pool.give(t);
+    }
+    return -1;
+  }
+
   async finish(): Promise<void> {
     this.alive();
-    await this.device.queue.onSubmittedWorkDone();
+    await this.programs.done();
+    this.alive();
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    if (this.lostReason === null) this.programs.flush(); // nothing recorded is left unsubmitted
     this.pool.clear();
     this.host.dispose();
     this.device.destroy();

@@ -8,6 +8,7 @@
 import { bytesPer } from '../../core/dtype.js';
 import { Matrix, type Storage } from '../../core/matrix.js';
 import type { KernelBackend } from '../types.js';
+import type { Programs } from './program.js';
 import { GpuStorage } from './storage.js';
 
 /** Where the matrices of one call live in one buffer: the span read back and its host copy. */
@@ -38,29 +39,11 @@ function byteRange(M: Matrix<any>): [number, number] {
   return [M.offset * size, (M.offset + (M.rows - 1) * M.stride + M.cols) * size];
 }
 
-/** Reads spans of GPU buffers back to the host, in one submission. */
-export async function readSpans(device: GPUDevice, spans: readonly { buffer: GPUBuffer; start: number; end: number }[]): Promise<Uint8Array[]> {
-  const enc = device.createCommandEncoder({ label: 'readback' });
-  const staging = spans.map((s) => {
-    const size = Math.max(4, s.end - s.start);
-    const b = device.createBuffer({ size, usage: 0x01 /* MAP_READ */ | 0x08 /* COPY_DST */ });
-    if (s.end > s.start) enc.copyBufferToBuffer(s.buffer, s.start, b, 0, s.end - s.start);
-    return b;
-  });
-  device.queue.submit([enc.finish()]);
-  try {
-    await Promise.all(staging.map((b) => b.mapAsync(0x01 /* READ */)));
-    return staging.map((b, i) => new Uint8Array(b.getMappedRange(0, Math.max(4, spans[i].end - spans[i].start)).slice(0, spans[i].end - spans[i].start)));
-  } finally {
-    for (const b of staging) b.destroy();
-  }
-}
-
 /**
  * Runs host[name](...args) with every matrix argument of `owner` replaced by its host mirror,
  * then writes back what changed. Matrices of other owners are refused by the facade before this.
  */
-export async function runOnHost(device: GPUDevice, host: KernelBackend, name: keyof KernelBackend, args: readonly unknown[]): Promise<unknown> {
+export async function runOnHost(programs: Programs, host: KernelBackend, name: keyof KernelBackend, args: readonly unknown[]): Promise<unknown> {
   const mats = matricesOf(args);
   const mirrors = new Map<GpuStorage, Mirror>();
   for (const M of mats) {
@@ -81,7 +64,7 @@ export async function runOnHost(device: GPUDevice, host: KernelBackend, name: ke
     m.start = Math.floor(m.start / 8) * 8;
     m.end = Math.min(m.storage.buffer.size, Math.ceil(m.end / 4) * 4);
   }
-  const bytes = await readSpans(device, list.map((m) => ({ buffer: m.storage.buffer, start: m.start, end: m.end })));
+  const bytes = await programs.read(list.map((m) => ({ buffer: m.storage.buffer, start: m.start, end: m.end })));
   try {
     for (const m of list) m.host = host.allocate(Math.max(8, m.end - m.start));
     // Host views are made after every allocation (a Wasm memory moves when it grows).
@@ -112,7 +95,7 @@ export async function runOnHost(device: GPUDevice, host: KernelBackend, name: ke
       if (first === last) continue;
       first = Math.floor(first / 4) * 4;
       last = Math.min(now.length, Math.ceil(last / 4) * 4);
-      device.queue.writeBuffer(m.storage.buffer, m.start + first, now.slice(first, last));
+      programs.write(m.storage.buffer, m.start + first, now.slice(first, last));
     }
     return result;
   } finally {

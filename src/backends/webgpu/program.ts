@@ -2,8 +2,9 @@
 // Compute programs as small descriptions: a name, the WGSL source (binding 0 is the uniform
 // block of parameters, bindings 1… the storage buffers in the order given), and the workgroup
 // grid of a call. Pipelines are cached by source text, so each shape class (a transpose variant,
-// a dtype) compiles once per device. One call is one command buffer, submitted at once: the queue
-// keeps calls, writes and readbacks in the order the facade makes them.
+// a dtype) compiles once per device. Calls are recorded into one command encoder and submitted
+// in batches; uploads and readbacks go through the same object, so the queue keeps calls, writes
+// and readbacks in the order the facade makes them.
 
 /** A compute program: WGSL whose entry point is `main`. */
 export interface Program {
@@ -72,9 +73,22 @@ fn linearIndex(wid: vec3u, nwg: vec3u, lid: vec3u) -> u32 {
   return (wid.x + wid.y * nwg.x) * 256u + lid.x;
 }`;
 
-/** Compiles and caches pipelines and runs calls on one device. */
+/** Dispatches recorded before a submission is made anyway (so long sequences start early). */
+const BATCH = 32;
+
+/**
+ * The one way commands reach a device: compiles and caches pipelines, and records dispatches,
+ * buffer clears, uploads and readbacks in the order the backend makes them. Dispatches and clears
+ * go into one command encoder that is submitted every BATCH dispatches and before any queue
+ * operation (an upload, a readback, a wait), so the queue sees everything in call order.
+ */
 export class Programs {
   private readonly cache = new Map<string, GPUComputePipeline>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private recorded = 0;
+  /** Buffers to destroy once the work recorded with them is submitted (uniforms, surplus storage). */
+  private doomed: GPUBuffer[] = [];
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -93,29 +107,91 @@ export class Programs {
     return pipe;
   }
 
+  private open(): GPUCommandEncoder {
+    return (this.encoder ??= this.device.createCommandEncoder({ label: 'iobs' }));
+  }
+
+  private endPass(): void {
+    this.pass?.end();
+    this.pass = null;
+  }
+
   /**
-   * Runs p once over the grid: binding 0 gets params, bindings 1… the buffers. When the program
-   * declares no parameters, pass null.
+   * Records p once over the grid: binding 0 gets params, bindings 1… the buffers. When the
+   * program declares no parameters, pass null.
    */
   run(p: Program, params: Params | null, buffers: readonly GPUBuffer[], grid: readonly [number, number?, number?]): void {
     const pipe = this.pipeline(p);
     const entries: GPUBindGroupEntry[] = [];
-    let uniform: GPUBuffer | null = null;
     if (params) {
       const bytes = params.bytes();
-      uniform = this.device.createBuffer({ size: bytes.byteLength, usage: 0x40 /* UNIFORM */ | 0x08 /* COPY_DST */ });
-      this.device.queue.writeBuffer(uniform, 0, bytes);
+      // Written at creation, so the upload is not a queue operation and keeps its place.
+      const uniform = this.device.createBuffer({ size: bytes.byteLength, usage: 0x40 /* UNIFORM */, mappedAtCreation: true });
+      new Uint8Array(uniform.getMappedRange()).set(new Uint8Array(bytes));
+      uniform.unmap();
+      this.doomed.push(uniform);
       entries.push({ binding: 0, resource: { buffer: uniform } });
     }
     buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
     const group = this.device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
-    const enc = this.device.createCommandEncoder({ label: p.name });
-    const pass = enc.beginComputePass();
-    pass.setPipeline(pipe);
-    pass.setBindGroup(0, group);
-    pass.dispatchWorkgroups(grid[0], grid[1] ?? 1, grid[2] ?? 1);
-    pass.end();
-    this.device.queue.submit([enc.finish()]);
-    uniform?.destroy();
+    this.pass ??= this.open().beginComputePass({ label: p.name });
+    this.pass.setPipeline(pipe);
+    this.pass.setBindGroup(0, group);
+    this.pass.dispatchWorkgroups(grid[0], grid[1] ?? 1, grid[2] ?? 1);
+    if (++this.recorded >= BATCH) this.flush();
+  }
+
+  /** Records a clear of the whole buffer to zeros. */
+  clear(buffer: GPUBuffer): void {
+    this.endPass();
+    this.open().clearBuffer(buffer);
+  }
+
+  /** Destroys a buffer after the work recorded so far is submitted. */
+  destroy(buffer: GPUBuffer): void {
+    if (this.encoder) this.doomed.push(buffer);
+    else buffer.destroy();
+  }
+
+  /** Submits what is recorded. */
+  flush(): void {
+    this.endPass();
+    if (this.encoder) this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    this.recorded = 0;
+    // Destroyed buffers stay alive until the work submitted with them is done.
+    for (const b of this.doomed) b.destroy();
+    this.doomed = [];
+  }
+
+  /** Uploads bytes at offset, after everything recorded so far. */
+  write(buffer: GPUBuffer, offset: number, bytes: Uint8Array<ArrayBuffer>): void {
+    this.flush();
+    this.device.queue.writeBuffer(buffer, offset, bytes);
+  }
+
+  /** Reads spans of buffers back to the host, after everything recorded so far (one submission). */
+  async read(spans: readonly { buffer: GPUBuffer; start: number; end: number }[]): Promise<Uint8Array[]> {
+    this.endPass();
+    const enc = this.open();
+    const staging = spans.map((s) => {
+      const size = Math.max(4, s.end - s.start);
+      const b = this.device.createBuffer({ size, usage: 0x01 /* MAP_READ */ | 0x08 /* COPY_DST */ });
+      if (s.end > s.start) enc.copyBufferToBuffer(s.buffer, s.start, b, 0, s.end - s.start);
+      return b;
+    });
+    this.flush();
+    try {
+      await Promise.all(staging.map((b) => b.mapAsync(0x01 /* READ */)));
+      return staging.map((b, i) => new Uint8Array(b.getMappedRange(0, Math.max(4, spans[i].end - spans[i].start)).slice(0, spans[i].end - spans[i].start)));
+    } finally {
+      for (const b of staging) b.destroy();
+    }
+  }
+
+  /** Resolves when everything recorded so far has run. */
+  async done(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
   }
 }

@@ -2,7 +2,7 @@
 // Matrix storage on a GPU: one GPUBuffer per allocation, never host memory (view() throws and
 // names the doorways). Buffers come from a pool keyed by their rounded size, so that the many
 // same-shaped temporaries of a pruning loop reuse buffers instead of making new ones; a reused
-// buffer is cleared on the queue before it is handed out, as allocate() promises zeros.
+// buffer is cleared (in command order) before it is handed out, as allocate() promises zeros.
 import type { StorageDType } from '../../core/dtype.js';
 import type { Storage } from '../../core/matrix.js';
 
@@ -22,7 +22,12 @@ export class BufferPool {
   private readonly idle = new Map<number, GPUBuffer[]>();
   private idleBytes = 0;
 
-  constructor(private readonly device: GPUDevice, private readonly cap: number) {}
+  /**
+   * commands: how a reused buffer is cleared and a surplus one destroyed in command order
+   * (Programs.clear, Programs.destroy), since recorded work may still use it.
+   */
+  constructor(private readonly device: GPUDevice, private readonly cap: number,
+    private readonly commands: { clear(b: GPUBuffer): void; destroy(b: GPUBuffer): void }) {}
 
   /** A zeroed buffer of at least byteLength bytes (from the pool when one is idle). */
   take(byteLength: number): GPUBuffer {
@@ -31,9 +36,7 @@ export class BufferPool {
     const reused = list?.pop();
     if (reused) {
       this.idleBytes -= size;
-      const enc = this.device.createCommandEncoder();
-      enc.clearBuffer(reused);
-      this.device.queue.submit([enc.finish()]);
+      this.commands.clear(reused);
       return reused;
     }
     return this.device.createBuffer({ size, usage: STORAGE_USAGE });
@@ -43,7 +46,7 @@ export class BufferPool {
   give(buffer: GPUBuffer): void {
     const size = buffer.size;
     if (this.idleBytes + size > this.cap) {
-      buffer.destroy();
+      this.commands.destroy(buffer);
       return;
     }
     this.idleBytes += size;
