@@ -58,6 +58,8 @@ export interface WebGpuBackend extends Pick<KernelBackend, HostKernel> {}
 
 export class WebGpuBackend implements KernelBackend {
   readonly name = 'webgpu';
+  /** The kernels with WGSL (float32 operands run on the GPU; see GPU_KERNELS). */
+  readonly gpuKernels = GPU_KERNELS;
   private readonly pool: BufferPool;
   private readonly programs: Programs;
   private live = 0;
