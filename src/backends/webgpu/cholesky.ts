@@ -1,11 +1,13 @@
 /// <reference types="@webgpu/types" />
 // The blocked Cholesky family on the GPU, float32, from the kernels of kernels/cholesky.ts and
 // the backend's gemm (the work of order n³ is matrix products):
-// - potrf, right-looking by CHOL_NB columns: the diagonal block (POTF2), the panel below it
-//   (TRSM_PANEL), then A22 −= L21 L21ᵀ by one gemm (the full square: the strict upper triangle
-//   it also writes is cleared at the end, and never read before);
+// - potrf, right-looking in two levels: CHOL_NB columns at a time the diagonal block (POTF2) and
+//   the panel below it (TRSM_PANEL), updating the rest of an outer block (64 to 256 columns); then
+//   the trailing A22 −= L21 L21ᵀ by gemms over column strips (what they write above the diagonal,
+//   inside the strips' diagonal squares, is cleared at the end and never read before);
 // - trtri of a lower factor, top-down by block rows: every diagonal block inverted at once
-//   (TRTI2), then X[i, :i] = −X_ii · (L[i, :i] · X[:i, :i]) by two gemms per block row;
+//   (TRTI2), then X[i, :i] = −X_ii · (L[i, :i] · X[:i, :i]) by two gemms per block row, first
+//   inside blocks of 64 to 256, then across them;
 // - invchol as the Wasm kernel does it (assembly/lapack/invchol.ts): reverse the lower
 //   triangle, potrf, trtri, rotate by 180 degrees;
 // - potri as L⁻ᵀ L⁻¹ by the compensated syrk.
@@ -31,26 +33,59 @@ function grid(elements: number): [number, number] {
   return linearGrid(Math.ceil(elements / 256));
 }
 
-/** Lower Cholesky factor of A in place (strict upper set to 0); the first failure goes to info. */
+/**
+ * Columns of an outer block step of potrf for order n (its trailing update is a product with
+ * k = this): n/8 rounded to a power of two in [64, 256], so large matrices get long products and
+ * the test sizes (up to 200) still take several outer steps. The trailing update goes in column
+ * strips twice as wide, so only the strips' diagonal squares reach above the diagonal.
+ */
+function outerBlock(n: number): number {
+  return Math.min(256, Math.max(64, 2 ** Math.round(Math.log2(Math.max(1, n / 8)))));
+}
+
+/**
+ * Lower Cholesky factor of A in place (strict upper set to 0); the first failure goes to info.
+ * Two levels: an outer block of outerBlock(n) columns is factored CHOL_NB columns at a time, each step
+ * updating only the rest of the outer block; then the trailing matrix gets A22 −= L21 L21ᵀ with
+ * k = the outer block, over column strips so that almost nothing above the diagonal is computed.
+ */
 async function factor(h: CholeskyHost, A: Matrix, info: GPUBuffer): Promise<void> {
   const n = A.rows, buf = h.buffer(A);
-  for (let k0 = 0; k0 < n; k0 += CHOL_NB) {
-    const kb = Math.min(CHOL_NB, n - k0), k1 = k0 + kb;
-    h.programs.run(POTF2, new Params().u32(kb).u32(A.offset).u32(A.stride).u32(k0), [buf, info], [1]);
+  const outer = outerBlock(n), strip = 2 * outer;
+  for (let k0 = 0; k0 < n; k0 += outer) {
+    const k1 = Math.min(k0 + outer, n);
+    for (let j0 = k0; j0 < k1; j0 += CHOL_NB) {
+      const jb = Math.min(CHOL_NB, k1 - j0), j1 = j0 + jb;
+      h.programs.run(POTF2, new Params().u32(jb).u32(A.offset).u32(A.stride).u32(j0), [buf, info], [1]);
+      if (j1 >= n) break;
+      h.programs.run(TRSM_PANEL, new Params().u32(n - j1).u32(jb).u32(A.offset).u32(A.stride).u32(j0).u32(j1).u32(0).u32(0), [buf], grid(n - j1));
+      if (j1 < k1) await h.gemm(false, true, -1, A.view(j1, j0, n - j1, jb), A.view(j1, j0, k1 - j1, jb), 1, A.view(j1, j1, n - j1, k1 - j1));
+    }
     if (k1 >= n) break;
-    h.programs.run(TRSM_PANEL, new Params().u32(n - k1).u32(kb).u32(A.offset).u32(A.stride).u32(k0).u32(k1).u32(0).u32(0), [buf], grid(n - k1));
-    const L21 = A.view(k1, k0, n - k1, kb);
-    await h.gemm(false, true, -1, L21, L21, 1, A.view(k1, k1, n - k1, n - k1));
+    // The panel's factor below the block, copied once, feeds every strip.
+    const L = h.temp(n - k1, k1 - k0);
+    try {
+      await h.copy(A.view(k1, k0, n - k1, k1 - k0), L);
+      for (let s0 = k1; s0 < n; s0 += strip) {
+        const s1 = Math.min(s0 + strip, n);
+        await h.gemm(false, true, -1, L.view(s0 - k1, 0, n - s0, k1 - k0), L.view(s0 - k1, 0, s1 - s0, k1 - k0), 1, A.view(s0, s0, n - s0, s1 - s0));
+      }
+    } finally {
+      L.free();
+    }
   }
   h.programs.run(CLEAR_UPPER, new Params().u32(n).u32(A.offset).u32(A.stride).u32(0), [buf], grid(n * n));
 }
 
-/** X := L⁻¹ in place for a lower triangular L whose strict upper triangle is 0. */
-async function invertLower(h: CholeskyHost, X: Matrix): Promise<void> {
+/**
+ * X := L⁻¹ in place for a lower triangular L whose strict upper triangle is 0, given that its
+ * diagonal blocks of `step` (aligned at multiples of step) are inverted already: block row by
+ * block row, X[i, :i] = −X_ii · (L[i, :i] · X[:i, :i]).
+ */
+async function combine(h: CholeskyHost, X: Matrix, step: number): Promise<void> {
   const n = X.rows;
-  h.programs.run(TRTI2, new Params().u32(n).u32(X.offset).u32(X.stride).u32(0), [h.buffer(X)], [Math.ceil(n / CHOL_NB)]);
-  for (let c0 = CHOL_NB; c0 < n; c0 += CHOL_NB) {
-    const kb = Math.min(CHOL_NB, n - c0);
+  for (let c0 = step; c0 < n; c0 += step) {
+    const kb = Math.min(step, n - c0);
     const T = h.temp(kb, c0);
     try {
       await h.gemm(false, false, 1, X.view(c0, 0, kb, c0), X.view(0, 0, c0, c0), 0, T);
@@ -59,6 +94,21 @@ async function invertLower(h: CholeskyHost, X: Matrix): Promise<void> {
       T.free();
     }
   }
+}
+
+/**
+ * X := L⁻¹ in place for a lower triangular L whose strict upper triangle is 0, in three levels:
+ * every CHOL_NB block at once (TRTI2), then the blocks of outerBlock(n) from those, then the
+ * whole from those (so the last level's products have outerBlock(n) rows, not CHOL_NB).
+ */
+async function invertLower(h: CholeskyHost, X: Matrix): Promise<void> {
+  const n = X.rows, b = outerBlock(n);
+  h.programs.run(TRTI2, new Params().u32(n).u32(X.offset).u32(X.stride).u32(0), [h.buffer(X)], [Math.ceil(n / CHOL_NB)]);
+  for (let g0 = 0; g0 < n; g0 += b) {
+    const gb = Math.min(b, n - g0);
+    await combine(h, X.view(g0, g0, gb, gb), CHOL_NB);
+  }
+  await combine(h, X, b);
 }
 
 /** potrf: A = L Lᵀ in place (lower read); LAPACK's info. */
