@@ -73,6 +73,10 @@ fn linearIndex(wid: vec3u, nwg: vec3u, lid: vec3u) -> u32 {
   return (wid.x + wid.y * nwg.x) * 256u + lid.x;
 }`;
 
+/** The entry point of a kernel of 256-wide workgroups over a linear grid (its body follows). */
+export const LINEAR_MAIN = `@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u)`;
+
 /** Dispatches recorded before a submission is made anyway (so long sequences start early). */
 const BATCH = 32;
 

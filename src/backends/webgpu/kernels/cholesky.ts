@@ -8,13 +8,11 @@
 //   turns invchol into a potrf), and rotate by 180 degrees (lower factor to upper).
 // Pivots are tested on their bits (0 < bits < 0x7f800000), not by float comparisons that a
 // compiler may fold on the assumption that no NaN occurs.
-import { LINEAR_INDEX, type Program } from '../program.js';
+import { LINEAR_INDEX, LINEAR_MAIN, type Program } from '../program.js';
 
 /** Columns of one block step (and the largest block the small kernels take). */
 export const CHOL_NB = 32;
 
-const MAIN = `@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u)`;
 
 /**
  * Factors the kb x kb lower block at A[off + k0·(ld+1)]: L11 overwrites its lower triangle (the
@@ -82,7 +80,7 @@ struct Params { rows: u32, kb: u32, off: u32, ld: u32, k0: u32, k1: u32, pad0: u
 const NB = ${CHOL_NB}u;
 var<workgroup> L: array<f32, ${CHOL_NB * CHOL_NB}>;
 ${LINEAR_INDEX}
-${MAIN} {
+${LINEAR_MAIN} {
   let kb = P.kb;
   let base = P.off + P.k0 * (P.ld + 1u);
   for (var t = lid.x; t < kb * kb; t += 256u) {
@@ -140,16 +138,16 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
 }`,
 };
 
-function indexMap(name: string, body: string): Program {
+/** One invocation per (i, j) of an n x n square; `bindings` declares the buffers, `body` uses i, j and m = n − 1. */
+function squareMap(name: string, params: string, bindings: string, body: string): Program {
   return {
     name,
     code: `
-struct Params { n: u32, aOff: u32, aLd: u32, bOff: u32, bLd: u32, pad0: u32, pad1: u32, pad2: u32 }
+struct Params { n: u32, ${params} }
 @group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> A: array<f32>;
-@group(0) @binding(2) var<storage, read_write> B: array<f32>;
+${bindings}
 ${LINEAR_INDEX}
-${MAIN} {
+${LINEAR_MAIN} {
   let t = linearIndex(wid, nwg, lid);
   if (t >= P.n * P.n) { return; }
   let i = t / P.n;
@@ -158,6 +156,12 @@ ${MAIN} {
   ${body}
 }`,
   };
+}
+
+/** B := f(A) over the square (A read, B written; pass n, A's offset and stride, then B's). */
+function indexMap(name: string, body: string): Program {
+  return squareMap(name, 'aOff: u32, aLd: u32, bOff: u32, bLd: u32, pad0: u32, pad1: u32, pad2: u32', `@group(0) @binding(1) var<storage, read> A: array<f32>;
+@group(0) @binding(2) var<storage, read_write> B: array<f32>;`, body);
 }
 
 /** B := P Aᵀ P on the lower triangle (B[i,j] = A[n−1−j, n−1−i], j ≤ i; A's lower triangle only), 0 above. */
@@ -169,18 +173,5 @@ export const ROTATE_UPPER = indexMap('srotate-upper',
   'B[P.bOff + i * P.bLd + j] = select(0.0, A[P.aOff + (m - i) * P.aLd + (m - j)], j >= i);');
 
 /** A[i, j] := 0 for j > i (bind A once; pass n, its offset and stride). */
-export const CLEAR_UPPER: Program = {
-  name: 'sclear-upper',
-  code: `
-struct Params { n: u32, off: u32, ld: u32, pad: u32 }
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read_write> A: array<f32>;
-${LINEAR_INDEX}
-${MAIN} {
-  let t = linearIndex(wid, nwg, lid);
-  if (t >= P.n * P.n) { return; }
-  let i = t / P.n;
-  let j = t - i * P.n;
-  if (j > i) { A[P.off + i * P.ld + j] = 0.0; }
-}`,
-};
+export const CLEAR_UPPER = squareMap('sclear-upper', 'off: u32, ld: u32, pad: u32', '@group(0) @binding(1) var<storage, read_write> A: array<f32>;',
+  'if (j > i) { A[P.off + i * P.ld + j] = 0.0; }');

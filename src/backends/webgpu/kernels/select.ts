@@ -11,7 +11,7 @@
 //
 // Everything runs in one buffer `sel` (u32): hist[4·256] | prefix | k | pad | pad | chunk[…].
 /// <reference types="@webgpu/types" />
-import { LINEAR_INDEX, Params, type Program, type Programs, linearGrid } from '../program.js';
+import { LINEAR_INDEX, LINEAR_MAIN, Params, type Program, type Programs, linearGrid } from '../program.js';
 
 /** Words of `sel` before the chunk counts. */
 export const SEL_HEADER = 4 * 256 + 4;
@@ -26,8 +26,6 @@ export function selWords(n: number): number {
   return SEL_HEADER + Math.ceil(n / SEL_CHUNK);
 }
 
-const MAIN = `@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u)`;
 
 /** Histogram of digit (key >> shift) & 255 over keys whose higher digits equal the prefix. */
 export const RADIX_HISTOGRAM: Program = {
@@ -39,7 +37,7 @@ struct Params { n: u32, shift: u32, round: u32, pad: u32 }
 @group(0) @binding(2) var<storage, read_write> sel: array<atomic<u32>>;
 var<workgroup> local: array<atomic<u32>, 256>;
 ${LINEAR_INDEX}
-${MAIN} {
+${LINEAR_MAIN} {
   atomicStore(&local[lid.x], 0u);
   workgroupBarrier();
   let t = linearIndex(wid, nwg, lid);
@@ -89,7 +87,7 @@ struct Params { n: u32, pad0: u32, pad1: u32, pad2: u32 }
 @group(0) @binding(2) var<storage, read_write> sel: array<u32>;
 var<workgroup> count: atomic<u32>;
 ${LINEAR_INDEX}
-${MAIN} {
+${LINEAR_MAIN} {
   if (lid.x == 0u) { atomicStore(&count, 0u); }
   workgroupBarrier();
   let t = linearIndex(wid, nwg, lid);
@@ -137,7 +135,7 @@ struct Params { n: u32, pad0: u32, pad1: u32, pad2: u32 }
 @group(0) @binding(3) var<storage, read_write> flags: array<u32>;
 var<workgroup> eq: array<u32, 256>;
 ${LINEAR_INDEX}
-${MAIN} {
+${LINEAR_MAIN} {
   let t = linearIndex(wid, nwg, lid);
   let T = sel[${SEL_PREFIX}];
   var key = 0u;
