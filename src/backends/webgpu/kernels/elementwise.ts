@@ -2,7 +2,8 @@
 // rows x cols view (index t → row t / cols, column t % cols, over a 2-D grid of workgroups).
 import { LINEAR_INDEX, type Program } from '../program.js';
 
-function elementwise(name: string, params: string, bindings: string, body: string): Program {
+/** A kernel of one invocation per element t = i·cols + j of a rows x cols grid (params follow rows, cols). */
+export function elementwise(name: string, params: string, bindings: string, body: string): Program {
   return {
     name,
     code: `

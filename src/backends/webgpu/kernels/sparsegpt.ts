@@ -11,6 +11,7 @@
 // the rounding of one division (the Wasm kernels compare the scores in float64, so two scores
 // within a few float32 ulps of each other may be ordered differently here).
 import { LINEAR_INDEX, type Program } from '../program.js';
+import { elementwise } from './elementwise.js';
 
 /** Widest block the workgroup memory holds (wider blocks run on the host). */
 export const SPARSEGPT_MAX_B = 1024;
@@ -43,25 +44,12 @@ fn main(@builtin(local_invocation_id) lid: vec3u) {
 }`,
 };
 
-/** keys[r·b + j] := the bits of |W1[r,j]| / U1[j,j] (for the 'layer' rule's top-k). */
-export const BLOCK_KEYS: Program = {
-  name: 'sparsegpt-keys',
-  code: `
-struct Params { rows: u32, b: u32, wOff: u32, wLd: u32, uOff: u32, uLd: u32, pad0: u32, pad1: u32 }
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> W: array<f32>;
+/** keys[r·b + j] := the bits of |W1[r,j]| / U1[j,j] (for the 'layer' rule's top-k; pass rows, b). */
+export const BLOCK_KEYS = elementwise('sparsegpt-keys', 'wOff: u32, wLd: u32, uOff: u32, uLd: u32, pad0: u32, pad1: u32',
+  `@group(0) @binding(1) var<storage, read> W: array<f32>;
 @group(0) @binding(2) var<storage, read> U: array<f32>;
-@group(0) @binding(3) var<storage, read_write> keys: array<u32>;
-${LINEAR_INDEX}
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let t = linearIndex(wid, nwg, lid);
-  if (t >= P.rows * P.b) { return; }
-  let r = t / P.b;
-  let j = t - r * P.b;
-  keys[t] = bitcast<u32>(abs(W[P.wOff + r * P.wLd + j]) / U[P.uOff + j * P.uLd + j]);
-}`,
-};
+@group(0) @binding(3) var<storage, read_write> keys: array<u32>;`,
+  'keys[t] = bitcast<u32>(abs(W[P.wOff + i * P.wLd + j]) / U[P.uOff + j * P.uLd + j]);');
 
 /**
  * The column loop. flags (rows·b u32): on entry the 'layer' mask (1 = kept); on exit the mask of
