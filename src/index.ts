@@ -16,7 +16,7 @@ export { Matrix, HeapStorage, type Storage, type Mask } from './core/matrix.js';
 export type { DType, FloatArray, StorageDType, HalfDType, IntDType, StorageArray, ArrayFor } from './core/dtype.js';
 export { float16ToNumber, numberToFloat16, bfloat16ToNumber, numberToBfloat16 } from './core/half.js';
 export { BackendRegistry, type Resolution } from './backends/registry.js';
-export type { KernelBackend, BackendFactory, LammaxResult, MaskRule, Uplo, Side, Async, ExchangeTrajectories } from './backends/types.js';
+export type { KernelBackend, BackendFactory, LammaxResult, MaskRule, Uplo, Side, Async, ExchangeTrajectories, DeviceLoss } from './backends/types.js';
 export { WasmBackend, type WasmOptions } from './backends/wasm/backend.js';
 export { probeFeatures, type WasmVariant, type WasmSource } from './backends/wasm/loader.js';
 export { ReferenceBackend } from './backends/reference/backend.js';
@@ -76,6 +76,7 @@ export { parseIdx, type IdxArray } from './io/idx.js';
 // writer; and what every whole-model run reports (per-layer rows, tables, the error figure).
 export { calibrationWindows, type CalibrationWindows } from './models/llama/calibration.js';
 export { pruneLlama, type LlamaPruneOptions, type LlamaPruneResult, type LlamaPass } from './models/llama/prune.js';
+export { continueAfterLoss, runOrRecover } from './models/device-loss.js';
 export { writeLlamaWeights } from './models/llama/checkpoint.js';
 export { overlaySource } from './models/overlay.js';
 export { memoryPassStore, storeSource, type PassStore, type PassStoreFactory } from './models/pass-store.js';

@@ -13,6 +13,12 @@ export interface InitOptions extends WasmOptions, WebGpuOptions {
   backend?: string | string[];
   /** Where warnings go (default console.warn). */
   warn?: (message: string) => void;
+  /**
+   * webgpu asked for and unavailable (no GPU, no adapter, only a software one not allowed): go on
+   * with the best Wasm backend and warn why (default true), or throw (false: tests that must run
+   * on the GPU).
+   */
+  fallback?: boolean;
 }
 
 /** The host backends: Wasm builds, then the pure TypeScript reference. */
@@ -34,7 +40,7 @@ function hostRegistry(options: WasmOptions): BackendRegistry {
  */
 export function defaultRegistry(options: WasmOptions & WebGpuOptions = {}): BackendRegistry {
   const registry = hostRegistry(options);
-  registry.register('webgpu', ({ named }) => WebGpuBackend.create(options, named, async () => (await hostRegistry(options).resolve([], () => {})).backend), 40, { auto: false });
+  registry.register('webgpu', ({ named }) => WebGpuBackend.create(options, named, async () => (await hostRegistry(options).resolve([], () => {})).backend), 40, { auto: false, fallback: true });
   return registry;
 }
 
@@ -44,12 +50,13 @@ export function defaultRegistry(options: WasmOptions & WebGpuOptions = {}): Back
  * import { init } from 'iobs';
  * const la = await init();                      // wasm-relaxed, wasm-simd or reference
  * const la2 = await init({ backend: 'reference' });
- * const gpu = await init({ backend: ['webgpu', 'wasm-relaxed'] });   // WebGPU, else Wasm with a warning
+ * const gpu = await init({ backend: 'webgpu' });   // WebGPU, else the best Wasm build with a warning that says why
  */
 export async function init(options: InitOptions = {}): Promise<Linalg> {
   if (typeof options !== 'object' || options === null) throw typeError('init', 'options', options, 'an object');
   const wanted = options.backend === undefined ? [] : Array.isArray(options.backend) ? options.backend : [options.backend];
   for (const name of wanted) if (typeof name !== 'string') throw typeError('init', 'backend', options.backend, 'a backend name or array of names');
-  const { backend } = await defaultRegistry(options).resolve(wanted, options.warn);
+  if (options.fallback !== undefined && typeof options.fallback !== 'boolean') throw typeError('init', 'fallback', options.fallback, 'a boolean');
+  const { backend } = await defaultRegistry(options).resolve(wanted, options.warn, { fallback: options.fallback });
   return new Linalg(backend);
 }

@@ -24,6 +24,14 @@ export type Side = 'left' | 'right';
  *
  * Any method may return a promise (Async); the facade awaits each call in order.
  */
+/** What KernelBackend.lost reports of a lost device. */
+export interface DeviceLoss {
+  /** The device's own words, e.g. 'unknown: the GPU was reset'. */
+  reason: string;
+  /** A host backend (Wasm) that takes over; the caller disposes it. */
+  host: KernelBackend;
+}
+
 /** The greedy trajectories of KernelBackend.obsExchange, each rows x steps, contiguous. */
 export interface ExchangeTrajectories {
   addGain: Matrix<'float64'>;
@@ -301,6 +309,13 @@ export interface KernelBackend {
 
   /** Device backends: resolves when all work queued so far has finished (host backends leave it out). */
   finish?(): Promise<void>;
+
+  /**
+   * Device backends: null while the device works; once it is lost, why, and a host backend to go
+   * on with (the caller owns it from then: the lost backend no longer disposes it). Every matrix of
+   * the lost backend is gone. Host backends leave it out.
+   */
+  lost?(): Promise<DeviceLoss | null>;
 
   /** Releases everything the backend holds (its Wasm memory); later calls fail. */
   dispose(): void;

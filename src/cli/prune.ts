@@ -28,6 +28,7 @@ import { availableMethods, METHODS } from '../pruning/registry.js';
 import type { PruneMethod, Pruner } from '../pruning/types.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runOrRecover } from '../models/device-loss.js';
 
 export const PRUNE_USAGE = `usage: iobs prune MODEL --out OUT --method ${METHODS.join('|')}
          (--sparsity S [--per-row] | --pattern N:M) --calib DATA [--samples N]
@@ -275,7 +276,7 @@ async function pruneOnnxModel(la: Linalg, o: Options, m: Extract<ModelInput, { k
   const layers: LayerReport[] = [];
   const total = onnxLayers(m.model).length;
   const r = await pruneOnnx(la, m.model, samples, {
-    pruner: o.pruner, pattern: o.pattern, name: o.model, passes: o.passes, validation,
+    pruner: o.pruner, pattern: o.pattern, name: o.model, passes: o.passes, validation, warn: log,
     onLayer: (l) => {
       const report = layerReport(l);
       layers.push(report);
@@ -348,6 +349,7 @@ async function pruneLlamaModel(la: Linalg, o: Options, m: Extract<ModelInput, { 
     pruner: o.pruner, pattern: o.pattern, calibration: windows, passes: o.passes, validation, head: o.head, target: o.target,
     onLayer: (l) => log(`${o.passes > 1 ? `pass ${l.pass} ` : ''}${layerLine((count++ % total) + 1, total, l)}`),
     onProgress: (line) => { if (/validation/.test(line)) log(line); },
+    warn: log,
     onTensor: stream ? (name, values) => writer.put(name, values) : undefined,
     passStore: stream ? undefined : filePassStores(folder.pathOf('.pass-')),
   });
@@ -367,7 +369,7 @@ async function pruneLlamaModel(la: Linalg, o: Options, m: Extract<ModelInput, { 
     // Scored from the file just written (in the output's temporary folder until the commit).
     const written = await openSafetensorsFile(folder.pathOf('model.safetensors'));
     try {
-      const p = await sourcePerplexity(la, cfg, written, evalStories);
+      const p = await runOrRecover(la, log, 'the perplexity is computed there', (l) => sourcePerplexity(l, cfg, written, evalStories));
       metric = { kind: 'perplexity', value: p.perplexity, count: p.count };
       log(`perplexity of the pruned model on ${o.eval}: ${p.perplexity.toFixed(3)} (${p.count} tokens in ${p.windows} stories, ${p.cut} cut to ${cfg.maxPositionEmbeddings})`);
     } finally {

@@ -57,6 +57,7 @@ function flatWindow<D extends StorageDType>(M: Matrix<D>, start: number, count: 
 
 export class Linalg {
   readonly #be: KernelBackend;
+  #recovered: { reason: string; la: Linalg } | null = null;
 
   constructor(backend: KernelBackend) {
     if (backend === null || typeof backend !== 'object' || typeof backend.allocate !== 'function') {
@@ -783,8 +784,38 @@ export class Linalg {
     await this.#be.finish?.();
   }
 
+  /** True for a device backend (webgpu), whose device can be lost midway (see recover). */
+  get canLoseDevice(): boolean {
+    return typeof this.#be.lost === 'function';
+  }
+
+  /**
+   * After a failed call on a device backend: null when the device still works (the failure was
+   * something else: rethrow it). When the device was lost (a driver reset, a removed GPU), its
+   * reason and a Linalg on the host backend (Wasm) to go on with; every matrix of this Linalg is
+   * gone, so the work since the last host copy is redone there. Every call after a loss returns the
+   * same Linalg; dispose() of this one disposes it too. Host backends always give null.
+   * @example
+   * try {
+   *   await work(la);
+   * } catch (e) {
+   *   const r = await la.recover();
+   *   if (r === null) throw e;
+   *   console.warn(`GPU lost (${r.reason}); going on with ${r.la.backendName}`);
+   *   await work(r.la);
+   * }
+   */
+  async recover(): Promise<{ reason: string; la: Linalg } | null> {
+    if (this.#recovered !== null) return this.#recovered;
+    const loss = await this.#be.lost?.();
+    if (!loss) return null;
+    this.#recovered = { reason: loss.reason, la: new Linalg(loss.host) };
+    return this.#recovered;
+  }
+
   /** Releases the backend's memory; matrices made here are unusable afterwards. */
   dispose(): void {
     this.#be.dispose();
+    this.#recovered?.la.dispose();
   }
 }

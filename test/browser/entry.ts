@@ -40,7 +40,7 @@ async function main(): Promise<BrowserResult> {
   for (const name of BACKENDS) {
     let la;
     try {
-      la = await lib.init({ backend: name, warn: () => {} });
+      la = await lib.init({ backend: name, warn: () => {}, fallback: false });
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       // A backend this engine supports that fails to start (a missing .wasm, say) is a failure.

@@ -25,7 +25,7 @@ const ref = await lib.init({ backend: 'reference' });
 for (const name of BACKENDS) {
   let la;
   try {
-    la = await lib.init({ backend: name, warn: () => {} });
+    la = await lib.init({ backend: name, warn: () => {}, fallback: false });
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     if (supported[name]) {

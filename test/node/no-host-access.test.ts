@@ -20,6 +20,8 @@ const FOLDERS = ['src/pruning', 'src/recovery', 'src/models/llama'];
 const ALLOWED: { file: string; code: string; why: string }[] = [
   { file: 'src/pruning/accumulator.ts', code: 'b.data', why: "an InputBatch's data: the plain host array a caller passes to addBatch, not a Matrix" },
   { file: 'src/models/llama/prune.ts', code: 'tensors.set', why: 'the result Map of pruned weights: host arrays from la.read' },
+  { file: 'src/models/llama/prune.ts', code: 'done.get', why: 'a Map of the layer reports of a pass so far (kept for a lost device), not a matrix' },
+  { file: 'src/models/llama/prune.ts', code: 'done.set', why: 'the same Map of layer reports' },
   { file: 'src/models/llama/checkpoint.ts', code: 'replaced.get', why: 'a Map of pruned host arrays (already read) looked up by tensor name while writing the file' },
   { file: 'src/models/llama/checkpoint.ts', code: 'places.get', why: 'a Map of byte positions in the output file (the safetensors plan), not a matrix' },
 ];

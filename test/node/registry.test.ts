@@ -68,10 +68,31 @@ describe('init', () => {
     const la = await lib.init({ backend: ['webgpu', 'wasm-simd'], gpu: noAdapter, warn: (m) => warnings.push(m) });
     expect(la.backendName).toBe('wasm-simd');
     expect(warnings.join()).toMatch(/webgpu \(no WebGPU adapter \(option gave none\)\).*using wasm-simd/);
-    await expect(lib.init({ backend: 'webgpu', gpu: {} })).rejects.toThrow(/option gpu must be a GPU object with requestAdapter\(\)/);
+    // A malformed option is an error, never a fallback.
+    await expect(lib.init({ backend: 'webgpu', gpu: {}, warn: (m) => warnings.push(m) })).rejects.toThrow(/option gpu must be a GPU object with requestAdapter\(\)/);
+    await expect(lib.init({ backend: 'webgpu', fallback: 'yes' as never })).rejects.toThrow(/init: argument fallback must be a boolean; got "yes"/);
+  });
+
+  it('named alone, webgpu gives way to the best Wasm build with a warning; fallback: false throws instead', async () => {
+    const f = lib.probeFeatures();
+    const best = f.relaxedSimd ? 'wasm-relaxed' : 'wasm-simd';
+    const warnings: string[] = [];
+    const noAdapter = { requestAdapter: async () => null };
+    const la = await lib.init({ backend: 'webgpu', gpu: noAdapter, warn: (m) => warnings.push(m) });
+    expect(la.backendName).toBe(best);
+    expect(warnings).toEqual([`iobs: backend webgpu (no WebGPU adapter (option gave none)) unavailable; using ${best}`]);
+    la.dispose();
+    await expect(lib.init({ backend: 'webgpu', gpu: noAdapter, fallback: false, warn: (m) => warnings.push(m) })).rejects.toThrow(/no backend could be initialised: webgpu: no WebGPU adapter/);
     // A software adapter is refused when the caller does not allow it (it is allowed by name only).
     const software = { requestAdapter: async () => ({ info: { vendor: 'google', architecture: 'swiftshader', description: '', isFallbackAdapter: true }, limits: {} }) };
-    await expect(lib.init({ backend: 'webgpu', gpu: software, allowSoftwareAdapter: false })).rejects.toThrow(/only WebGPU adapter is a software one \(google swiftshader \(software\)\)/);
+    await expect(lib.init({ backend: 'webgpu', gpu: software, allowSoftwareAdapter: false, fallback: false })).rejects.toThrow(/only WebGPU adapter is a software one \(google swiftshader \(software\)\)/);
+    const w2: string[] = [];
+    const la2 = await lib.init({ backend: 'webgpu', gpu: software, allowSoftwareAdapter: false, warn: (m) => w2.push(m) });
+    expect(la2.backendName).toBe(best);
+    expect(w2.join()).toMatch(/only WebGPU adapter is a software one .*; using wasm-/);
+    la2.dispose();
+    // A host backend named alone still throws when it cannot start (it has no fallback).
+    await expect(lib.init({ backend: 'wasm-simd', wasmPaths: '/nonexistent/', warn: (m) => warnings.push(m) })).rejects.toThrow(/wasm-simd: .*nonexistent/);
   });
 
   it('picks the best Wasm build this engine supports', async () => {

@@ -19,7 +19,7 @@ const required = process.env.IOBS_REQUIRE_WEBGPU === '1';
 let backend: lib.KernelBackend | null = null;
 let why = '';
 try {
-  backend = (await lib.defaultRegistry().resolve(['webgpu'], () => {})).backend;
+  backend = (await lib.defaultRegistry().resolve(['webgpu'], () => {}, { fallback: false })).backend;
 } catch (err) {
   why = err instanceof Error ? err.message : String(err);
 }
@@ -108,6 +108,43 @@ if (backend) {
         rmSync(dir, { recursive: true, force: true });
       }
     }, 1_200_000);
+    it('a device lost midway through pruneLlama: the run goes on with the host Wasm backend, every layer pruned before kept', async () => {
+      // A backend of its own (destroyed here); the demo checkpoint on 2 windows of 32 tokens. The
+      // device is destroyed after the first layer (destroy() outside dispose() is a loss to it).
+      const own = (await lib.defaultRegistry().resolve(['webgpu'], () => {}, { fallback: false })).backend as lib.KernelBackend & { device: GPUDevice };
+      const demo = (p: string) => new URL(`../../demo/${p}`, import.meta.url);
+      const json = (p: string) => JSON.parse(readFileSync(demo(p), 'utf8'));
+      const cfg = lib.parseLlamaConfig(json('models/tinystories-llama/config.json'));
+      const tok = new lib.LlamaTokenizer(json('models/tinystories-llama/tokenizer.json'), json('models/tinystories-llama/tokenizer_config.json'), { prepend: false });
+      const stories = lib.splitStories(readFileSync(demo('data/tinystories-calib.txt'), 'utf8')).map((t) => tok.encodeStory(t));
+      const windows = lib.calibrationWindows(stories, 2, 32).windows;
+      const source = await lib.openSafetensors(lib.bytesSource(new Uint8Array(readFileSync(demo('models/tinystories-llama/model.safetensors')))), 'model.safetensors');
+      const gpu = new lib.Linalg(own);
+      const warnings: string[] = [];
+      const given: string[] = [];
+      let first: Float32Array | null = null;
+      try {
+        const r = await lib.pruneLlama(gpu, cfg, source, {
+          pruner: lib.sparseGPT(), pattern: '0.5', calibration: windows, warn: (m) => warnings.push(m),
+          onTensor: (name, values) => { given.push(name); first ??= values.slice(); },
+          onLayer: () => { if (given.length === 1) own.device.destroy(); },
+        });
+        expect(warnings.length, warnings.join('\n')).toBe(1);
+        expect(warnings[0]).toMatch(/^iobs: the GPU device was lost \(destroyed: .*\); going on with wasm-(relaxed|simd): pass 1 is run again there, reusing the 1 layer already pruned$/);
+        expect(r.backend).toMatch(/^wasm-/);
+        expect(given.length).toBe(14);
+        expect(new Set(given).size).toBe(14);
+        expect(r.layers.length).toBe(14);
+        // The first layer is the one the GPU pruned: half of each row's weights are zero.
+        let zeros = 0;
+        for (const v of first!) if (v === 0) zeros++;
+        expect(zeros / first!.length).toBeCloseTo(0.5, 2);
+        expect((await gpu.recover())!.la.liveBytes()).toBe(0);
+      } finally {
+        await source.close();
+        gpu.dispose();
+      }
+    }, 600_000);
     it('ran every kernel that has WGSL on the GPU (float32)', () => {
       if (pick === 'algorithms') return;
       const be = backend as unknown as { calls(): { gpu: Record<string, number> }; gpuKernels: readonly string[] };

@@ -9,7 +9,7 @@
 import { type StorageArray, type StorageDType, arrayType, bytesPer } from '../../core/dtype.js';
 import { numberToBfloat16, numberToFloat16 } from '../../core/half.js';
 import { type Mask, Matrix, type Storage } from '../../core/matrix.js';
-import type { KernelBackend, MaskRule } from '../types.js';
+import type { DeviceLoss, KernelBackend, MaskRule } from '../types.js';
 import { type AcquiredDevice, type DeviceInfo, type WebGpuOptions, acquireDevice, describeAdapter } from './device.js';
 import * as chol from './cholesky.js';
 import { runOnHost } from './host-mirror.js';
@@ -68,6 +68,8 @@ export class WebGpuBackend implements KernelBackend {
   private gpuError: string | null = null;
   private readonly counts = { gpu: new Map<string, number>(), host: new Map<string, number>() };
   private disposed = false;
+  /** The host backend was handed over by lost(): dispose() leaves it to its new owner. */
+  private hostGiven = false;
 
   private constructor(readonly gpu: GPU, readonly device: GPUDevice, readonly info: DeviceInfo, private readonly host: KernelBackend) {
     this.programs = new Programs(device);
@@ -479,6 +481,25 @@ export class WebGpuBackend implements KernelBackend {
     return -1;
   }
 
+  /**
+   * Null while the device works. Once it is lost (a driver reset, a removed GPU, destroy() by
+   * anyone but dispose()), its reason and the host backend, handed over to the caller, which goes
+   * on with it (Linalg.recover). Waits a moment for the device's lost promise, which may settle
+   * just after the call that failed.
+   */
+  async lost(): Promise<DeviceLoss | null> {
+    if (this.disposed) return null;
+    if (this.lostReason === null) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([this.device.lost, new Promise((r) => { timer = setTimeout(r, 100); })]);
+      clearTimeout(timer);
+      await Promise.resolve(); // the lost handler runs after the race's own continuation
+    }
+    if (this.lostReason === null) return null;
+    this.hostGiven = true;
+    return { reason: this.lostReason, host: this.host };
+  }
+
   async finish(): Promise<void> {
     this.alive();
     await this.programs.done();
@@ -490,7 +511,7 @@ export class WebGpuBackend implements KernelBackend {
     this.disposed = true;
     if (this.lostReason === null) this.programs.flush(); // nothing recorded is left unsubmitted
     this.pool.clear();
-    this.host.dispose();
+    if (!this.hostGiven) this.host.dispose();
     this.device.destroy();
   }
 }

@@ -32,6 +32,7 @@ import { embeddingTensorName, freeLlamaBlock, LLAMA_PROJECTIONS, llamaTensorName
 import { memoryPassStore, storeSource, type PassStore, type PassStoreFactory } from '../pass-store.js';
 import { CrossAccumulator } from '../../pruning/cross-accumulator.js';
 import { denseTarget } from '../../pruning/target.js';
+import { continueAfterLoss } from '../device-loss.js';
 import { checkChoice } from '../../linalg/checks.js';
 
 /** The tensor the head reads: lm_head.weight, or the embedding when tied (the one tensor a tied checkpoint may store under either name). */
@@ -72,6 +73,11 @@ export interface LlamaPruneOptions {
   /** Called after each layer is pruned, and with a line of progress text. */
   onLayer?: (report: LayerReport) => void;
   onProgress?: (message: string) => void;
+  /**
+   * Where warnings go (default console.warn): on a lost GPU device the pass goes on with the host
+   * backend, reusing the layers already pruned, and says so here.
+   */
+  warn?: (message: string) => void;
   /**
    * Where each pass's pruned weights and masks are kept (with passes, validation, or no onTensor):
    * a factory called once per pass. Default: host memory (memoryPassStore), and the kept pass comes
@@ -119,9 +125,11 @@ export interface LlamaPruneResult {
    * the true peak).
    */
   peakBackendBytes: number;
+  /** The backend that finished: la's, or its host backend after a lost GPU device (la.recover()). */
+  backend: string;
 }
 
-const KNOWN = ['pruner', 'pattern', 'calibration', 'validation', 'passes', 'projections', 'head', 'onTensor', 'onLayer', 'onProgress', 'passStore', 'target'];
+const KNOWN = ['pruner', 'pattern', 'calibration', 'validation', 'passes', 'projections', 'head', 'onTensor', 'onLayer', 'onProgress', 'passStore', 'target', 'warn'];
 
 function checkWindows(fn: string, arg: string, windows: unknown, cfg: LlamaConfig): readonly (readonly number[])[] {
   if (!Array.isArray(windows) || windows.length === 0) throw typeError(fn, arg, windows, 'a non-empty array of token id arrays');
@@ -169,7 +177,7 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
   const useDense = target === 'dense' && pruner.factorsHessian;
   // The target's λ is the pruner's own relative damping, so that W̃ = W where nothing upstream changed.
   const targetDamp = typeof (pruner.options as { damp?: unknown }).damp === 'number' ? (pruner.options as { damp: number }).damp : 0.01;
-  for (const k of ['onLayer', 'onProgress', 'onTensor', 'passStore'] as const) {
+  for (const k of ['onLayer', 'onProgress', 'onTensor', 'passStore', 'warn'] as const) {
     if (options[k] !== undefined && typeof options[k] !== 'function') throw typeError(fn, `options.${k}`, options[k], 'a function');
   }
   // What the pruner refuses (sparseGPT's blockSize under N:M) is refused now, not after a block's work.
@@ -178,6 +186,7 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
     if (lp.pattern !== null) pruner.checkPattern(lp.pattern);
   }
   const log = (m: string) => options.onProgress?.(m);
+  const warn = options.warn ?? ((m: string) => console.warn(m));
 
   let peak = la.liveBytes();
   const sample = () => { peak = Math.max(peak, la.liveBytes()); };
@@ -200,189 +209,212 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
         store = await makeStore(pass);
         live.add(store);
       }
-      const layers: LayerReport[] = [];
-      /**
-       * Prunes one matrix against its dense weight W with the statistics in acc (or keeps it dense
-       * when the pattern does not fit), records its report and its host copy; returns the pruned
-       * matrix (the caller frees it) or null when it stayed dense.
-       */
-      const pruneOne = async (name: string, W: Matrix, acc: HessianAccumulator, rows: number, cols: number, where: string): Promise<Matrix | null> => {
-        const lp = layerPattern(pattern, cols);
-        const short = name.replace(/^model\./, '').replace(/\.weight$/, '');
-        if (lp.pattern === null) {
-          const report: LayerReport = { name: short, op: 'Linear', rows, cols, pattern: null, dense: lp.dense, sparsity: 0, relError: 0, seconds: 0, pass };
-          layers.push(report);
-          options.onLayer?.(report);
-          return null;
-        }
-        let layerPruner = pruner;
-        const starts: (Matrix | Mask)[] = [];
-        if (pass > 1 && previous?.has(name)) {
-          const weight = await previous.weight(name), mask = await previous.mask(name); // read before any allocation
-          const W0 = la.fromArray(weight, rows, cols);
-          starts.push(W0);
-          const M0 = la.fromArray(mask, rows, cols, 'uint8');
-          starts.push(M0 as unknown as Matrix);
-          layerPruner = continueIobs(pruner, W0, M0, `pass ${pass - 1}`);
-        }
-        let r;
+      // On a device backend the pruned layers are kept on the host even when nothing else would
+      // keep them (onTensor alone), so that a lost device loses only the layer in hand: the pass is
+      // then run again on the host backend, reusing every layer already pruned (the blocks before
+      // the one in hand are run again to calibrate it) and reporting each layer once.
+      const keep = store ?? (la.canLoseDevice ? memoryPassStore() : null);
+      const done = new Map<string, LayerReport>();
+      let layers: LayerReport[] = [];
+      let loss = NaN;
+      for (;;) {
         try {
-          r = await pruneLayer(la, W, acc, { pruner: layerPruner, pattern: lp.pattern, onProgress: sample });
-        } finally {
-          for (const M of starts) M.free();
-        }
-        try {
-          let weight: Float32Array, mask: Uint8Array;
-          try {
-            weight = await la.read(r.weight) as Float32Array;
-            mask = await la.read(r.mask) as Uint8Array;
-          } finally {
-            r.mask.free();
-          }
-          if (store) await store.put(name, weight, mask);
-          if (options.onTensor) await options.onTensor(name, weight, pass);
-          sample();
-          const report: LayerReport = { name: short, op: 'Linear', rows, cols, pattern: formatPattern(lp.pattern), sparsity: r.sparsity, relError: r.relError, seconds: r.seconds, pass };
-          layers.push(report);
-          options.onLayer?.(report);
-          log(`pass ${pass}/${passes} ${where} ${short} ${rows}x${cols}: relative error ${r.relError.toPrecision(4)}, ${r.seconds.toFixed(2)} s`);
-        } catch (e) {
-          r.weight.free();
-          throw e;
-        }
-        return r.weight;
-      };
-      const scope = la.scope();
-      try {
-        // The residual stream of every calibration window at the input of block 0.
-        const embed = scope.track(la.fromArray(await source.read(embeddingTensorName(cfg, source)), cfg.vocabSize, cfg.hiddenSize));
-        const streams: Matrix[] = [];
-        for (const w of calibration) {
-          const ids = la.fromArray(Int32Array.from(w), w.length, 1, 'int32');
-          try {
-            streams.push(scope.track(await la.gather(embed, ids)));
-          } finally {
-            ids.free();
-          }
-        }
-        // Target 'dense': the dense model's residual streams beside them, advanced by the dense blocks.
-        const denseStreams: Matrix[] = [];
-        if (useDense) for (const X of streams) denseStreams.push(scope.track(await la.copy(X)));
-        embed.free();
-        sample();
-        let upstreamPruned = false; // until a projection is pruned, X_p = X_d and the target is W
-        for (let b = 0; b < cfg.numLayers; b++) {
-          const dense = await loadLlamaBlock(la, cfg, source, b);
-          const current = { ...dense, proj: { ...dense.proj } };
-          const pruned: Matrix[] = [];
-          try {
-            for (const group of GROUPS) {
-              const todo = group.filter((p) => projections.includes(p));
-              if (todo.length === 0) continue;
-              const cols = projectionShape(cfg, todo[0])[1];
-              const acc = new HessianAccumulator(la, cols);
-              const asymmetric = useDense && upstreamPruned;
-              const cross = asymmetric ? new CrossAccumulator(la, cols) : null;
-              const local = la.scope();
+          layers = [];
+          /**
+           * Prunes one matrix against its dense weight W with the statistics in acc (or keeps it dense
+           * when the pattern does not fit), records its report and its host copy; returns the pruned
+           * matrix (the caller frees it) or null when it stayed dense.
+           */
+          const pruneOne = async (name: string, W: Matrix, acc: HessianAccumulator, rows: number, cols: number, where: string): Promise<Matrix | null> => {
+            const lp = layerPattern(pattern, cols);
+            const short = name.replace(/^model\./, '').replace(/\.weight$/, '');
+            const earlier = done.get(name);
+            if (earlier !== undefined) {
+              // Pruned before the device was lost: its host copy is put back, nothing is reported again.
+              layers.push(earlier);
+              return earlier.pattern === null ? null : la.fromArray(await keep!.weight(name), rows, cols);
+            }
+            if (lp.pattern === null) {
+              const report: LayerReport = { name: short, op: 'Linear', rows, cols, pattern: null, dense: lp.dense, sparsity: 0, relError: 0, seconds: 0, pass };
+              layers.push(report);
+              done.set(name, report);
+              options.onLayer?.(report);
+              return null;
+            }
+            let layerPruner = pruner;
+            const starts: (Matrix | Mask)[] = [];
+            if (pass > 1 && previous?.has(name)) {
+              const weight = await previous.weight(name), mask = await previous.mask(name); // read before any allocation
+              const W0 = la.fromArray(weight, rows, cols);
+              starts.push(W0);
+              const M0 = la.fromArray(mask, rows, cols, 'uint8');
+              starts.push(M0 as unknown as Matrix);
+              layerPruner = continueIobs(pruner, W0, M0, `pass ${pass - 1}`);
+            }
+            let r;
+            try {
+              r = await pruneLayer(la, W, acc, { pruner: layerPruner, pattern: lp.pattern, onProgress: sample });
+            } finally {
+              for (const M of starts) M.free();
+            }
+            try {
+              let weight: Float32Array, mask: Uint8Array;
               try {
-                // Calibrate: run the block as it now stands on a copy of each window (the block works
-                // in place), catching the group's input; one scratch matrix serves every window.
-                // Target 'dense': the window's input is held while the dense block runs on the
-                // dense stream, and C += X_pᵀ X_d.
-                const maxRows = Math.max(...streams.map((X) => X.rows));
-                const scratch = local.track(la.matrix(maxRows, cfg.hiddenSize, streams[0].dtype));
-                const held = cross ? local.track(la.matrix(maxRows, cols, streams[0].dtype)) : null;
-                for (let k = 0; k < streams.length; k++) {
-                  const X = streams[k], copy = scratch.view(0, 0, X.rows, X.cols);
-                  await la.copy(X, copy);
-                  await llamaBlock(la, cfg, current, copy, {
-                    stopAfter: todo[0],
-                    onLinearInput: async (p, input) => {
-                      sample();
-                      if (p !== todo[0]) return;
-                      await acc.addBatch(input);
-                      if (held) await la.copy(input, held.view(0, 0, input.rows, cols));
-                    },
-                  });
-                  if (cross && held) {
-                    await la.copy(denseStreams[k], copy);
-                    await llamaBlock(la, cfg, dense, copy, { stopAfter: todo[0], onLinearInput: async (p, input) => { if (p === todo[0]) await cross.addPair(held.view(0, 0, input.rows, cols), input); } });
-                  }
-                }
-                local.release(scratch);
-                if (held) local.release(held);
-                sample();
-                const H64 = cross ? local.track(await acc.hessian('float64')) : null;
-                const C64 = cross ? local.track(await cross.cross()) : null;
-                for (const p of todo) {
-                  const name = llamaTensorName(b, p);
-                  const [rows] = projectionShape(cfg, p);
-                  // H and C serve every projection of the group: the last one may use them as scratch.
-                  const last = p === todo[todo.length - 1];
-                  const goal = cross ? local.track(await denseTarget(la, dense.proj[p], H64!, C64!, targetDamp, { overwrite: last })) : dense.proj[p];
-                  sample();
-                  const W = await pruneOne(name, goal, acc, rows, cols, `block ${b + 1}/${cfg.numLayers}`);
-                  if (goal !== dense.proj[p]) local.release(goal);
-                  if (W) {
-                    pruned.push(W);
-                    current.proj[p] = W;
-                    upstreamPruned = true;
-                  }
-                }
+                weight = await la.read(r.weight) as Float32Array;
+                mask = await la.read(r.mask) as Uint8Array;
               } finally {
-                local.free();
+                r.mask.free();
+              }
+              if (keep) await keep.put(name, weight, mask);
+              if (options.onTensor) await options.onTensor(name, weight, pass);
+              sample();
+              const report: LayerReport = { name: short, op: 'Linear', rows, cols, pattern: formatPattern(lp.pattern), sparsity: r.sparsity, relError: r.relError, seconds: r.seconds, pass };
+              layers.push(report);
+              done.set(name, report);
+              options.onLayer?.(report);
+              log(`pass ${pass}/${passes} ${where} ${short} ${rows}x${cols}: relative error ${r.relError.toPrecision(4)}, ${r.seconds.toFixed(2)} s`);
+            } catch (e) {
+              r.weight.free();
+              throw e;
+            }
+            return r.weight;
+          };
+          const scope = la.scope();
+          try {
+            // The residual stream of every calibration window at the input of block 0.
+            const embed = scope.track(la.fromArray(await source.read(embeddingTensorName(cfg, source)), cfg.vocabSize, cfg.hiddenSize));
+            const streams: Matrix[] = [];
+            for (const w of calibration) {
+              const ids = la.fromArray(Int32Array.from(w), w.length, 1, 'int32');
+              try {
+                streams.push(scope.track(await la.gather(embed, ids)));
+              } finally {
+                ids.free();
+              }
+            }
+            // Target 'dense': the dense model's residual streams beside them, advanced by the dense blocks.
+            const denseStreams: Matrix[] = [];
+            if (useDense) for (const X of streams) denseStreams.push(scope.track(await la.copy(X)));
+            embed.free();
+            sample();
+            let upstreamPruned = false; // until a projection is pruned, X_p = X_d and the target is W
+            for (let b = 0; b < cfg.numLayers; b++) {
+              const dense = await loadLlamaBlock(la, cfg, source, b);
+              const current = { ...dense, proj: { ...dense.proj } };
+              const pruned: Matrix[] = [];
+              try {
+                for (const group of GROUPS) {
+                  const todo = group.filter((p) => projections.includes(p));
+                  if (todo.length === 0) continue;
+                  const cols = projectionShape(cfg, todo[0])[1];
+                  const acc = new HessianAccumulator(la, cols);
+                  const asymmetric = useDense && upstreamPruned;
+                  const cross = asymmetric ? new CrossAccumulator(la, cols) : null;
+                  const local = la.scope();
+                  try {
+                    // Calibrate: run the block as it now stands on a copy of each window (the block works
+                    // in place), catching the group's input; one scratch matrix serves every window.
+                    // Target 'dense': the window's input is held while the dense block runs on the
+                    // dense stream, and C += X_pᵀ X_d.
+                    const maxRows = Math.max(...streams.map((X) => X.rows));
+                    const scratch = local.track(la.matrix(maxRows, cfg.hiddenSize, streams[0].dtype));
+                    const held = cross ? local.track(la.matrix(maxRows, cols, streams[0].dtype)) : null;
+                    for (let k = 0; k < streams.length; k++) {
+                      const X = streams[k], copy = scratch.view(0, 0, X.rows, X.cols);
+                      await la.copy(X, copy);
+                      await llamaBlock(la, cfg, current, copy, {
+                        stopAfter: todo[0],
+                        onLinearInput: async (p, input) => {
+                          sample();
+                          if (p !== todo[0]) return;
+                          await acc.addBatch(input);
+                          if (held) await la.copy(input, held.view(0, 0, input.rows, cols));
+                        },
+                      });
+                      if (cross && held) {
+                        await la.copy(denseStreams[k], copy);
+                        await llamaBlock(la, cfg, dense, copy, { stopAfter: todo[0], onLinearInput: async (p, input) => { if (p === todo[0]) await cross.addPair(held.view(0, 0, input.rows, cols), input); } });
+                      }
+                    }
+                    local.release(scratch);
+                    if (held) local.release(held);
+                    sample();
+                    const H64 = cross ? local.track(await acc.hessian('float64')) : null;
+                    const C64 = cross ? local.track(await cross.cross()) : null;
+                    for (const p of todo) {
+                      const name = llamaTensorName(b, p);
+                      const [rows] = projectionShape(cfg, p);
+                      // H and C serve every projection of the group: the last one may use them as scratch.
+                      const last = p === todo[todo.length - 1];
+                      const goal = cross && !done.has(name) ? local.track(await denseTarget(la, dense.proj[p], H64!, C64!, targetDamp, { overwrite: last })) : dense.proj[p];
+                      sample();
+                      const W = await pruneOne(name, goal, acc, rows, cols, `block ${b + 1}/${cfg.numLayers}`);
+                      if (goal !== dense.proj[p]) local.release(goal);
+                      if (W) {
+                        pruned.push(W);
+                        current.proj[p] = W;
+                        upstreamPruned = true;
+                      }
+                    }
+                  } finally {
+                    local.free();
+                    cross?.free();
+                    acc.free();
+                  }
+                }
+                // The block's pruned output is the next block's input.
+                for (const X of streams) await llamaBlock(la, cfg, current, X);
+                for (const X of denseStreams) await llamaBlock(la, cfg, dense, X);
+                sample();
+              } finally {
+                for (const M of pruned) if (!M.freed) M.free();
+                freeLlamaBlock(dense);
+              }
+            }
+            if (options.head) {
+              // The head, last: calibrated on the final norm of the pruned model's residual streams.
+              const norm = scope.track(la.fromArray(await source.read('model.norm.weight'), 1, cfg.hiddenSize));
+              const acc = new HessianAccumulator(la, cfg.hiddenSize);
+              const cross = useDense && upstreamPruned ? new CrossAccumulator(la, cfg.hiddenSize) : null;
+              const head = la.scope();
+              try {
+                for (let k = 0; k < streams.length; k++) {
+                  const Hn = head.track(await la.rmsNorm(streams[k], norm, cfg.rmsNormEps));
+                  await acc.addBatch(Hn);
+                  if (cross) {
+                    const Hd = head.track(await la.rmsNorm(denseStreams[k], norm, cfg.rmsNormEps));
+                    await cross.addPair(Hn, Hd);
+                    head.release(Hd);
+                  }
+                  head.release(Hn);
+                }
+                const name = headTensorName(cfg, source);
+                let W = head.track(la.fromArray(await source.read(name), cfg.vocabSize, cfg.hiddenSize));
+                if (cross && !done.has(name)) W = head.track(await denseTarget(la, W, head.track(await acc.hessian('float64')), head.track(await cross.cross()), targetDamp, { overwrite: true }));
+                const P = await pruneOne(name, W, acc, cfg.vocabSize, cfg.hiddenSize, 'head');
+                P?.free();
+              } finally {
+                head.free();
                 cross?.free();
                 acc.free();
               }
             }
-            // The block's pruned output is the next block's input.
-            for (const X of streams) await llamaBlock(la, cfg, current, X);
-            for (const X of denseStreams) await llamaBlock(la, cfg, dense, X);
-            sample();
           } finally {
-            for (const M of pruned) if (!M.freed) M.free();
-            freeLlamaBlock(dense);
+            scope.free();
           }
-        }
-        if (options.head) {
-          // The head, last: calibrated on the final norm of the pruned model's residual streams.
-          const norm = scope.track(la.fromArray(await source.read('model.norm.weight'), 1, cfg.hiddenSize));
-          const acc = new HessianAccumulator(la, cfg.hiddenSize);
-          const cross = useDense && upstreamPruned ? new CrossAccumulator(la, cfg.hiddenSize) : null;
-          const head = la.scope();
-          try {
-            for (let k = 0; k < streams.length; k++) {
-              const Hn = head.track(await la.rmsNorm(streams[k], norm, cfg.rmsNormEps));
-              await acc.addBatch(Hn);
-              if (cross) {
-                const Hd = head.track(await la.rmsNorm(denseStreams[k], norm, cfg.rmsNormEps));
-                await cross.addPair(Hn, Hd);
-                head.release(Hd);
-              }
-              head.release(Hn);
-            }
-            const name = headTensorName(cfg, source);
-            let W = head.track(la.fromArray(await source.read(name), cfg.vocabSize, cfg.hiddenSize));
-            if (cross) W = head.track(await denseTarget(la, W, head.track(await acc.hessian('float64')), head.track(await cross.cross()), targetDamp, { overwrite: true }));
-            const P = await pruneOne(name, W, acc, cfg.vocabSize, cfg.hiddenSize, 'head');
-            P?.free();
-          } finally {
-            head.free();
-            cross?.free();
-            acc.free();
-          }
-        }
-      } finally {
-        scope.free();
-      }
 
-      let loss = NaN;
-      if (validation !== undefined) {
-        // Block by block from the pass's store: one block and the validation streams at a time.
-        const v = await sourcePerplexity(la, cfg, storeSource(source, store!), validation, { onProgress: sample });
-        loss = v.nll / v.count;
-        log(`pass ${pass}/${passes}: validation loss ${loss.toFixed(4)} (perplexity ${Math.exp(loss).toFixed(2)})`);
+          if (validation !== undefined) {
+            // Block by block from the pass's store: one block and the validation streams at a time.
+            const v = await sourcePerplexity(la, cfg, storeSource(source, keep!), validation, { onProgress: sample });
+            loss = v.nll / v.count;
+            log(`pass ${pass}/${passes}: validation loss ${loss.toFixed(4)} (perplexity ${Math.exp(loss).toFixed(2)})`);
+          }
+          break;
+        } catch (e) {
+          la = await continueAfterLoss(la, e, warn, `pass ${pass} is run again there, reusing the ${done.size} layer${done.size === 1 ? '' : 's'} already pruned`);
+        }
       }
+      if (keep !== store) await keep?.free();
       results.push({ pass, layers, validationLoss: loss });
       const earlier = previous, beaten = best === null || loss < best.loss ? best : null;
       if (best === null || loss < best.loss) best = { pass, loss, store, layers };
@@ -404,5 +436,5 @@ export async function pruneLlama(la: Linalg, cfg: LlamaConfig, source: TensorSou
     for (const name of kept.store.names()) tensors.set(name, await kept.store.weight(name));
     await kept.store.free();
   }
-  return { tensors, store: options.passStore === undefined ? null : kept.store, layers: kept.layers, passes: results, chosenPass: kept.pass, peakBackendBytes: peak };
+  return { tensors, store: options.passStore === undefined ? null : kept.store, layers: kept.layers, passes: results, chosenPass: kept.pass, peakBackendBytes: peak, backend: la.backendName };
 }

@@ -13,6 +13,7 @@ import { Linalg } from '../../linalg/linalg.js';
 import { HessianAccumulator } from '../../pruning/accumulator.js';
 import { checkPattern, formatPattern, type Pattern } from '../../pruning/pattern.js';
 import { pruneLayer } from '../../pruning/prune-layer.js';
+import { continueAfterLoss } from '../device-loss.js';
 import type { Pruner } from '../../pruning/types.js';
 import type { LayerReport } from '../report.js';
 import {
@@ -51,6 +52,11 @@ export interface PruneOnnxOptions extends Omit<OnnxRunOptions, 'onProgress'> {
   onProgress?: (p: PruneOnnxProgress) => void;
   /** Called with each layer's report as soon as the layer is done (pruned or left dense). */
   onLayer?: (report: PrunedLayerReport) => void;
+  /**
+   * Where warnings go (default console.warn): on a lost GPU device the run goes on with the host
+   * backend, redoing the layer it was in, and says so here.
+   */
+  warn?: (message: string) => void;
   /**
    * Sequential passes over the model (default 1); more needs an iobs() pruner and `validation`.
    * Pass p > 1 recalibrates every layer on the model so far (its layers before it pruned in this
@@ -109,13 +115,15 @@ export interface PruneOnnxResult {
   /** Fraction of the layers' weights that are zero, over every layer (dense ones included). */
   sparsity: number;
   seconds: number;
+  /** The backend that pruned the last layer: la's, or its host backend after a lost GPU device (la.recover()). */
+  backend: string;
   /** Each pass's validation loss (NaN without validation samples), and the pass returned (1-based). */
   passes: { pass: number; validationLoss: number }[];
   chosenPass: number;
 }
 
 const FN = 'pruneOnnx';
-const KNOWN = ['pruner', 'pattern', 'sparsity', 'layers', 'name', 'onProgress', 'onLayer', 'batchSize', 'threads', 'ort', 'passes', 'validation'];
+const KNOWN = ['pruner', 'pattern', 'sparsity', 'layers', 'name', 'onProgress', 'onLayer', 'batchSize', 'threads', 'ort', 'passes', 'validation', 'warn'];
 
 /**
  * Prunes every Conv, Gemm and MatMul layer of an ONNX model (see onnxLayers) in graph order, each
@@ -150,6 +158,8 @@ export async function pruneOnnx(la: Linalg, model: OnnxModel | Uint8Array, sampl
   pruner.checkPattern(pattern);
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw typeError(FN, 'options.onProgress', options.onProgress, 'a function');
   if (options.onLayer !== undefined && typeof options.onLayer !== 'function') throw typeError(FN, 'options.onLayer', options.onLayer, 'a function');
+  if (options.warn !== undefined && typeof options.warn !== 'function') throw typeError(FN, 'options.warn', options.warn, 'a function');
+  const warn = options.warn ?? ((m: string) => console.warn(m));
 
   const skipped = onnxSkippedLayers(source);
   const badType = skipped.find((s) => s.unsupportedType);
@@ -200,46 +210,55 @@ export async function pruneOnnx(la: Linalg, model: OnnxModel | Uint8Array, sampl
       options.onLayer?.(reports[reports.length - 1]);
       continue;
     }
-    progress('capture', 0);
-    const stats = await captureInput(la, current, layer, feeds, run, graphInputs, (done) => progress('capture', done / n));
-    const captureSeconds = (now() - started) / 1000;
-    let W: Matrix | null = null;
-    try {
-      W = la.fromArray(layerWeight(current, layer), layer.rows, layer.cols, layer.dtype);
-      progress('prune', 0);
-      const from = carried.get(layer.weight);
-      let layerPruner = pruner;
-      const starts: Matrix[] = [];
-      if (from) {
-        const W0 = la.fromArray(from.weight, layer.rows, layer.cols, layer.dtype), M0 = la.fromArray(from.mask, layer.rows, layer.cols, 'uint8');
-        starts.push(W0, M0 as unknown as Matrix);
-        layerPruner = continueIobs(pruner, W0, M0, `pass ${pass - 1}`);
-      }
-      let r;
+    // A lost GPU device loses this layer's statistics only: the layer is redone on the host
+    // backend from the model so far (every earlier layer is already in `current`).
+    for (;;) {
       try {
-        r = await pruneLayer(la, W, stats, { pruner: layerPruner, pattern, onProgress: (f) => progress('prune', f) });
-      } finally {
-        for (const M of starts) M.free();
+        progress('capture', 0);
+        const stats = await captureInput(la, current, layer, feeds, run, graphInputs, (done) => progress('capture', done / n));
+        const captureSeconds = (now() - started) / 1000;
+        let W: Matrix | null = null;
+        try {
+          W = la.fromArray(layerWeight(current, layer), layer.rows, layer.cols, layer.dtype);
+          progress('prune', 0);
+          const from = carried.get(layer.weight);
+          let layerPruner = pruner;
+          const starts: Matrix[] = [];
+          if (from) {
+            const W0 = la.fromArray(from.weight, layer.rows, layer.cols, layer.dtype), M0 = la.fromArray(from.mask, layer.rows, layer.cols, 'uint8');
+            starts.push(W0, M0 as unknown as Matrix);
+            layerPruner = continueIobs(pruner, W0, M0, `pass ${pass - 1}`);
+          }
+          let r;
+          try {
+            r = await pruneLayer(la, W, stats, { pruner: layerPruner, pattern, onProgress: (f) => progress('prune', f) });
+          } finally {
+            for (const M of starts) M.free();
+          }
+          try {
+            const pruned = await la.read(r.weight);
+            if (passes > 1) next.set(layer.weight, { weight: pruned, mask: await la.read(r.mask) as Uint8Array });
+            setLayerWeight(current, layer, pruned, FN);
+            let z = 0;
+            for (let i = 0; i < pruned.length; i++) if (pruned[i] === 0) z++;
+            zeros += z;
+            reports.push({
+              ...base, pattern: formatPattern(pattern), dense: null, sparsity: r.sparsity, relError: r.relError, calibrationRows: stats.samples,
+              dampUsed: r.dampUsed, warnings: r.warnings, captureSeconds, pruneSeconds: r.seconds, seconds: (now() - started) / 1000,
+            });
+            options.onLayer?.(reports[reports.length - 1]);
+          } finally {
+            r.weight.free();
+            r.mask.free();
+          }
+        } finally {
+          W?.free();
+          stats.free();
+        }
+        break;
+      } catch (e) {
+        la = await continueAfterLoss(la, e, warn, `layer ${layer.node} is redone there; the ${index} layer${index === 1 ? '' : 's'} before it ${index === 1 ? 'is' : 'are'} kept`);
       }
-      try {
-        const pruned = await la.read(r.weight);
-        if (passes > 1) next.set(layer.weight, { weight: pruned, mask: await la.read(r.mask) as Uint8Array });
-        setLayerWeight(current, layer, pruned, FN);
-        let z = 0;
-        for (let i = 0; i < pruned.length; i++) if (pruned[i] === 0) z++;
-        zeros += z;
-        reports.push({
-          ...base, pattern: formatPattern(pattern), dense: null, sparsity: r.sparsity, relError: r.relError, calibrationRows: stats.samples,
-          dampUsed: r.dampUsed, warnings: r.warnings, captureSeconds, pruneSeconds: r.seconds, seconds: (now() - started) / 1000,
-        });
-        options.onLayer?.(reports[reports.length - 1]);
-      } finally {
-        r.weight.free();
-        r.mask.free();
-      }
-    } finally {
-      W?.free();
-      stats.free();
     }
     progress('prune', 1);
   }
@@ -251,7 +270,7 @@ export async function pruneOnnx(la: Linalg, model: OnnxModel | Uint8Array, sampl
   const b = best!;
   return {
     model: b.current, bytes: encodeOnnxModel(b.current), layers: b.reports, skipped, sparsity: b.weights === 0 ? 0 : b.zeros / b.weights,
-    seconds: (now() - t0) / 1000, passes: history, chosenPass: b.pass,
+    seconds: (now() - t0) / 1000, backend: la.backendName, passes: history, chosenPass: b.pass,
   };
 }
 
