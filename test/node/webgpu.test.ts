@@ -130,7 +130,7 @@ if (backend) {
           onLayer: () => { if (given.length === 1) own.device.destroy(); },
         });
         expect(warnings.length, warnings.join('\n')).toBe(1);
-        expect(warnings[0]).toMatch(/^iobs: the GPU device was lost \(destroyed: .*\); going on with wasm-(relaxed|simd): pass 1 is run again there, reusing the 1 layer already pruned$/);
+        expect(warnings[0], warnings[0]).toMatch(/^iobs: the GPU device was lost \(destroyed: .*\); going on with wasm-(relaxed|simd): pass 1 is run again there, reusing the 1 layer already pruned$/);
         expect(r.backend).toMatch(/^wasm-/);
         expect(given.length).toBe(14);
         expect(new Set(given).size).toBe(14);

@@ -1,11 +1,12 @@
 /// <reference types="@webgpu/types" />
 // The WebGPU backend: matrices live in GPU buffers, kernels are WGSL compute programs, and
 // values reach the host only through read() (a staging buffer and mapAsync, hence async).
-// Float32 gemm and syrk, the byte copies and fills of every dtype, and the float32 elementwise
-// kernels run on the GPU today; every other kernel (float64 work, the factorisations, the OBS
-// and SparseGPT loops, the transformer kernels) runs on a host Wasm backend over mirrors of its
-// operands (host-mirror.ts): the same results, paid for in transfers. `hostKernels` lists them;
-// they move to WGSL kernel by kernel (issue 12), the heavy ones first.
+// GPU_KERNELS run on the GPU for float32 operands: gemm and syrk, the Cholesky family, SparseGPT's
+// column loop, the transformer kernels, the byte copies and fills of every dtype and the
+// elementwise kernels. Every other kernel (HOST_KERNELS; float64 work, the OBS selection and
+// re-solves, PCG, most reductions) runs on a host Wasm backend over mirrors of its operands
+// (host-mirror.ts): the same results, paid for in transfers. They move to WGSL kernel by kernel
+// (issue 12), the heavy ones first.
 import { type StorageArray, type StorageDType, arrayType, bytesPer } from '../../core/dtype.js';
 import { numberToBfloat16, numberToFloat16 } from '../../core/half.js';
 import { type Mask, Matrix, type Storage } from '../../core/matrix.js';
@@ -18,22 +19,27 @@ import { ADD_DIAGONAL, APPLY_MASK, AXPBY, SCALE_ROWS } from './kernels/elementwi
 import { GEMM_K_CHUNK, GEMM_TILE, MIRROR_LOWER, gemmParams, gemmProgram } from './kernels/gemm.js';
 import { BLOCK_KEYS, BLOCK_LOOP, CHECK_DIAGONAL, PACK_FLAGS, RULE_CODE, SPARSEGPT_MAX_B } from './kernels/sparsegpt.js';
 import { selWords, topKFlags } from './kernels/select.js';
+import { splitDouble } from './kernels/df32.js';
+import { FIRST_NON_FINITE, RMS_NORM, ROTARY, SILU_GATE, SOFTMAX_ROWS } from './kernels/transformer.js';
 import { Params, Programs, linearGrid } from './program.js';
 import { BufferPool, GpuStorage } from './storage.js';
 
 /** Kernels with no WGSL yet: they run on the host backend over mirrors of their operands. */
 export const HOST_KERNELS = [
-  'diagonal', 'deadInputs', 'zeroColumns', 'gramDiagonal', 'firstNonFinite', 'dot', 'objective', 'symmetryViolation',
+  'diagonal', 'deadInputs', 'zeroColumns', 'gramDiagonal', 'dot', 'objective', 'symmetryViolation',
   'maskCounts', 'maskDifference', 'maskViolation', 'obcAllocate', 'trsm', 'trsv', 'lammax',
   'topk', 'downdate', 'selectMask', 'obsGreedy', 'solveOnSupport', 'obsExchange', 'obsExchangeAllocate',
-  'pcgStart', 'pcgStep', 'pcgUpdate', 'pcgDirection', 'rmsNorm', 'rotary', 'softmaxRows', 'siluGate', 'gather',
+  'pcgStart', 'pcgStep', 'pcgUpdate', 'pcgDirection', 'gather',
   'crossEntropy', 'im2col',
 ] as const satisfies readonly (keyof KernelBackend)[];
 
 /** Kernels with WGSL: float32 operands (copy and fill: any one dtype) run on the GPU, others on the host. */
-export const GPU_KERNELS = ['copy', 'fill', 'addDiagonal', 'scaleRows', 'axpby', 'applyMask', 'gemm', 'syrk', 'potrf', 'potri', 'invchol', 'sparsegptBlock'] as const;
+export const GPU_KERNELS = ['copy', 'fill', 'addDiagonal', 'scaleRows', 'axpby', 'applyMask', 'gemm', 'syrk', 'potrf', 'potri', 'invchol', 'sparsegptBlock', 'rmsNorm', 'softmaxRows', 'rotary', 'siluGate', 'firstNonFinite'] as const;
 
 type HostKernel = (typeof HOST_KERNELS)[number];
+
+/** Rotary tables kept on the device (see rotaryTable). */
+const ROTARY_TABLES = 8;
 
 /** Idle buffers the pool keeps for reuse. */
 const POOL_BYTES = 256 * 1024 * 1024;
@@ -68,6 +74,8 @@ export class WebGpuBackend implements KernelBackend {
   private gpuError: string | null = null;
   private readonly counts = { gpu: new Map<string, number>(), host: new Map<string, number>() };
   private disposed = false;
+  /** Rotary tables by rows, headDim, theta and start, least recently used first (rotaryTable). */
+  private readonly tables = new Map<string, GPUBuffer>();
   /** The host backend was handed over by lost(): dispose() leaves it to its new owner. */
   private hostGiven = false;
 
@@ -75,7 +83,7 @@ export class WebGpuBackend implements KernelBackend {
     this.programs = new Programs(device);
     this.pool = new BufferPool(device, POOL_BYTES, this.programs);
     void device.lost.then((l) => {
-      if (!this.disposed) this.lostReason = `${l.reason}: ${l.message}`;
+      if (!this.disposed) this.lostReason = `${l.reason}: ${l.message.split("\n")[0].trim() || "no message"}`;
     });
     // A command the device refused (a shader that does not compile, a binding out of range)
     // leaves its outputs unwritten: every later call is refused with the device's message.
@@ -436,6 +444,115 @@ export class WebGpuBackend implements KernelBackend {
     return this.cholesky('invchol', A);
   }
 
+  async rmsNorm(X: Matrix, weight: Matrix, eps: number, Y: Matrix): Promise<void> {
+    if (X.dtype !== 'float32' || !this.bindable(X, weight, Y)) {
+      await this.onHost('rmsNorm', [X, weight, eps, Y]);
+      return;
+    }
+    this.alive();
+    this.count('gpu', 'rmsNorm');
+    if (X.size === 0) return;
+    const { views: [xv, wv], temps } = await this.separate([X, weight], Y);
+    const [epsHi, epsLo] = splitDouble(eps);
+    const params = new Params().u32(X.rows).u32(X.cols).u32(xv.offset).u32(xv.stride).u32(Y.offset).u32(Y.stride)
+      .u32(wv.offset).u32(wv.rows === 1 ? 1 : wv.stride).f32(epsHi).f32(epsLo).u32(0).u32(0);
+    this.programs.run(RMS_NORM, params, [this.buf(xv), this.buf(wv), this.buf(Y)], linearGrid(X.rows));
+    for (const t of temps) t.release();
+  }
+
+  async softmaxRows(S: Matrix, scale: number, causal: boolean, offset: number): Promise<void> {
+    if (S.dtype !== 'float32' || !this.bindable(S) || Math.abs(offset) > 2 ** 31 - 1) {
+      await this.onHost('softmaxRows', [S, scale, causal, offset]);
+      return;
+    }
+    this.alive();
+    this.count('gpu', 'softmaxRows');
+    if (S.size === 0) return;
+    const [hi, lo] = splitDouble(scale);
+    const params = new Params().u32(S.rows).u32(S.cols).u32(S.offset).u32(S.stride).f32(hi).f32(lo).u32(causal ? 1 : 0).i32(offset).u32(0).u32(0).u32(0).u32(0);
+    this.programs.run(SOFTMAX_ROWS, params, [this.buf(S)], linearGrid(S.rows));
+  }
+
+  async rotary(X: Matrix, headDim: number, theta: number, start: number, positions: Matrix<'int32'> | null): Promise<void> {
+    if (X.dtype !== 'float32' || positions !== null || !this.bindable(X)) {
+      await this.onHost('rotary', [X, headDim, theta, start, positions]);
+      return;
+    }
+    this.alive();
+    this.count('gpu', 'rotary');
+    if (X.size === 0) return;
+    const half = headDim / 2, heads = X.cols / headDim;
+    const table = this.rotaryTable(X.rows, headDim, theta, start);
+    const params = new Params().u32(X.rows).u32(heads).u32(half).u32(X.offset).u32(X.stride).u32(0).u32(0).u32(0);
+    this.programs.run(ROTARY, params, [table, this.buf(X)], linearGrid(Math.ceil((X.rows * heads * half) / 256)));
+  }
+
+  /**
+   * The cosines and sines of rows positions start, start + 1, … for rotary, computed here in
+   * float64 and kept as two floats each; the last few tables are kept on the device (a forward
+   * pass asks for the same one for every q and k).
+   */
+  private rotaryTable(rows: number, headDim: number, theta: number, start: number): GPUBuffer {
+    const key = `${rows}:${headDim}:${theta}:${start}`;
+    const hit = this.tables.get(key);
+    if (hit) {
+      this.tables.delete(key);
+      this.tables.set(key, hit); // most recent last
+      return hit;
+    }
+    const half = headDim / 2;
+    const values = new Float32Array(rows * half * 4);
+    for (let i = 0; i < half; i++) {
+      const inv = Math.pow(theta, (-2 * i) / headDim);
+      for (let t = 0; t < rows; t++) {
+        const a = (start + t) * inv, k = (t * half + i) * 4;
+        [values[k], values[k + 1]] = splitDouble(Math.cos(a));
+        [values[k + 2], values[k + 3]] = splitDouble(Math.sin(a));
+      }
+    }
+    const buffer = this.pool.take(values.byteLength);
+    this.programs.write(buffer, 0, new Uint8Array(values.buffer));
+    this.tables.set(key, buffer);
+    if (this.tables.size > ROTARY_TABLES) {
+      const [oldest, b] = this.tables.entries().next().value as [string, GPUBuffer];
+      this.tables.delete(oldest);
+      this.pool.give(b);
+    }
+    return buffer;
+  }
+
+  async siluGate(G: Matrix, U: Matrix, Y: Matrix): Promise<void> {
+    if (G.dtype !== 'float32' || !this.bindable(G, U, Y)) {
+      await this.onHost('siluGate', [G, U, Y]);
+      return;
+    }
+    this.alive();
+    this.count('gpu', 'siluGate');
+    if (G.size === 0) return;
+    const { views: [gv, uv], temps } = await this.separate([G, U], Y);
+    const params = new Params().u32(G.rows).u32(G.cols).u32(gv.offset).u32(gv.stride).u32(uv.offset).u32(uv.stride).u32(Y.offset).u32(Y.stride).u32(0).u32(0);
+    this.programs.run(SILU_GATE, params, [this.buf(gv), this.buf(uv), this.buf(Y)], linearGrid(Math.ceil(G.size / 256)));
+    for (const t of temps) t.release();
+  }
+
+  async firstNonFinite(A: Matrix): Promise<number> {
+    if (A.dtype !== 'float32' || !this.bindable(A)) return (await this.onHost('firstNonFinite', [A])) as number;
+    this.alive();
+    this.count('gpu', 'firstNonFinite');
+    if (A.size === 0) return -1;
+    const result = this.pool.take(4);
+    try {
+      const params = new Params().u32(A.rows).u32(A.cols).u32(A.offset).u32(A.stride);
+      this.programs.run(FIRST_NON_FINITE, params, [this.buf(A), result], linearGrid(Math.ceil(A.size / 256)));
+      const [bytes] = await this.programs.read([{ buffer: result, start: 0, end: 4 }]);
+      this.alive();
+      const word = new Uint32Array(bytes.buffer, bytes.byteOffset, 1)[0];
+      return word === 0 ? -1 : ~word >>> 0;
+    } finally {
+      this.pool.give(result);
+    }
+  }
+
   async sparsegptBlock(W1: Matrix, U1: Matrix, rule: MaskRule, Err1: Matrix, mask: Mask): Promise<number> {
     const rows = W1.rows, b = W1.cols;
     const bufs = [W1, U1, Err1, mask as unknown as Matrix].map((M) => this.buf(M));
@@ -510,6 +627,8 @@ export class WebGpuBackend implements KernelBackend {
     if (this.disposed) return;
     this.disposed = true;
     if (this.lostReason === null) this.programs.flush(); // nothing recorded is left unsubmitted
+    for (const b of this.tables.values()) this.pool.give(b);
+    this.tables.clear();
     this.pool.clear();
     if (!this.hostGiven) this.host.dispose();
     this.device.destroy();
