@@ -42,8 +42,8 @@ export class BackendRegistry {
    * instance (instances own their memory and are never shared behind the caller's back).
    * When every named backend failed and one of them was registered with `fallback` (webgpu: no
    * GPU, no adapter, only a software one), the automatic choice follows with a warning that says
-   * why, unless options.fallback is false. A factory's TypeError (a malformed option) is thrown,
-   * never fallen back from.
+   * why, unless options.fallback is false. A named factory's argument error (a malformed option,
+   * errors.ts kind 'argument') is thrown, never passed over.
    */
   async resolve(wanted: readonly string[] = [], warn: (msg: string) => void = console.warn, options: { fallback?: boolean } = {}): Promise<Resolution> {
     for (const name of wanted) {
@@ -67,7 +67,7 @@ export class BackendRegistry {
         }
         return { backend, skipped };
       } catch (err) {
-        if (err instanceof TypeError && named && wanted.includes(name)) throw err;
+        if ((err as { kind?: unknown })?.kind === 'argument' && named && wanted.includes(name)) throw err;
         skipped.push({ name, reason: err instanceof Error ? err.message : String(err) });
       }
     }

@@ -69,7 +69,7 @@ describe('init', () => {
     expect(la.backendName).toBe('wasm-simd');
     expect(warnings.join()).toMatch(/webgpu \(no WebGPU adapter \(option gave none\)\).*using wasm-simd/);
     // A malformed option is an error, never a fallback.
-    await expect(lib.init({ backend: 'webgpu', gpu: {}, warn: (m) => warnings.push(m) })).rejects.toThrow(/option gpu must be a GPU object with requestAdapter\(\)/);
+    await expect(lib.init({ backend: 'webgpu', gpu: {}, warn: (m) => warnings.push(m) })).rejects.toThrow(/init: argument gpu must be a GPU object with requestAdapter\(\)/);
     await expect(lib.init({ backend: 'webgpu', fallback: 'yes' as never })).rejects.toThrow(/init: argument fallback must be a boolean; got "yes"/);
   });
 

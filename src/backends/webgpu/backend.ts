@@ -20,7 +20,7 @@ import { GEMM_K_CHUNK, GEMM_TILE, MIRROR_LOWER, gemmParams, gemmProgram } from '
 import { BLOCK_KEYS, BLOCK_LOOP, CHECK_DIAGONAL, PACK_FLAGS, RULE_CODE, SPARSEGPT_MAX_B } from './kernels/sparsegpt.js';
 import { selWords, topKFlags } from './kernels/select.js';
 import { splitDouble } from './kernels/df32.js';
-import { FIRST_NON_FINITE, RMS_NORM, ROTARY, SILU_GATE, SOFTMAX_ROWS } from './kernels/transformer.js';
+import { FIRST_NON_FINITE, GATHER_CHECK, GATHER_ROWS, RMS_NORM, ROTARY, SILU_GATE, SOFTMAX_ROWS } from './kernels/transformer.js';
 import { Params, Programs, linearGrid } from './program.js';
 import { BufferPool, GpuStorage } from './storage.js';
 
@@ -29,12 +29,12 @@ export const HOST_KERNELS = [
   'diagonal', 'deadInputs', 'zeroColumns', 'gramDiagonal', 'dot', 'objective', 'symmetryViolation',
   'maskCounts', 'maskDifference', 'maskViolation', 'obcAllocate', 'trsm', 'trsv', 'lammax',
   'topk', 'downdate', 'selectMask', 'obsGreedy', 'solveOnSupport', 'obsExchange', 'obsExchangeAllocate',
-  'pcgStart', 'pcgStep', 'pcgUpdate', 'pcgDirection', 'gather',
+  'pcgStart', 'pcgStep', 'pcgUpdate', 'pcgDirection',
   'crossEntropy', 'im2col',
 ] as const satisfies readonly (keyof KernelBackend)[];
 
 /** Kernels with WGSL: float32 operands (copy and fill: any one dtype) run on the GPU, others on the host. */
-export const GPU_KERNELS = ['copy', 'fill', 'addDiagonal', 'scaleRows', 'axpby', 'applyMask', 'gemm', 'syrk', 'potrf', 'potri', 'invchol', 'sparsegptBlock', 'rmsNorm', 'softmaxRows', 'rotary', 'siluGate', 'firstNonFinite'] as const;
+export const GPU_KERNELS = ['copy', 'fill', 'addDiagonal', 'scaleRows', 'axpby', 'applyMask', 'gemm', 'syrk', 'potrf', 'potri', 'invchol', 'sparsegptBlock', 'rmsNorm', 'softmaxRows', 'rotary', 'siluGate', 'firstNonFinite', 'gather'] as const;
 
 type HostKernel = (typeof HOST_KERNELS)[number];
 
@@ -533,6 +533,33 @@ export class WebGpuBackend implements KernelBackend {
     const params = new Params().u32(G.rows).u32(G.cols).u32(gv.offset).u32(gv.stride).u32(uv.offset).u32(uv.stride).u32(Y.offset).u32(Y.stride).u32(0).u32(0);
     this.programs.run(SILU_GATE, params, [this.buf(gv), this.buf(uv), this.buf(Y)], linearGrid(Math.ceil(G.size / 256)));
     for (const t of temps) t.release();
+  }
+
+  async gather(E: Matrix, ids: Matrix<'int32'>, Y: Matrix): Promise<number> {
+    if (E.dtype !== 'float32' || !this.bindable(E, ids, Y)) return (await this.onHost('gather', [E, ids, Y])) as number;
+    this.alive();
+    this.count('gpu', 'gather');
+    const n = ids.size;
+    if (n === 0) return -1;
+    const idStep = ids.rows === 1 ? 1 : ids.stride;
+    // The ids are checked first (one word comes back), so that Y is untouched when one is bad.
+    const result = this.pool.take(4);
+    let bad: number;
+    try {
+      this.programs.run(GATHER_CHECK, new Params().u32(1).u32(n).u32(ids.offset).u32(idStep).u32(E.rows).u32(0), [this.buf(ids), result], linearGrid(Math.ceil(n / 256)));
+      const [bytes] = await this.programs.read([{ buffer: result, start: 0, end: 4 }]);
+      this.alive();
+      const word = new Uint32Array(bytes.buffer, bytes.byteOffset, 1)[0];
+      bad = word === 0 ? -1 : ~word >>> 0;
+    } finally {
+      this.pool.give(result);
+    }
+    if (bad >= 0 || E.cols === 0) return bad;
+    const { views: [ev, iv], temps } = await this.separate([E, ids as unknown as Matrix], Y);
+    const params = new Params().u32(n).u32(E.cols).u32(ev.offset).u32(ev.stride).u32(Y.offset).u32(Y.stride).u32(iv.offset).u32(idStep);
+    this.programs.run(GATHER_ROWS, params, [this.buf(ev), this.buf(iv), this.buf(Y)], linearGrid(Math.ceil((n * E.cols) / 256)));
+    for (const t of temps) t.release();
+    return -1;
   }
 
   async firstNonFinite(A: Matrix): Promise<number> {

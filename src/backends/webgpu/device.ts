@@ -4,6 +4,7 @@
 // A software adapter (SwiftShader, lavapipe, llvmpipe, WARP: adapter.info.isFallbackAdapter, or
 // a CPU device type) is refused unless the caller allows it; the registry allows it only when the
 // backend was asked for by name, so tests reach it and init() never picks it on its own.
+import { typeError } from '../../core/errors.js';
 import type { WebGpuOptions } from './options.js';
 
 export type { WebGpuOptions };
@@ -40,7 +41,7 @@ async function findGpu(options: WebGpuOptions): Promise<{ gpu: GPU; source: stri
   if (options.gpu !== undefined) {
     const g = options.gpu as GPU;
     if (typeof g !== 'object' || g === null || typeof g.requestAdapter !== 'function') {
-      throw new TypeError(`webgpu: option gpu must be a GPU object with requestAdapter() (got ${typeof options.gpu})`);
+      throw typeError('init', 'gpu', options.gpu, 'a GPU object with requestAdapter() (navigator.gpu, or create([]) of the webgpu package)');
     }
     return { gpu: g, source: 'option' };
   }

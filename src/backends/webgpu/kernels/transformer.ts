@@ -211,3 +211,18 @@ export const FIRST_NON_FINITE = elementwise('sfirst-non-finite', 'aOff: u32, aLd
   `@group(0) @binding(1) var<storage, read> A: array<u32>;
 @group(0) @binding(2) var<storage, read_write> R: array<atomic<u32>>;`,
   `if ((A[P.aOff + i * P.aLd + j] & 0x7f800000u) == 0x7f800000u) { atomicMax(&R[0], ~t); }`);
+
+/** The first t whose id (an int32 vector: element t at idOff + t · idStep) is outside [0, vocab), as the complement in R[0] (0: none). Pass rows = 1, cols = n. */
+export const GATHER_CHECK = elementwise('sgather-check', 'idOff: u32, idStep: u32, vocab: u32, pad: u32',
+  `@group(0) @binding(1) var<storage, read> Ids: array<i32>;
+@group(0) @binding(2) var<storage, read_write> R: array<atomic<u32>>;`,
+  `let id = Ids[P.idOff + j * P.idStep];
+  if (id < 0 || u32(id) >= P.vocab) { atomicMax(&R[0], ~j); }`);
+
+/** Y[t, :] := E[ids[t], :] for float32 E and Y (ids checked by GATHER_CHECK first). */
+export const GATHER_ROWS = elementwise('sgather-rows', 'eOff: u32, eLd: u32, yOff: u32, yLd: u32, idOff: u32, idStep: u32',
+  `@group(0) @binding(1) var<storage, read> E: array<f32>;
+@group(0) @binding(2) var<storage, read> Ids: array<i32>;
+@group(0) @binding(3) var<storage, read_write> Y: array<f32>;`,
+  `let id = u32(Ids[P.idOff + i * P.idStep]);
+  Y[P.yOff + i * P.yLd + j] = E[P.eOff + id * P.eLd + j];`);
