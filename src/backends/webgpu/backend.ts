@@ -20,21 +20,22 @@ import { GEMM_K_CHUNK, GEMM_TILE, MIRROR_LOWER, gemmParams, gemmProgram } from '
 import { BLOCK_KEYS, BLOCK_LOOP, CHECK_DIAGONAL, PACK_FLAGS, RULE_CODE, SPARSEGPT_MAX_B } from './kernels/sparsegpt.js';
 import { selWords, topKFlags } from './kernels/select.js';
 import { splitDouble } from './kernels/df32.js';
+import { DEAD_INPUTS, DIAGONAL, MASK_COUNTS, MASK_DIFFERENCE, MASK_VIOLATION } from './kernels/masks.js';
 import { FIRST_NON_FINITE, GATHER_CHECK, GATHER_ROWS, RMS_NORM, ROTARY, SILU_GATE, SOFTMAX_ROWS } from './kernels/transformer.js';
-import { Params, Programs, linearGrid } from './program.js';
+import { Params, type Program, Programs, linearGrid } from './program.js';
 import { BufferPool, GpuStorage } from './storage.js';
 
 /** Kernels with no WGSL yet: they run on the host backend over mirrors of their operands. */
 export const HOST_KERNELS = [
-  'diagonal', 'deadInputs', 'zeroColumns', 'gramDiagonal', 'dot', 'objective', 'symmetryViolation',
-  'maskCounts', 'maskDifference', 'maskViolation', 'obcAllocate', 'trsm', 'trsv', 'lammax',
+  'zeroColumns', 'gramDiagonal', 'dot', 'objective', 'symmetryViolation', 'obcAllocate', 'trsm', 'trsv', 'lammax',
   'topk', 'downdate', 'selectMask', 'obsGreedy', 'solveOnSupport', 'obsExchange', 'obsExchangeAllocate',
   'pcgStart', 'pcgStep', 'pcgUpdate', 'pcgDirection',
   'crossEntropy', 'im2col',
 ] as const satisfies readonly (keyof KernelBackend)[];
 
 /** Kernels with WGSL: float32 operands (copy and fill: any one dtype) run on the GPU, others on the host. */
-export const GPU_KERNELS = ['copy', 'fill', 'addDiagonal', 'scaleRows', 'axpby', 'applyMask', 'gemm', 'syrk', 'potrf', 'potri', 'invchol', 'sparsegptBlock', 'rmsNorm', 'softmaxRows', 'rotary', 'siluGate', 'firstNonFinite', 'gather'] as const;
+export const GPU_KERNELS = ['copy', 'fill', 'addDiagonal', 'scaleRows', 'axpby', 'applyMask', 'gemm', 'syrk', 'potrf', 'potri', 'invchol', 'sparsegptBlock', 'rmsNorm', 'softmaxRows', 'rotary', 'siluGate', 'firstNonFinite', 'gather',
+  'diagonal', 'deadInputs', 'maskCounts', 'maskDifference', 'maskViolation'] as const;
 
 type HostKernel = (typeof HOST_KERNELS)[number];
 
@@ -543,17 +544,8 @@ export class WebGpuBackend implements KernelBackend {
     if (n === 0) return -1;
     const idStep = ids.rows === 1 ? 1 : ids.stride;
     // The ids are checked first (one word comes back), so that Y is untouched when one is bad.
-    const result = this.pool.take(4);
-    let bad: number;
-    try {
-      this.programs.run(GATHER_CHECK, new Params().u32(1).u32(n).u32(ids.offset).u32(idStep).u32(E.rows).u32(0), [this.buf(ids), result], linearGrid(Math.ceil(n / 256)));
-      const [bytes] = await this.programs.read([{ buffer: result, start: 0, end: 4 }]);
-      this.alive();
-      const word = new Uint32Array(bytes.buffer, bytes.byteOffset, 1)[0];
-      bad = word === 0 ? -1 : ~word >>> 0;
-    } finally {
-      this.pool.give(result);
-    }
+    const check = new Params().u32(1).u32(n).u32(ids.offset).u32(idStep).u32(E.rows).u32(0);
+    const bad = WebGpuBackend.firstIndex(await this.wordOf(GATHER_CHECK, check, [this.buf(ids)], linearGrid(Math.ceil(n / 256))));
     if (bad >= 0 || E.cols === 0) return bad;
     const { views: [ev, iv], temps } = await this.separate([E, ids as unknown as Matrix], Y);
     const params = new Params().u32(n).u32(E.cols).u32(ev.offset).u32(ev.stride).u32(Y.offset).u32(Y.stride).u32(iv.offset).u32(idStep);
@@ -562,23 +554,88 @@ export class WebGpuBackend implements KernelBackend {
     return -1;
   }
 
+  /**
+   * Runs a kernel whose answer is one u32 word it writes to a zeroed result buffer bound last
+   * (a count, or the complement of a first index), and reads that word back.
+   */
+  private async wordOf(program: Program, params: Params, buffers: GPUBuffer[], grid: [number, number]): Promise<number> {
+    const result = this.pool.take(4);
+    try {
+      this.programs.run(program, params, [...buffers, result], grid);
+      const [bytes] = await this.programs.read([{ buffer: result, start: 0, end: 4 }]);
+      this.alive();
+      return new Uint32Array(bytes.buffer, bytes.byteOffset, 1)[0];
+    } finally {
+      this.pool.give(result);
+    }
+  }
+
+  /** A first index from the complement that wordOf read (0: none, -1). */
+  private static firstIndex(word: number): number {
+    return word === 0 ? -1 : ~word >>> 0;
+  }
+
   async firstNonFinite(A: Matrix): Promise<number> {
     if (A.dtype !== 'float32' || !this.bindable(A)) return (await this.onHost('firstNonFinite', [A])) as number;
     this.alive();
     this.count('gpu', 'firstNonFinite');
     if (A.size === 0) return -1;
-    const result = this.pool.take(4);
-    try {
-      const params = new Params().u32(A.rows).u32(A.cols).u32(A.offset).u32(A.stride);
-      this.programs.run(FIRST_NON_FINITE, params, [this.buf(A), result], linearGrid(Math.ceil(A.size / 256)));
-      const [bytes] = await this.programs.read([{ buffer: result, start: 0, end: 4 }]);
-      this.alive();
-      const word = new Uint32Array(bytes.buffer, bytes.byteOffset, 1)[0];
-      return word === 0 ? -1 : ~word >>> 0;
-    } finally {
-      this.pool.give(result);
-    }
+    const params = new Params().u32(A.rows).u32(A.cols).u32(A.offset).u32(A.stride);
+    return WebGpuBackend.firstIndex(await this.wordOf(FIRST_NON_FINITE, params, [this.buf(A)], linearGrid(Math.ceil(A.size / 256))));
   }
+
+  async diagonal(A: Matrix, x: Matrix, op: 'copy' | 'reciprocal'): Promise<void> {
+    if (A.dtype !== 'float32' || x.dtype !== 'float32' || !this.bindable(A, x)) {
+      await this.onHost('diagonal', [A, x, op]);
+      return;
+    }
+    this.alive();
+    this.count('gpu', 'diagonal');
+    const n = Math.min(A.rows, A.cols);
+    if (n === 0) return;
+    const { views: [av], temps } = await this.separate([A], x);
+    const params = new Params().u32(1).u32(n).u32(av.offset).u32(av.stride).u32(x.offset).u32(x.rows === 1 ? 1 : x.stride).u32(op === 'reciprocal' ? 1 : 0).u32(0);
+    this.programs.run(DIAGONAL, params, [this.buf(av), this.buf(x)], linearGrid(Math.ceil(n / 256)));
+    for (const t of temps) t.release();
+  }
+
+  async deadInputs(H: Matrix, dead: Mask): Promise<number> {
+    if (H.dtype !== 'float32' || !this.bindable(H, dead) || this.buf(H) === this.buf(dead)) return (await this.onHost('deadInputs', [H, dead])) as number;
+    this.alive();
+    this.count('gpu', 'deadInputs');
+    const n = H.rows;
+    if (n === 0) return 0;
+    const params = new Params().u32(1).u32(n).u32(H.offset).u32(H.stride).u32(dead.offset).u32(0);
+    return this.wordOf(DEAD_INPUTS, params, [this.buf(H), this.buf(dead)], linearGrid(Math.ceil(n / 256)));
+  }
+
+  async maskCounts(mask: Mask, groupSize: number, rowCounts: Matrix<'int32'>): Promise<number> {
+    if (!this.bindable(mask, rowCounts) || this.buf(mask) === this.buf(rowCounts)) return (await this.onHost('maskCounts', [mask, groupSize, rowCounts])) as number;
+    this.alive();
+    this.count('gpu', 'maskCounts');
+    if (mask.rows === 0) return 0;
+    const params = new Params().u32(mask.rows).u32(1).u32(mask.offset).u32(mask.stride).u32(rowCounts.offset).u32(rowCounts.rows === 1 ? 1 : rowCounts.stride).u32(groupSize).u32(mask.cols);
+    return this.wordOf(MASK_COUNTS, params, [this.buf(mask), this.buf(rowCounts)], linearGrid(Math.ceil(mask.rows / 256)));
+  }
+
+  async maskDifference(a: Mask, b: Mask): Promise<number> {
+    if (!this.bindable(a, b)) return (await this.onHost('maskDifference', [a, b])) as number;
+    this.alive();
+    this.count('gpu', 'maskDifference');
+    if (a.size === 0) return 0;
+    const params = new Params().u32(a.rows).u32(a.cols).u32(a.offset).u32(a.stride).u32(b.offset).u32(b.stride);
+    return this.wordOf(MASK_DIFFERENCE, params, [this.buf(a), this.buf(b)], linearGrid(Math.ceil(a.size / 256)));
+  }
+
+  async maskViolation(W: Matrix, mask: Mask): Promise<number> {
+    if (W.dtype !== 'float32' || !this.bindable(W, mask)) return (await this.onHost('maskViolation', [W, mask])) as number;
+    this.alive();
+    this.count('gpu', 'maskViolation');
+    if (W.size === 0) return -1;
+    const params = new Params().u32(W.rows).u32(W.cols).u32(W.offset).u32(W.stride).u32(mask.offset).u32(mask.stride);
+    return WebGpuBackend.firstIndex(await this.wordOf(MASK_VIOLATION, params, [this.buf(W), this.buf(mask)], linearGrid(Math.ceil(W.size / 256))));
+  }
+
 
   async sparsegptBlock(W1: Matrix, U1: Matrix, rule: MaskRule, Err1: Matrix, mask: Mask): Promise<number> {
     const rows = W1.rows, b = W1.cols;
