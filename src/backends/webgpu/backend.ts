@@ -15,7 +15,7 @@ import { type AcquiredDevice, type DeviceInfo, type WebGpuOptions, acquireDevice
 import * as chol from './cholesky.js';
 import { runOnHost } from './host-mirror.js';
 import { type ByteWindow, COPY_BYTES, FILL_BYTES, copyParams, fillParams } from './kernels/bytes.js';
-import { ADD_DIAGONAL, APPLY_MASK, AXPBY, SCALE_ROWS } from './kernels/elementwise.js';
+import { ADD_DIAGONAL, APPLY_MASK, AXPBY, SCALE_ROWS, ZERO_COLUMNS } from './kernels/elementwise.js';
 import { GEMM_K_CHUNK, GEMM_TILE, MIRROR_LOWER, gemmParams, gemmProgram } from './kernels/gemm.js';
 import { BLOCK_KEYS, BLOCK_LOOP, CHECK_DIAGONAL, PACK_FLAGS, RULE_CODE, SPARSEGPT_MAX_B } from './kernels/sparsegpt.js';
 import { selWords, topKFlags } from './kernels/select.js';
@@ -27,7 +27,7 @@ import { BufferPool, GpuStorage } from './storage.js';
 
 /** Kernels with no WGSL yet: they run on the host backend over mirrors of their operands. */
 export const HOST_KERNELS = [
-  'zeroColumns', 'gramDiagonal', 'dot', 'objective', 'symmetryViolation', 'obcAllocate', 'trsm', 'trsv', 'lammax',
+  'gramDiagonal', 'dot', 'objective', 'symmetryViolation', 'obcAllocate', 'trsm', 'trsv', 'lammax',
   'topk', 'downdate', 'selectMask', 'obsGreedy', 'solveOnSupport', 'obsExchange', 'obsExchangeAllocate',
   'pcgStart', 'pcgStep', 'pcgUpdate', 'pcgDirection',
   'crossEntropy', 'im2col',
@@ -35,7 +35,7 @@ export const HOST_KERNELS = [
 
 /** Kernels with WGSL: float32 operands (copy and fill: any one dtype) run on the GPU, others on the host. */
 export const GPU_KERNELS = ['copy', 'fill', 'addDiagonal', 'scaleRows', 'axpby', 'applyMask', 'gemm', 'syrk', 'potrf', 'potri', 'invchol', 'sparsegptBlock', 'rmsNorm', 'softmaxRows', 'rotary', 'siluGate', 'firstNonFinite', 'gather',
-  'diagonal', 'deadInputs', 'maskCounts', 'maskDifference', 'maskViolation'] as const;
+  'diagonal', 'deadInputs', 'maskCounts', 'maskDifference', 'maskViolation', 'zeroColumns'] as const;
 
 type HostKernel = (typeof HOST_KERNELS)[number];
 
@@ -349,6 +349,20 @@ export class WebGpuBackend implements KernelBackend {
     const m = mv as unknown as Mask;
     const params = new Params().u32(A.rows).u32(A.cols).u32(A.offset).u32(A.stride).u32(m.offset).u32(m.stride);
     this.programs.run(APPLY_MASK, params, [this.buf(m), this.buf(A)], linearGrid(Math.ceil(A.size / 256)));
+    for (const t of temps) t.release();
+  }
+
+  async zeroColumns(A: Matrix, cols: Mask): Promise<void> {
+    if (A.dtype !== 'float32' || !this.bindable(A, cols)) {
+      await this.onHost('zeroColumns', [A, cols]);
+      return;
+    }
+    this.alive();
+    this.count('gpu', 'zeroColumns');
+    if (A.size === 0) return;
+    const { views: [cv], temps } = await this.separate([cols as unknown as Matrix], A);
+    const params = new Params().u32(A.rows).u32(A.cols).u32(A.offset).u32(A.stride).u32(cv.offset).u32(0);
+    this.programs.run(ZERO_COLUMNS, params, [this.buf(cv), this.buf(A)], linearGrid(Math.ceil(A.size / 256)));
     for (const t of temps) t.release();
   }
 

@@ -50,3 +50,10 @@ export const ADD_DIAGONAL = elementwise('sadd-diagonal', 'aOff: u32, aLd: u32, a
   `@group(0) @binding(1) var<storage, read_write> A: array<f32>;`,
   `let a = P.aOff + j * (P.aLd + 1u);
   A[a] = A[a] + P.alpha;`);
+
+/** A[i, j] := 0 where the uint8 column flag j is nonzero (flag bytes at cOff + j). */
+export const ZERO_COLUMNS = elementwise('szero-columns', 'aOff: u32, aLd: u32, cOff: u32, pad: u32',
+  `@group(0) @binding(1) var<storage, read> Cf: array<u32>;
+@group(0) @binding(2) var<storage, read_write> A: array<f32>;`,
+  `let cb = P.cOff + j;
+  if (((Cf[cb >> 2u] >> ((cb & 3u) * 8u)) & 0xffu) != 0u) { A[P.aOff + i * P.aLd + j] = 0.0; }`);
