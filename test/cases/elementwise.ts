@@ -284,7 +284,48 @@ function copyCases(): Case[] {
     check(C.dtype === to && C.rows === rows && C.cols === cols, () => `copy with dtype made a ${C.rows}x${C.cols} ${C.dtype}`);
     expectEncoded(`copy(A, undefined, ${to})`, to, await la.read(C), a.map((v) => encode(to, valueOf(from, v))));
   });
-  return [...same, ...convert, ...halfPatternCases(), ...midpointCases(), ...nanPayloadCases()];
+  return [...same, ...convert, ...halfPatternCases(), ...midpointCases(), ...nanPayloadCases(), ...subnormalConversionCases()];
+}
+
+/**
+ * float64 → float32 where rounding is hardest: results below 2^-126 (subnormal), exact ties
+ * between two float32s (normal and subnormal), 2^-150 (a tie with 0), the overflow edge; and
+ * float32 subnormals widened to float64 exactly. Held to Math.fround bit for bit.
+ */
+function subnormalConversionCases(): Case[] {
+  const values = (rng: Rng): number[] => {
+    const out: number[] = [2 ** -150, -(2 ** -150), 2 ** -150 * (1 + 2 ** -40), 3 * 2 ** -150, 2 ** -149, 2 ** -126 * (1 - 2 ** -25), 2 ** 128 * (1 - 2 ** -25), 2 ** 128 * (1 - 2 ** -24)];
+    for (let k = 0; k < 600; k++) {
+      const sign = rng.uniform() < 0.5 ? -1 : 1;
+      out.push(sign * (rng.int(2 ** 23) + 0.5) * 2 ** -149); // subnormal ties
+      out.push(sign * (rng.int(2 ** 23) + rng.uniform()) * 2 ** -149); // subnormal, not ties
+      out.push(sign * ((2 * rng.int(2 ** 23) + 1) / 2) * 2 ** (rng.int(200) - 100 - 23)); // normal ties
+    }
+    return out;
+  };
+  return [
+    {
+      name: 'convert float64>float32 rounds subnormal results, ties and the overflow edge to nearest even',
+      deviceNeutral: true,
+      run: ({ la }) => scoped(la, async (s) => {
+        const v = values(new Rng(4242));
+        const A = s.track(la.fromArray(v, 1, v.length, 'float64'));
+        const got = await la.read(s.track(await la.copy(A, undefined, 'float32')));
+        expectSame('float64>float32', got, v.map((x) => Math.fround(x)));
+      }),
+    },
+    {
+      name: 'convert float32>float64 widens float32 subnormals exactly',
+      deviceNeutral: true,
+      run: ({ la }) => scoped(la, async (s) => {
+        const rng = new Rng(4343);
+        const v = Array.from({ length: 1000 }, (_, k) => (k % 2 ? -1 : 1) * (1 + rng.int(2 ** 23 - 1)) * 2 ** -149);
+        const A = s.track(la.fromArray(v, 1, v.length, 'float32'));
+        const got = await la.read(s.track(await la.copy(A, undefined, 'float64')));
+        expectSame('float32>float64', got, v);
+      }),
+    },
+  ];
 }
 
 /** NaNs with payloads (quiet, top and bottom payload bits, both signs) stay NaN through every narrowing. */

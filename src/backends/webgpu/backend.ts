@@ -15,6 +15,7 @@ import { type AcquiredDevice, type DeviceInfo, type WebGpuOptions, acquireDevice
 import * as chol from './cholesky.js';
 import { runOnHost } from './host-mirror.js';
 import { type ByteWindow, COPY_BYTES, FILL_BYTES, copyParams, fillParams } from './kernels/bytes.js';
+import { NARROW_F64_F32, WIDEN_F32_F64 } from './kernels/convert.js';
 import { ADD_DIAGONAL, APPLY_MASK, AXPBY, SCALE_ROWS, ZERO_COLUMNS } from './kernels/elementwise.js';
 import { GEMM_K_CHUNK, GEMM_TILE, MIRROR_LOWER, gemmParams, gemmProgram } from './kernels/gemm.js';
 import { BLOCK_KEYS, BLOCK_LOOP, CHECK_DIAGONAL, PACK_FLAGS, RULE_CODE, SPARSEGPT_MAX_B } from './kernels/sparsegpt.js';
@@ -232,8 +233,20 @@ export class WebGpuBackend implements KernelBackend {
   }
 
   async copy(A: Matrix<any>, B: Matrix<any>): Promise<void> {
-    if (A.dtype !== B.dtype || !this.bindable(A, B)) {
+    const conversion = A.dtype === 'float32' && B.dtype === 'float64' ? WIDEN_F32_F64 : A.dtype === 'float64' && B.dtype === 'float32' ? NARROW_F64_F32 : null;
+    if ((A.dtype !== B.dtype && conversion === null) || !this.bindable(A, B)) {
       await this.onHost('copy', [A, B]);
+      return;
+    }
+    if (conversion !== null) {
+      this.alive();
+      this.count('gpu', 'copy');
+      if (A.size === 0) return;
+      // A and B do not overlap (the facade's rule), but may share a buffer: then A is read from a copy.
+      const { views: [av], temps } = await this.separate([A], B);
+      const params = new Params().u32(B.rows).u32(B.cols).u32(av.offset).u32(av.stride).u32(B.offset).u32(B.stride);
+      this.programs.run(conversion, params, [this.buf(av), this.buf(B)], linearGrid(Math.ceil(B.size / 256)));
+      for (const t of temps) t.release();
       return;
     }
     this.alive();
