@@ -146,7 +146,7 @@ if (backend) {
       }
     }, 600_000);
     it('ran every kernel that has WGSL on the GPU (float32)', () => {
-      if (pick === 'algorithms') return;
+      if (pick !== 'all') return; // each part alone leaves some kernels uncalled
       const be = backend as unknown as { calls(): { gpu: Record<string, number> }; gpuKernels: readonly string[] };
       expect(be.gpuKernels).toContain('sparsegptBlock');
       for (const k of be.gpuKernels) expect(be.calls().gpu[k] ?? 0, k).toBeGreaterThan(0);
