@@ -6,8 +6,8 @@
 // - ROTARY: one invocation per rotated pair; the angles' cosines and sines come from a table the
 //   host computes in float64 (WGSL's sin and cos are accurate only to 2^-11 absolute).
 // - SILU_GATE: one invocation per element.
-// - FIRST_NON_FINITE: one invocation per element; the first index is kept by an atomic max of its
-//   complement, so a cleared word means none.
+// - FIRST_NON_FINITE and GATHER_CHECK: one invocation per element; the first index is kept by an
+//   atomic max of its complement, so a cleared word means none. GATHER_ROWS then copies the rows.
 import { DF32 } from './df32.js';
 import { LINEAR_INDEX, LINEAR_MAIN, type Program } from '../program.js';
 import { elementwise } from './elementwise.js';
@@ -37,7 +37,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 
 /**
  * Y[i, :] := X[i, :] / sqrt(mean_j X[i, j]² + eps) ⊙ w. Params: rows, cols, offsets and strides
- * of X and Y, w's offset and step, eps as (hi, lo), one. X and Y are separate buffers.
+ * of X and Y, w's offset and step, eps as (hi, lo), zero. X and Y are separate buffers.
  */
 export const RMS_NORM: Program = {
   name: 'srmsnorm',
