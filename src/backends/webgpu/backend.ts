@@ -3,10 +3,10 @@
 // values reach the host only through read() (a staging buffer and mapAsync, hence async).
 // GPU_KERNELS run on the GPU for float32 operands: gemm and syrk, the Cholesky family, SparseGPT's
 // column loop, the transformer kernels, the mask checks and counts, the elementwise kernels, the
-// byte copies and fills of every dtype and the float32/float64 conversions. Every other kernel (HOST_KERNELS; float64 work, the OBS selection and
-// re-solves, PCG, most reductions) runs on a host Wasm backend over mirrors of its operands
-// (host-mirror.ts): the same results, paid for in transfers. They move to WGSL kernel by kernel
-// (issue 12), the heavy ones first.
+// byte copies and fills of every dtype and the float32/float64 conversions. Every other kernel
+// (HOST_KERNELS: float64 work, the OBS selection and re-solves, PCG, the float64 reductions) runs
+// on a host Wasm backend over mirrors of its operands (host-mirror.ts): the same results, paid for
+// in transfers. They move to WGSL kernel by kernel (issue 12), the heavy ones first.
 import { type StorageArray, type StorageDType, arrayType, bytesPer } from '../../core/dtype.js';
 import { numberToBfloat16, numberToFloat16 } from '../../core/half.js';
 import { type Mask, Matrix, type Storage } from '../../core/matrix.js';
