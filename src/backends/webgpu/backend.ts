@@ -239,14 +239,9 @@ export class WebGpuBackend implements KernelBackend {
       return;
     }
     if (conversion !== null) {
-      this.alive();
-      this.count('gpu', 'copy');
-      if (A.size === 0) return;
       // A and B do not overlap (the facade's rule), but may share a buffer: then A is read from a copy.
-      const { views: [av], temps } = await this.separate([A], B);
-      const params = new Params().u32(B.rows).u32(B.cols).u32(av.offset).u32(av.stride).u32(B.offset).u32(B.stride);
-      this.programs.run(conversion, params, [this.buf(av), this.buf(B)], linearGrid(Math.ceil(B.size / 256)));
-      for (const t of temps) t.release();
+      await this.dispatch('copy', A.size === 0, [A], B, conversion,
+        ([av]) => new Params().u32(B.rows).u32(B.cols).u32(av.offset).u32(av.stride).u32(B.offset).u32(B.stride), Math.ceil(B.size / 256));
       return;
     }
     this.alive();
@@ -308,6 +303,25 @@ export class WebGpuBackend implements KernelBackend {
     return { views, temps };
   }
 
+  /**
+   * The common steps of a kernel of one output: counted as a GPU call of `name` (null: counted by
+   * the caller), nothing recorded when the output is empty, inputs sharing the output's buffer
+   * read from copies; the program gets the inputs' buffers, then the output's, and params made
+   * from the inputs' views.
+   */
+  private async dispatch(name: string | null, empty: boolean, inputs: Matrix<any>[], output: Matrix<any>, program: Program,
+    params: (views: Matrix<any>[]) => Params, groups: number): Promise<void> {
+    this.alive();
+    if (name !== null) this.count('gpu', name);
+    if (empty) return;
+    const { views, temps } = await this.separate(inputs, output);
+    try {
+      this.programs.run(program, params(views), [...views.map((v) => this.buf(v)), this.buf(output)], linearGrid(groups));
+    } finally {
+      for (const t of temps) t.release();
+    }
+  }
+
   async addDiagonal(A: Matrix, alpha: number): Promise<void> {
     if (A.dtype !== 'float32' || !this.bindable(A)) {
       await this.onHost('addDiagonal', [A, alpha]);
@@ -326,14 +340,8 @@ export class WebGpuBackend implements KernelBackend {
       await this.onHost('scaleRows', [A, x]);
       return;
     }
-    this.alive();
-    this.count('gpu', 'scaleRows');
-    if (A.size === 0) return;
-    const { views: [xv], temps } = await this.separate([x], A);
-    const step = xv.rows === 1 ? 1 : xv.stride;
-    const params = new Params().u32(A.rows).u32(A.cols).u32(A.offset).u32(A.stride).u32(xv.offset).u32(step);
-    this.programs.run(SCALE_ROWS, params, [this.buf(xv), this.buf(A)], linearGrid(Math.ceil(A.size / 256)));
-    for (const t of temps) t.release();
+    await this.dispatch('scaleRows', A.size === 0, [x], A, SCALE_ROWS,
+      ([xv]) => new Params().u32(A.rows).u32(A.cols).u32(A.offset).u32(A.stride).u32(xv.offset).u32(xv.rows === 1 ? 1 : xv.stride), Math.ceil(A.size / 256));
   }
 
   async axpby(alpha: number, X: Matrix, beta: number, Y: Matrix): Promise<void> {
@@ -341,13 +349,8 @@ export class WebGpuBackend implements KernelBackend {
       await this.onHost('axpby', [alpha, X, beta, Y]);
       return;
     }
-    this.alive();
-    this.count('gpu', 'axpby');
-    if (Y.size === 0) return;
-    const { views: [xv], temps } = await this.separate([X], Y);
-    const params = new Params().u32(Y.rows).u32(Y.cols).u32(xv.offset).u32(xv.stride).u32(Y.offset).u32(Y.stride).f32(alpha).f32(beta);
-    this.programs.run(AXPBY, params, [this.buf(xv), this.buf(Y)], linearGrid(Math.ceil(Y.size / 256)));
-    for (const t of temps) t.release();
+    await this.dispatch('axpby', Y.size === 0, [X], Y, AXPBY,
+      ([xv]) => new Params().u32(Y.rows).u32(Y.cols).u32(xv.offset).u32(xv.stride).u32(Y.offset).u32(Y.stride).f32(alpha).f32(beta), Math.ceil(Y.size / 256));
   }
 
   async applyMask(A: Matrix, mask: Mask): Promise<void> {
@@ -355,14 +358,8 @@ export class WebGpuBackend implements KernelBackend {
       await this.onHost('applyMask', [A, mask]);
       return;
     }
-    this.alive();
-    this.count('gpu', 'applyMask');
-    if (A.size === 0) return;
-    const { views: [mv], temps } = await this.separate([mask as unknown as Matrix], A);
-    const m = mv as unknown as Mask;
-    const params = new Params().u32(A.rows).u32(A.cols).u32(A.offset).u32(A.stride).u32(m.offset).u32(m.stride);
-    this.programs.run(APPLY_MASK, params, [this.buf(m), this.buf(A)], linearGrid(Math.ceil(A.size / 256)));
-    for (const t of temps) t.release();
+    await this.dispatch('applyMask', A.size === 0, [mask], A, APPLY_MASK,
+      ([mv]) => new Params().u32(A.rows).u32(A.cols).u32(A.offset).u32(A.stride).u32(mv.offset).u32(mv.stride), Math.ceil(A.size / 256));
   }
 
   async zeroColumns(A: Matrix, cols: Mask): Promise<void> {
@@ -370,13 +367,8 @@ export class WebGpuBackend implements KernelBackend {
       await this.onHost('zeroColumns', [A, cols]);
       return;
     }
-    this.alive();
-    this.count('gpu', 'zeroColumns');
-    if (A.size === 0) return;
-    const { views: [cv], temps } = await this.separate([cols as unknown as Matrix], A);
-    const params = new Params().u32(A.rows).u32(A.cols).u32(A.offset).u32(A.stride).u32(cv.offset).u32(0);
-    this.programs.run(ZERO_COLUMNS, params, [this.buf(cv), this.buf(A)], linearGrid(Math.ceil(A.size / 256)));
-    for (const t of temps) t.release();
+    await this.dispatch('zeroColumns', A.size === 0, [cols], A, ZERO_COLUMNS,
+      ([cv]) => new Params().u32(A.rows).u32(A.cols).u32(A.offset).u32(A.stride).u32(cv.offset).u32(0), Math.ceil(A.size / 256));
   }
 
   async gemm(transA: boolean, transB: boolean, alpha: number, A: Matrix, B: Matrix, beta: number, C: Matrix): Promise<void> {
@@ -477,15 +469,9 @@ export class WebGpuBackend implements KernelBackend {
       await this.onHost('rmsNorm', [X, weight, eps, Y]);
       return;
     }
-    this.alive();
-    this.count('gpu', 'rmsNorm');
-    if (X.size === 0) return;
-    const { views: [xv, wv], temps } = await this.separate([X, weight], Y);
     const [epsHi, epsLo] = splitDouble(eps);
-    const params = new Params().u32(X.rows).u32(X.cols).u32(xv.offset).u32(xv.stride).u32(Y.offset).u32(Y.stride)
-      .u32(wv.offset).u32(wv.rows === 1 ? 1 : wv.stride).f32(epsHi).f32(epsLo).u32(0).u32(0);
-    this.programs.run(RMS_NORM, params, [this.buf(xv), this.buf(wv), this.buf(Y)], linearGrid(X.rows));
-    for (const t of temps) t.release();
+    await this.dispatch('rmsNorm', X.size === 0, [X, weight], Y, RMS_NORM, ([xv, wv]) => new Params().u32(X.rows).u32(X.cols).u32(xv.offset).u32(xv.stride)
+      .u32(Y.offset).u32(Y.stride).u32(wv.offset).u32(wv.rows === 1 ? 1 : wv.stride).f32(epsHi).f32(epsLo).u32(0).u32(0), X.rows);
   }
 
   async softmaxRows(S: Matrix, scale: number, causal: boolean, offset: number): Promise<void> {
@@ -554,13 +540,8 @@ export class WebGpuBackend implements KernelBackend {
       await this.onHost('siluGate', [G, U, Y]);
       return;
     }
-    this.alive();
-    this.count('gpu', 'siluGate');
-    if (G.size === 0) return;
-    const { views: [gv, uv], temps } = await this.separate([G, U], Y);
-    const params = new Params().u32(G.rows).u32(G.cols).u32(gv.offset).u32(gv.stride).u32(uv.offset).u32(uv.stride).u32(Y.offset).u32(Y.stride).u32(0).u32(0);
-    this.programs.run(SILU_GATE, params, [this.buf(gv), this.buf(uv), this.buf(Y)], linearGrid(Math.ceil(G.size / 256)));
-    for (const t of temps) t.release();
+    await this.dispatch('siluGate', G.size === 0, [G, U], Y, SILU_GATE, ([gv, uv]) => new Params().u32(G.rows).u32(G.cols).u32(gv.offset).u32(gv.stride)
+      .u32(uv.offset).u32(uv.stride).u32(Y.offset).u32(Y.stride).u32(0).u32(0), Math.ceil(G.size / 256));
   }
 
   async gather(E: Matrix, ids: Matrix<'int32'>, Y: Matrix): Promise<number> {
@@ -574,10 +555,8 @@ export class WebGpuBackend implements KernelBackend {
     const check = new Params().u32(1).u32(n).u32(ids.offset).u32(idStep).u32(E.rows).u32(0);
     const bad = WebGpuBackend.firstIndex(await this.wordOf(GATHER_CHECK, check, [this.buf(ids)], linearGrid(Math.ceil(n / 256))));
     if (bad >= 0 || E.cols === 0) return bad;
-    const { views: [ev, iv], temps } = await this.separate([E, ids as unknown as Matrix], Y);
-    const params = new Params().u32(n).u32(E.cols).u32(ev.offset).u32(ev.stride).u32(Y.offset).u32(Y.stride).u32(iv.offset).u32(idStep);
-    this.programs.run(GATHER_ROWS, params, [this.buf(ev), this.buf(iv), this.buf(Y)], linearGrid(Math.ceil((n * E.cols) / 256)));
-    for (const t of temps) t.release();
+    const rows = ([ev, iv]: Matrix<any>[]) => new Params().u32(n).u32(E.cols).u32(ev.offset).u32(ev.stride).u32(Y.offset).u32(Y.stride).u32(iv.offset).u32(idStep);
+    await this.dispatch(null, false, [E, ids], Y, GATHER_ROWS, rows, Math.ceil((n * E.cols) / 256));
     return -1;
   }
 
@@ -616,14 +595,9 @@ export class WebGpuBackend implements KernelBackend {
       await this.onHost('diagonal', [A, x, op]);
       return;
     }
-    this.alive();
-    this.count('gpu', 'diagonal');
     const n = Math.min(A.rows, A.cols);
-    if (n === 0) return;
-    const { views: [av], temps } = await this.separate([A], x);
-    const params = new Params().u32(1).u32(n).u32(av.offset).u32(av.stride).u32(x.offset).u32(x.rows === 1 ? 1 : x.stride).u32(op === 'reciprocal' ? 1 : 0).u32(0);
-    this.programs.run(DIAGONAL, params, [this.buf(av), this.buf(x)], linearGrid(Math.ceil(n / 256)));
-    for (const t of temps) t.release();
+    await this.dispatch('diagonal', n === 0, [A], x, DIAGONAL, ([av]) => new Params().u32(1).u32(n).u32(av.offset).u32(av.stride)
+      .u32(x.offset).u32(x.rows === 1 ? 1 : x.stride).u32(op === 'reciprocal' ? 1 : 0).u32(0), Math.ceil(n / 256));
   }
 
   async deadInputs(H: Matrix, dead: Mask): Promise<number> {

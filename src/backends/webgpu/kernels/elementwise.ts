@@ -2,6 +2,9 @@
 // rows x cols view (index t → row t / cols, column t % cols, over a 2-D grid of workgroups).
 import { LINEAR_INDEX, type Program } from '../program.js';
 
+/** WGSL: byte k of a uint8 matrix whose buffer is bound as an array of u32 words. */
+export const maskByte = (name: string, k: string): string => `((${name}[(${k}) >> 2u] >> (((${k}) & 3u) * 8u)) & 0xffu)`;
+
 /** A kernel of one invocation per element t = i·cols + j of a rows x cols grid (params follow rows, cols). */
 export function elementwise(name: string, params: string, bindings: string, body: string): Program {
   return {
@@ -42,8 +45,7 @@ export const SCALE_ROWS = elementwise('sscale-rows', 'aOff: u32, aLd: u32, xOff:
 export const APPLY_MASK = elementwise('sapply-mask', 'aOff: u32, aLd: u32, mOff: u32, mLd: u32',
   `@group(0) @binding(1) var<storage, read> Mk: array<u32>;
 @group(0) @binding(2) var<storage, read_write> A: array<f32>;`,
-  `let mb = P.mOff + i * P.mLd + j;
-  if (((Mk[mb >> 2u] >> ((mb & 3u) * 8u)) & 0xffu) == 0u) { A[P.aOff + i * P.aLd + j] = 0.0; }`);
+  `if (${maskByte('Mk', 'P.mOff + i * P.mLd + j')} == 0u) { A[P.aOff + i * P.aLd + j] = 0.0; }`);
 
 /** A[j, j] += alpha for j < n (pass rows = 1, cols = n). */
 export const ADD_DIAGONAL = elementwise('sadd-diagonal', 'aOff: u32, aLd: u32, alpha: f32, pad: u32',
@@ -55,5 +57,4 @@ export const ADD_DIAGONAL = elementwise('sadd-diagonal', 'aOff: u32, aLd: u32, a
 export const ZERO_COLUMNS = elementwise('szero-columns', 'aOff: u32, aLd: u32, cOff: u32, pad: u32',
   `@group(0) @binding(1) var<storage, read> Cf: array<u32>;
 @group(0) @binding(2) var<storage, read_write> A: array<f32>;`,
-  `let cb = P.cOff + j;
-  if (((Cf[cb >> 2u] >> ((cb & 3u) * 8u)) & 0xffu) != 0u) { A[P.aOff + i * P.aLd + j] = 0.0; }`);
+  `if (${maskByte('Cf', 'P.cOff + j')} != 0u) { A[P.aOff + i * P.aLd + j] = 0.0; }`);

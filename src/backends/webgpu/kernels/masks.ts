@@ -4,10 +4,7 @@
 // result buffer the backend reads (R[0]; first indices as the complement of an atomic max, so that
 // a cleared word means none).
 import { DF32 } from './df32.js';
-import { elementwise } from './elementwise.js';
-
-/** WGSL: byte k of a uint8 matrix bound as words. */
-const BYTE = (name: string, k: string) => `((${name}[(${k}) >> 2u] >> (((${k}) & 3u) * 8u)) & 0xffu)`;
+import { elementwise, maskByte as BYTE } from './elementwise.js';
 
 /** x_j := A[j, j] (op 0) or 1 / A[j, j] (op 1), rounded once; pass rows = 1, cols = n. */
 export const DIAGONAL = elementwise('sdiagonal', 'aOff: u32, aLd: u32, xOff: u32, xStep: u32, op: u32, zero: u32',
