@@ -144,6 +144,47 @@ function selectMaskCase(rows: number, cols: number, dtype: DT, ties: boolean, we
   };
 }
 
+/**
+ * float32 scores that are equal or out of order once rounded to float32 but not in float64 (every
+ * backend must rank w²·c in float64, as the contract says): in row i every w_ij is the float32
+ * nearest to √(t_i / c_j), so the row's scores lie within a few float32 ulps of t_i. The targets
+ * span the exponent range (subnormal weights, huge column weights) and one column weight is negative.
+ */
+function nearTieCase(rows: number, cols: number, seed: number): Case {
+  const name = `selectMask float32 ${rows}x${cols} near-ties in float64 seed ${seed}`;
+  return {
+    name,
+    deviceNeutral: true,
+    async run({ la }) {
+      const rng = new Rng(seed);
+      const targets = [1, 3e-30, 5e-84, 2e40, 7e-3, 1e60];
+      const weight = Array.from({ length: cols }, (_, j) => Math.fround(j === 2 ? -0.75 : (0.5 + 1.5 * rng.uniform()) * (j % 5 === 4 ? 1e30 : 1)));
+      const w: number[] = [];
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < cols; j++) w.push(Math.fround(Math.sqrt(targets[i % targets.length] / Math.abs(weight[j])) * (rng.uniform() < 0.5 ? -1 : 1)));
+      }
+      const W = la.fromArray(w, rows, cols, 'float32');
+      const cw = la.fromArray(weight, 1, cols, 'float32');
+      const mask = la.mask(rows, cols);
+      let ordered = 0;
+      for (const rule of rules(rows, cols, rng)) {
+        await la.selectMask(W, cw, rule, mask);
+        const got = await la.read(mask);
+        const want = oracleMask(w, rows, cols, weight, rule);
+        for (let i = 0; i < rows * cols; i++) {
+          check(got[i] === want[i], () => `${name} ${ruleName(rule)}: mask[${i}] = ${got[i]}, want ${want[i]} (W = ${w[i]}, c = ${weight[i % cols]})`);
+        }
+      }
+      // The case is only worth running if float32 rounding would reorder some scores.
+      for (let t = 1; t < rows * cols; t++) {
+        const a = w[t - 1] ** 2 * weight[(t - 1) % cols], b = w[t] ** 2 * weight[t % cols];
+        if (a !== b && Math.fround(a) === Math.fround(b)) ordered++;
+      }
+      check(ordered > 0, () => `${name}: no scores tie in float32 only`);
+    },
+  };
+}
+
 // ---------------------------------------------------------------- obsGreedy
 
 interface GreedyRun {
@@ -751,6 +792,7 @@ export function obsCases(): Case[] {
       const rows = cols >= 130 ? 3 : cols === 1 ? 4 : 5;
       for (const ties of [false, true]) for (const weighted of [false, true]) cases.push(selectMaskCase(rows, cols, dtype, ties, weighted, seed++));
     }
+    if (dtype === 'float32') for (const [rows, cols] of [[6, 65], [12, 130]]) cases.push(nearTieCase(rows, cols, seed++));
     for (const c of COLS) {
       const rows = c >= 130 ? 3 : 5;
       cases.push(greedyCase(rows, c, dtype, 0, seed++));

@@ -2,9 +2,10 @@
 // The WebGPU backend: matrices live in GPU buffers, kernels are WGSL compute programs, and
 // values reach the host only through read() (a staging buffer and mapAsync, hence async).
 // GPU_KERNELS run on the GPU for float32 operands: gemm and syrk, the Cholesky family, SparseGPT's
-// column loop, the transformer kernels, the mask checks and counts, the elementwise kernels, the
-// byte copies and fills of every dtype and the float32/float64 conversions. Every other kernel
-// (HOST_KERNELS: float64 work, the OBS selection and re-solves, PCG, the float64 reductions) runs
+// column loop, the transformer kernels, the mask selection (magnitude and Wanda scores ranked in
+// exact float64), the mask checks and counts, the elementwise kernels, the byte copies and fills
+// of every dtype and the float32/float64 conversions. Every other kernel (HOST_KERNELS: float64
+// work, topk, the OBS greedy selection, exchanges and re-solves, PCG, the float64 reductions) runs
 // on a host Wasm backend over mirrors of its operands (host-mirror.ts): the same results, paid for
 // in transfers. They move to WGSL kernel by kernel (issue 12), the heavy ones first.
 import { type StorageArray, type StorageDType, arrayType, bytesPer } from '../../core/dtype.js';
@@ -19,7 +20,8 @@ import { NARROW_F64_F32, WIDEN_F32_F64 } from './kernels/convert.js';
 import { ADD_DIAGONAL, APPLY_MASK, AXPBY, SCALE_ROWS, ZERO_COLUMNS } from './kernels/elementwise.js';
 import { GEMM_K_CHUNK, GEMM_TILE, MIRROR_LOWER, gemmParams, gemmProgram } from './kernels/gemm.js';
 import { BLOCK_KEYS, BLOCK_LOOP, CHECK_DIAGONAL, PACK_FLAGS, RULE_CODE, SPARSEGPT_MAX_B } from './kernels/sparsegpt.js';
-import { selWords, topKFlags } from './kernels/select.js';
+import { SCORE_KEYS } from './kernels/scores.js';
+import { segmentFlags, selWords, topKFlags } from './kernels/select.js';
 import { splitDouble } from './kernels/df32.js';
 import { DEAD_INPUTS, DIAGONAL, MASK_COUNTS, MASK_DIFFERENCE, MASK_VIOLATION } from './kernels/masks.js';
 import { FIRST_NON_FINITE, GATHER_CHECK, GATHER_ROWS, RMS_NORM, ROTARY, SILU_GATE, SOFTMAX_ROWS } from './kernels/transformer.js';
@@ -29,14 +31,14 @@ import { BufferPool, GpuStorage } from './storage.js';
 /** Kernels with no WGSL yet: they run on the host backend over mirrors of their operands. */
 export const HOST_KERNELS = [
   'gramDiagonal', 'dot', 'objective', 'symmetryViolation', 'obcAllocate', 'trsm', 'trsv', 'lammax',
-  'topk', 'downdate', 'selectMask', 'obsGreedy', 'solveOnSupport', 'obsExchange', 'obsExchangeAllocate',
+  'topk', 'downdate', 'obsGreedy', 'solveOnSupport', 'obsExchange', 'obsExchangeAllocate',
   'pcgStart', 'pcgStep', 'pcgUpdate', 'pcgDirection',
   'crossEntropy', 'im2col',
 ] as const satisfies readonly (keyof KernelBackend)[];
 
 /** Kernels with WGSL: float32 operands (copy and fill: any one dtype) run on the GPU, others on the host. */
 export const GPU_KERNELS = ['copy', 'fill', 'addDiagonal', 'scaleRows', 'axpby', 'applyMask', 'gemm', 'syrk', 'potrf', 'potri', 'invchol', 'sparsegptBlock', 'rmsNorm', 'softmaxRows', 'rotary', 'siluGate', 'firstNonFinite', 'gather',
-  'diagonal', 'deadInputs', 'maskCounts', 'maskDifference', 'maskViolation', 'zeroColumns'] as const;
+  'diagonal', 'deadInputs', 'maskCounts', 'maskDifference', 'maskViolation', 'zeroColumns', 'selectMask'] as const;
 
 type HostKernel = (typeof HOST_KERNELS)[number];
 
@@ -638,6 +640,64 @@ export class WebGpuBackend implements KernelBackend {
   }
 
 
+  /** Writes flags (n u32) into the uint8 mask (its bytes from mask.offset on). */
+  private packFlags(flags: GPUBuffer, n: number, mask: Mask): void {
+    const first = Math.floor(mask.offset / 4), words = Math.ceil((mask.offset + n) / 4) - first;
+    this.programs.run(PACK_FLAGS, new Params().u32(n).u32(mask.offset).u32(first).u32(words), [flags, this.buf(mask)], linearGrid(Math.ceil(words / 256)));
+  }
+
+  /** flags (n u32) := value everywhere. */
+  private fillFlags(flags: GPUBuffer, n: number, value: 0 | 1): void {
+    this.programs.run(FILL_BYTES, fillParams({ offset: 0, stride: n * 4, rowBytes: n * 4, rows: 1 }, new Uint8Array(Uint32Array.of(value).buffer)).params, [flags], linearGrid(Math.ceil(n / 256)));
+  }
+
+  /**
+   * The scores' exact float64 keys (kernels/scores.ts), then a radix select over the layer, one per
+   * row, or a rank within each N:M group (kernels/select.ts). One 4-byte readback: whether a score
+   * was NaN, in which case the call is run again on the host, whose order it then follows.
+   */
+  async selectMask(W: Matrix, colWeight: Matrix | null, rule: MaskRule, mask: Mask): Promise<void> {
+    const rows = W.rows, cols = W.cols, n = rows * cols;
+    const operands = colWeight ? [W, colWeight, mask as unknown as Matrix] : [W, mask as unknown as Matrix];
+    if (W.dtype !== 'float32' || (colWeight !== null && colWeight.dtype !== 'float32') || !mask.contiguous || !this.bindable(...operands)
+      || 8 * n > this.device.limits.maxStorageBufferBindingSize) {
+      await this.onHost('selectMask', [W, colWeight, rule, mask]);
+      return;
+    }
+    this.alive();
+    this.count('gpu', 'selectMask');
+    if (n === 0) return;
+    // Keep k of every run of `seg` scores (the layer, a row, a group).
+    const [seg, k] = rule.kind === 'layer' ? [n, rule.keep] : rule.kind === 'row' ? [cols, rule.keep] : [rule.m, rule.n];
+    const flags = this.pool.take(n * 4);
+    const temps: GPUBuffer[] = [flags];
+    try {
+      if (k <= 0 || k >= seg) {
+        this.fillFlags(flags, n, k <= 0 ? 0 : 1);
+        this.packFlags(flags, n, mask);
+        return;
+      }
+      const keys = this.pool.take(n * 8), bad = this.pool.take(4);
+      temps.push(keys, bad);
+      const params = new Params().u32(rows).u32(cols).u32(W.offset).u32(W.stride)
+        .u32(colWeight ? colWeight.offset : 0).u32(colWeight && colWeight.rows !== 1 ? colWeight.stride : 1).u32(colWeight ? 1 : 0).u32(0);
+      this.programs.run(SCORE_KEYS, params, [this.buf(W), this.buf(colWeight ?? W), keys, bad], linearGrid(Math.ceil(n / 256)));
+      if (rule.kind === 'layer') {
+        const sel = this.pool.take(selWords(n) * 4);
+        temps.push(sel);
+        topKFlags(this.programs, keys, n, k, sel, flags, 2);
+      } else {
+        segmentFlags(this.programs, keys, n, seg, k, flags);
+      }
+      this.packFlags(flags, n, mask);
+      const [bytes] = await this.programs.read([{ buffer: bad, start: 0, end: 4 }]);
+      this.alive();
+      if (new Uint32Array(bytes.buffer, bytes.byteOffset, 1)[0] !== 0) await this.onHost('selectMask', [W, colWeight, rule, mask]);
+    } finally {
+      for (const t of temps) this.pool.give(t);
+    }
+  }
+
   async sparsegptBlock(W1: Matrix, U1: Matrix, rule: MaskRule, Err1: Matrix, mask: Mask): Promise<number> {
     const rows = W1.rows, b = W1.cols;
     const bufs = [W1, U1, Err1, mask as unknown as Matrix].map((M) => this.buf(M));
@@ -646,7 +706,7 @@ export class WebGpuBackend implements KernelBackend {
     }
     this.alive();
     this.count('gpu', 'sparsegptBlock');
-    const [w, u, e, m] = bufs;
+    const [w, u, e] = bufs;
     // The diagonal first: a bad one is reported with nothing written (one 4-byte readback).
     const info = this.pool.take(4);
     try {
@@ -663,7 +723,7 @@ export class WebGpuBackend implements KernelBackend {
     const temps: GPUBuffer[] = [flags];
     try {
       if (rule.kind === 'layer' && rule.keep >= n) {
-        this.programs.run(FILL_BYTES, fillParams({ offset: 0, stride: n * 4, rowBytes: n * 4, rows: 1 }, new Uint8Array(Uint32Array.of(1).buffer)).params, [flags], linearGrid(Math.ceil(n / 256)));
+        this.fillFlags(flags, n, 1);
       } else if (rule.kind === 'layer' && rule.keep > 0) {
         const keys = this.pool.take(n * 4), sel = this.pool.take(selWords(n) * 4);
         temps.push(keys, sel);
@@ -675,8 +735,7 @@ export class WebGpuBackend implements KernelBackend {
       const params = new Params().u32(rows).u32(b).u32(W1.offset).u32(W1.stride).u32(U1.offset).u32(U1.stride).u32(Err1.offset).u32(Err1.stride)
         .u32(RULE_CODE[rule.kind]).u32(keep).u32(rule.kind === 'nm' ? rule.n : 0).u32(rule.kind === 'nm' ? rule.m : 1);
       this.programs.run(BLOCK_LOOP, params, [u, w, e, flags], linearGrid(rows));
-      const first = Math.floor(mask.offset / 4), words = Math.ceil((mask.offset + n) / 4) - first;
-      this.programs.run(PACK_FLAGS, new Params().u32(n).u32(mask.offset).u32(first).u32(words), [flags, m], linearGrid(Math.ceil(words / 256)));
+      this.packFlags(flags, n, mask);
     } finally {
       for (const t of temps) this.pool.give(t);
     }
