@@ -557,7 +557,29 @@ function axpbyCases(): Case[] {
       await Y.checkFrame(la, 'axpby X = Y');
     }),
   }));
-  return [...general, ...aliased];
+  // float64 bit for bit: every backend forms alpha·x and beta·y each rounded once, then their sum
+  // rounded once (no fused multiply-add), so all agree with JavaScript's own arithmetic, also for
+  // NaN, ±Inf, signed zeros, subnormal results (gradual underflow) and overflow to ±Inf.
+  const exact: Case = {
+    name: 'axpby float64 bit for bit: special values, subnormals, overflow, random exponents',
+    deviceNeutral: true,
+    run: ({ la }) => scoped(la, async (s) => {
+      const rng = new Rng(4242);
+      const special = [0, -0, NaN, Infinity, -Infinity, 5e-324, -2.5e-310, 2.2250738585072014e-308, Number.MAX_VALUE, -1.5e308, 1e-300, 1, -1];
+      const value = () => (rng.uniform() < 0.3 ? special[rng.int(special.length)]
+        : (rng.uniform() < 0.5 ? -1 : 1) * (1 + rng.uniform()) * 2 ** (rng.int(2098) - 1074));
+      const pairs: [number, number][] = [[1, 1], [-1, 1], [0.75, -2], [1e300, 1e10], [1e-300, -1e-20], [3, 0], [0, 1], [-0, 2.5], [5e-324, 1], [Math.PI, -Math.E]];
+      const rows = 7, cols = 13;
+      for (const [alpha, beta] of pairs) {
+        const [X, x] = await place(la, s, rng, Array.from({ length: rows * cols }, value), rows, cols, 'float64', true);
+        const [Y, y] = await place(la, s, rng, Array.from({ length: rows * cols }, value), rows, cols, 'float64', false);
+        await la.axpby(alpha, X.M as Lib.Matrix, beta, Y.M as Lib.Matrix);
+        expectSame(`axpby float64 alpha ${alpha} beta ${beta}`, await la.read(Y.M), x.map((v, k) => (beta === 0 ? alpha * v : alpha * v + beta * y[k])));
+        await X.checkFrame(la, 'axpby X');
+      }
+    }),
+  };
+  return [...general, ...aliased, exact];
 }
 
 function applyMaskCases(): Case[] {

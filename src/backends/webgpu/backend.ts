@@ -4,8 +4,9 @@
 // GPU_KERNELS run on the GPU for float32 operands: gemm and syrk, the Cholesky family, SparseGPT's
 // column loop, the transformer kernels, the mask selection (magnitude and Wanda scores ranked in
 // exact float64), the mask checks and counts, the elementwise kernels, the byte copies and fills
-// of every dtype and the float32/float64 conversions. Every other kernel (HOST_KERNELS: float64
-// work, topk, the OBS greedy selection, exchanges and re-solves, PCG, the float64 reductions) runs
+// of every dtype and the float32/float64 conversions; float32 dot and float64 axpby in float64
+// emulated on integers (kernels/f64.ts). Every other kernel (HOST_KERNELS: the rest of the float64
+// work, topk, the OBS greedy selection, exchanges and re-solves, PCG) runs
 // on a host Wasm backend over mirrors of its operands (host-mirror.ts): the same results, paid for
 // in transfers. They move to WGSL kernel by kernel (issue 12), the heavy ones first.
 import { type StorageArray, type StorageDType, arrayType, bytesPer } from '../../core/dtype.js';
@@ -17,9 +18,11 @@ import * as chol from './cholesky.js';
 import { runOnHost } from './host-mirror.js';
 import { type ByteWindow, COPY_BYTES, FILL_BYTES, copyParams, fillParams } from './kernels/bytes.js';
 import { NARROW_F64_F32, WIDEN_F32_F64 } from './kernels/convert.js';
-import { ADD_DIAGONAL, APPLY_MASK, AXPBY, SCALE_ROWS, ZERO_COLUMNS } from './kernels/elementwise.js';
+import { ADD_DIAGONAL, APPLY_MASK, AXPBY, DAXPBY, SCALE_ROWS, ZERO_COLUMNS } from './kernels/elementwise.js';
+import { float64Words } from './kernels/f64.js';
 import { GEMM_K_CHUNK, GEMM_TILE, MIRROR_LOWER, gemmParams, gemmProgram } from './kernels/gemm.js';
 import { BLOCK_KEYS, BLOCK_LOOP, CHECK_DIAGONAL, PACK_FLAGS, RULE_CODE, SPARSEGPT_MAX_B } from './kernels/sparsegpt.js';
+import { DOT_FINAL, DOT_GROUPS, DOT_PARTIAL } from './kernels/dot.js';
 import { SCORE_KEYS } from './kernels/scores.js';
 import { segmentFlags, selWords, topKFlags } from './kernels/select.js';
 import { splitDouble } from './kernels/df32.js';
@@ -30,7 +33,7 @@ import { BufferPool, GpuStorage } from './storage.js';
 
 /** Kernels with no WGSL yet: they run on the host backend over mirrors of their operands. */
 export const HOST_KERNELS = [
-  'gramDiagonal', 'dot', 'objective', 'symmetryViolation', 'obcAllocate', 'trsm', 'trsv', 'lammax',
+  'gramDiagonal', 'objective', 'symmetryViolation', 'obcAllocate', 'trsm', 'trsv', 'lammax',
   'topk', 'downdate', 'obsGreedy', 'solveOnSupport', 'obsExchange', 'obsExchangeAllocate',
   'pcgStart', 'pcgStep', 'pcgUpdate', 'pcgDirection',
   'crossEntropy', 'im2col',
@@ -38,7 +41,7 @@ export const HOST_KERNELS = [
 
 /** Kernels with WGSL: float32 operands (copy and fill: any one dtype) run on the GPU, others on the host. */
 export const GPU_KERNELS = ['copy', 'fill', 'addDiagonal', 'scaleRows', 'axpby', 'applyMask', 'gemm', 'syrk', 'potrf', 'potri', 'invchol', 'sparsegptBlock', 'rmsNorm', 'softmaxRows', 'rotary', 'siluGate', 'firstNonFinite', 'gather',
-  'diagonal', 'deadInputs', 'maskCounts', 'maskDifference', 'maskViolation', 'zeroColumns', 'selectMask'] as const;
+  'diagonal', 'deadInputs', 'maskCounts', 'maskDifference', 'maskViolation', 'zeroColumns', 'selectMask', 'dot'] as const;
 
 type HostKernel = (typeof HOST_KERNELS)[number];
 
@@ -347,8 +350,14 @@ export class WebGpuBackend implements KernelBackend {
   }
 
   async axpby(alpha: number, X: Matrix, beta: number, Y: Matrix): Promise<void> {
-    if (X.dtype !== 'float32' || Y.dtype !== 'float32' || !this.bindable(X, Y)) {
+    if (X.dtype !== Y.dtype || (X.dtype !== 'float32' && X.dtype !== 'float64') || !this.bindable(X, Y)) {
       await this.onHost('axpby', [alpha, X, beta, Y]);
+      return;
+    }
+    if (X.dtype === 'float64') {
+      const [aLo, aHi] = float64Words(alpha), [bLo, bHi] = float64Words(beta);
+      await this.dispatch('axpby', Y.size === 0, [X], Y, DAXPBY, ([xv]) => new Params().u32(Y.rows).u32(Y.cols).u32(xv.offset).u32(xv.stride).u32(Y.offset).u32(Y.stride)
+        .u32(aLo).u32(aHi).u32(bLo).u32(bHi).u32(0).u32(0), Math.ceil(Y.size / 256));
       return;
     }
     await this.dispatch('axpby', Y.size === 0, [X], Y, AXPBY,
@@ -593,13 +602,50 @@ export class WebGpuBackend implements KernelBackend {
   }
 
   async diagonal(A: Matrix, x: Matrix, op: 'copy' | 'reciprocal'): Promise<void> {
-    if (A.dtype !== 'float32' || x.dtype !== 'float32' || !this.bindable(A, x)) {
+    if (!this.bindable(A, x) || (op === 'reciprocal' && (A.dtype !== 'float32' || x.dtype !== 'float32'))) {
       await this.onHost('diagonal', [A, x, op]);
       return;
     }
     const n = Math.min(A.rows, A.cols);
+    if (A.dtype !== 'float32' || x.dtype !== 'float32') {
+      this.alive();
+      this.count('gpu', 'diagonal');
+      if (n > 0) this.copyDiagonal(A, x, n);
+      return;
+    }
     await this.dispatch('diagonal', n === 0, [A], x, DIAGONAL, ([av]) => new Params().u32(1).u32(n).u32(av.offset).u32(av.stride)
       .u32(x.offset).u32(x.rows === 1 ? 1 : x.stride).u32(op === 'reciprocal' ? 1 : 0).u32(0), Math.ceil(n / 256));
+  }
+
+  /**
+   * x := diag(A) (n entries) where A or x is float64: the diagonal gathered into a compact
+   * temporary in A's dtype (a float32 one by the DIAGONAL kernel, a float64 one on the bytes), then
+   * widened, narrowed or copied into x. The copy is exact; narrowing rounds to nearest even.
+   */
+  private copyDiagonal(A: Matrix, x: Matrix, n: number): void {
+    const size = bytesPer(A.dtype);
+    const tmp = this.pool.take(n * size);
+    try {
+      if (A.dtype === 'float32') {
+        this.programs.run(DIAGONAL, new Params().u32(1).u32(n).u32(A.offset).u32(A.stride).u32(0).u32(1).u32(0).u32(0), [this.buf(A), tmp], linearGrid(Math.ceil(n / 256)));
+      } else {
+        const from = { offset: A.offset * size, stride: (A.stride + 1) * size, rowBytes: size, rows: n };
+        const { params, words } = copyParams({ offset: 0, stride: size, rowBytes: size, rows: n }, from);
+        this.programs.run(COPY_BYTES, params, [this.buf(A), tmp], linearGrid(Math.ceil(words / 256)));
+      }
+      // x as an n x 1 column: element i at x.offset + i * step.
+      const step = x.rows === 1 ? 1 : x.stride;
+      if (A.dtype === x.dtype) {
+        const to = { offset: x.offset * size, stride: step * size, rowBytes: size, rows: n };
+        const { params, words } = copyParams(to, { offset: 0, stride: size, rowBytes: size, rows: n });
+        this.programs.run(COPY_BYTES, params, [tmp, this.buf(x)], linearGrid(Math.ceil(words / 256)));
+      } else {
+        const conversion = A.dtype === 'float32' ? WIDEN_F32_F64 : NARROW_F64_F32;
+        this.programs.run(conversion, new Params().u32(n).u32(1).u32(0).u32(1).u32(x.offset).u32(step), [tmp, this.buf(x)], linearGrid(Math.ceil(n / 256)));
+      }
+    } finally {
+      this.pool.give(tmp);
+    }
   }
 
   async deadInputs(H: Matrix, dead: Mask): Promise<number> {
@@ -639,6 +685,32 @@ export class WebGpuBackend implements KernelBackend {
     return WebGpuBackend.firstIndex(await this.wordOf(MASK_VIOLATION, params, [this.buf(W), this.buf(mask)], linearGrid(Math.ceil(W.size / 256))));
   }
 
+
+  /**
+   * Σ A_ij B_ij in emulated float64 (kernels/dot.ts): a partial sum per workgroup, then one
+   * workgroup over the partials. One readback of 12 bytes: the sum and whether an operand was NaN
+   * or ±Inf, in which case the call is run again on the host (IEEE's rules for them).
+   */
+  async dot(A: Matrix, B: Matrix): Promise<number> {
+    if (A.dtype !== 'float32' || B.dtype !== 'float32' || !this.bindable(A, B)) return (await this.onHost('dot', [A, B])) as number;
+    this.alive();
+    this.count('gpu', 'dot');
+    const n = A.size;
+    if (n === 0) return 0;
+    const groups = Math.min(DOT_GROUPS, Math.ceil(n / 256));
+    const partials = this.pool.take(groups * 16), bad = this.pool.take(4), out = this.pool.take(8);
+    try {
+      const params = new Params().u32(A.rows).u32(A.cols).u32(A.offset).u32(A.stride).u32(B.offset).u32(B.stride).u32(groups).u32(0);
+      this.programs.run(DOT_PARTIAL, params, [this.buf(A), this.buf(B), partials, bad], [groups, 1]);
+      this.programs.run(DOT_FINAL, new Params().u32(groups).u32(0).u32(0).u32(0), [partials, out], [1, 1]);
+      const [sum, flag] = await this.programs.read([{ buffer: out, start: 0, end: 8 }, { buffer: bad, start: 0, end: 4 }]);
+      this.alive();
+      if (new DataView(flag.buffer, flag.byteOffset, 4).getUint32(0, true) !== 0) return (await this.onHost('dot', [A, B])) as number;
+      return new DataView(sum.buffer, sum.byteOffset, 8).getFloat64(0, true);
+    } finally {
+      for (const t of [partials, bad, out]) this.pool.give(t);
+    }
+  }
 
   /** Writes flags (n u32) into the uint8 mask (its bytes from mask.offset on). */
   private packFlags(flags: GPUBuffer, n: number, mask: Mask): void {

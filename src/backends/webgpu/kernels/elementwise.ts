@@ -1,6 +1,8 @@
-// Elementwise float32 kernels of the facade in WGSL, one invocation per element of a strided
-// rows x cols view (index t → row t / cols, column t % cols, over a 2-D grid of workgroups).
+// Elementwise kernels of the facade in WGSL (float32; axpby also in float64), one invocation per
+// element of a strided rows x cols view (index t → row t / cols, column t % cols, over a 2-D grid
+// of workgroups).
 import { LINEAR_INDEX, type Program } from '../program.js';
+import { F64 } from './f64.js';
 
 /** WGSL: byte k of a uint8 matrix whose buffer is bound as an array of u32 words. */
 export const maskByte = (name: string, k: string): string => `((${name}[(${k}) >> 2u] >> (((${k}) & 3u) * 8u)) & 0xffu)`;
@@ -24,6 +26,23 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 }`,
   };
 }
+
+/**
+ * float64 Y := alpha X + beta Y (beta = 0 overwrites Y), in the emulated float64 of f64.ts: each
+ * product and the sum rounded once, as the Wasm kernel does (no fused multiply-add). alpha and
+ * beta come as their float64 words.
+ */
+export const DAXPBY = elementwise('daxpby', 'xOff: u32, xLd: u32, yOff: u32, yLd: u32, aLo: u32, aHi: u32, bLo: u32, bHi: u32, pad0: u32, pad1: u32',
+  `@group(0) @binding(1) var<storage, read> X: array<u32>;
+@group(0) @binding(2) var<storage, read_write> Y: array<u32>;
+${F64}`,
+  `let x = 2u * (P.xOff + i * P.xLd + j);
+  let y = 2u * (P.yOff + i * P.yLd + j);
+  var v = mul(unpack64(P.aLo, P.aHi), unpack64(X[x], X[x + 1u]));
+  if (P.bLo != 0u || (P.bHi & 0x7fffffffu) != 0u) { v = add(v, mul(unpack64(P.bLo, P.bHi), unpack64(Y[y], Y[y + 1u]))); }
+  let b = bits64(v);
+  Y[y] = b.x;
+  Y[y + 1u] = b.y;`);
 
 /** Y := alpha X + beta Y (beta = 0 overwrites Y). */
 export const AXPBY = elementwise('saxpby', 'xOff: u32, xLd: u32, yOff: u32, yLd: u32, alpha: f32, beta: f32',

@@ -1,0 +1,203 @@
+// float64 arithmetic in WGSL, which has no f64: values are unpacked into a sign, an exponent and a
+// 64-bit significand (two words) whose top bit is set, and every operation rounds its exact
+// result to 53 bits, to nearest, ties to even, as IEEE float64 does. The bits an alignment or a
+// product shifts out are jammed into the lowest bit, 11 bits below the rounding position, which
+// is enough for the rounding to be the correct one. Rounding takes the exponent into account:
+// below 2^-1022 it rounds at the subnormal position (gradual underflow, no double rounding), and
+// above float64's largest value it gives ±Inf. NaN and ±Inf follow IEEE's rules (a NaN result is
+// the quiet NaN 0x7ff8…; no payload is kept).
+//
+// WGSL's shifts by 32 or more are taken modulo 32, so the 64-bit shifts below avoid them.
+
+/** Float64 as two u32 words (low, high), for a Params uniform. */
+export function float64Words(x: number): [number, number] {
+  const v = new DataView(new ArrayBuffer(8));
+  v.setFloat64(0, x, true);
+  return [v.getUint32(0, true), v.getUint32(4, true)];
+}
+
+/** WGSL: struct F64, unpack64 / bits64 (IEEE bits), product of float32, mul and add. */
+export const F64 = `
+// kind 0: (-1)^neg · (hi · 2^32 + lo) · 2^e with hi >= 2^31, or zero (hi = lo = 0);
+// kind 1: (-1)^neg · Inf; kind 2: NaN.
+struct F64 { e: i32, hi: u32, lo: u32, neg: u32, kind: u32 }
+fn f64Zero(neg: u32) -> F64 { return F64(0, 0u, 0u, neg, 0u); }
+fn f64Inf(neg: u32) -> F64 { return F64(0, 0u, 0u, neg, 1u); }
+fn f64NaN() -> F64 { return F64(0, 0u, 0u, 0u, 2u); }
+fn isZero(x: F64) -> bool { return x.kind == 0u && x.hi == 0u && x.lo == 0u; }
+fn clz64(h: u32, l: u32) -> u32 { return select(countLeadingZeros(h), 32u + countLeadingZeros(l), h == 0u); }
+// (h:l) << s, 0 <= s < 64.
+fn shl64(h: u32, l: u32, s: u32) -> vec2u {
+  if (s == 0u) { return vec2u(h, l); }
+  if (s < 32u) { return vec2u((h << s) | (l >> (32u - s)), l << s); }
+  return vec2u(l << (s - 32u), 0u);
+}
+// (h:l) >> d, with every bit shifted out jammed into the lowest bit.
+fn shr64Jam(h: u32, l: u32, d: u32) -> vec2u {
+  if (d == 0u) { return vec2u(h, l); }
+  if (d >= 64u) { return vec2u(0u, select(0u, 1u, (h | l) != 0u)); }
+  var nh = 0u; var nl: u32; var lost: u32;
+  if (d < 32u) {
+    nh = h >> d; nl = (l >> d) | (h << (32u - d)); lost = l << (32u - d);
+  } else if (d == 32u) {
+    nl = h; lost = l;
+  } else {
+    nl = h >> (d - 32u); lost = l | (h << (64u - d));
+  }
+  return vec2u(nh, nl | select(0u, 1u, lost != 0u));
+}
+// A nonzero (h:l) · 2^e made normal (top bit set).
+fn normalised(e: i32, h: u32, l: u32, neg: u32) -> F64 {
+  let s = clz64(h, l);
+  let m = shl64(h, l, s);
+  return F64(e - i32(s), m.x, m.y, neg, 0u);
+}
+// x (normal, kind 0, its low bits jammed) rounded to float64: 53 bits where x >= 2^-1022, fewer
+// below (the subnormal grid of 2^-1074), ±Inf beyond the largest float64.
+fn round53(x: F64) -> F64 {
+  if (isZero(x)) { return x; }
+  var e = x.e;
+  var h = x.hi; var l = x.lo;
+  // Unbiased exponent e + 63; below -1022 the grid is 2^-1074: shift to it first.
+  let below = -1022 - (e + 63);
+  if (below > 0) {
+    let m = shr64Jam(h, l, u32(below));
+    h = m.x; l = m.y; e += below;
+  }
+  let rest = l & 0x7ffu;
+  l = l & ~0x7ffu;
+  if (rest > 0x400u || (rest == 0x400u && (l & 0x800u) != 0u)) {
+    l += 0x800u;
+    if (l == 0u) {
+      h += 1u;
+      if (h == 0u) { h = 0x80000000u; e += 1; }
+    }
+  }
+  if (h == 0u && l == 0u) { return f64Zero(x.neg); }
+  if (e + 63 > 1023) { return f64Inf(x.neg); }
+  if (below > 0) { return normalised(e, h, l, x.neg); }
+  return F64(e, h, l, x.neg, 0u);
+}
+// The value of IEEE float64 bits (low word, high word).
+fn unpack64(lo: u32, hi: u32) -> F64 {
+  let neg = hi >> 31u;
+  let f = (hi >> 20u) & 0x7ffu;
+  let mh = hi & 0xfffffu;
+  if (f == 0x7ffu) {
+    if ((mh | lo) != 0u) { return f64NaN(); }
+    return f64Inf(neg);
+  }
+  if (f == 0u) {
+    if ((mh | lo) == 0u) { return f64Zero(neg); }
+    return normalised(-1074, mh, lo, neg);
+  }
+  let m = shl64(mh | 0x100000u, lo, 11u);
+  return F64(i32(f) - 1023 - 63, m.x, m.y, neg, 0u);
+}
+// The IEEE float64 bits (low word, high word) of x, a value round53 gave.
+fn bits64(x: F64) -> vec2u {
+  let sign = x.neg << 31u;
+  if (x.kind == 2u) { return vec2u(0u, 0x7ff80000u); }
+  if (x.kind == 1u) { return vec2u(0u, sign | 0x7ff00000u); }
+  if (isZero(x)) { return vec2u(0u, sign); }
+  let exp = x.e + 63;
+  if (exp < -1022) {
+    // Subnormal: the significand counts units of 2^-1074 (exact: round53 put it on that grid).
+    let m = shr64Jam(x.hi, x.lo, u32(-1074 - x.e));
+    return vec2u(m.y, sign | m.x);
+  }
+  let hi = sign | (u32(exp + 1023) << 20u) | ((x.hi >> 11u) & 0xfffffu);
+  let lo = ((x.hi & 0x7ffu) << 21u) | (x.lo >> 11u);
+  return vec2u(lo, hi);
+}
+// The exact product of two finite float32 (given by their bits; at most 48 bits, so no rounding).
+fn product32(ab: u32, bb: u32) -> F64 {
+  let fa = (ab >> 23u) & 255u; let fb = (bb >> 23u) & 255u;
+  let ma = select((ab & 0x7fffffu) | 0x800000u, ab & 0x7fffffu, fa == 0u);
+  let mb = select((bb & 0x7fffffu) | 0x800000u, bb & 0x7fffffu, fb == 0u);
+  let neg = (ab ^ bb) >> 31u;
+  if (ma == 0u || mb == 0u) { return f64Zero(neg); }
+  let ea = select(i32(fa) - 150, -149, fa == 0u);
+  let eb = select(i32(fb) - 150, -149, fb == 0u);
+  // 24 x 24 bits in 16-bit halves.
+  let al = ma & 0xffffu; let ah = ma >> 16u;
+  let bl = mb & 0xffffu; let bh = mb >> 16u;
+  let ll = al * bl;
+  let mid = ah * bl + al * bh;            // < 2^25
+  let lo = ll + (mid << 16u);
+  let hi = ah * bh + (mid >> 16u) + select(0u, 1u, lo < ll);
+  return normalised(ea + eb, hi, lo, neg);
+}
+// x · y rounded to float64.
+fn mul(x: F64, y: F64) -> F64 {
+  let neg = x.neg ^ y.neg;
+  if (x.kind == 2u || y.kind == 2u) { return f64NaN(); }
+  if (x.kind == 1u || y.kind == 1u) {
+    if (isZero(x) || isZero(y)) { return f64NaN(); }
+    return f64Inf(neg);
+  }
+  if (isZero(x) || isZero(y)) { return f64Zero(neg); }
+  // 64 x 64 bits in 16-bit limbs; column sums stay below 2^20 before the carries.
+  var a = array<u32, 4>(x.lo & 0xffffu, x.lo >> 16u, x.hi & 0xffffu, x.hi >> 16u);
+  var b = array<u32, 4>(y.lo & 0xffffu, y.lo >> 16u, y.hi & 0xffffu, y.hi >> 16u);
+  var c = array<u32, 9>(0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u);
+  for (var i = 0u; i < 4u; i++) {
+    for (var j = 0u; j < 4u; j++) {
+      let p = a[i] * b[j];
+      c[i + j] += p & 0xffffu;
+      c[i + j + 1u] += p >> 16u;
+    }
+  }
+  for (var k = 0u; k < 8u; k++) {
+    c[k + 1u] += c[k] >> 16u;
+    c[k] = c[k] & 0xffffu;
+  }
+  let w3 = (c[7] << 16u) | c[6]; let w2 = (c[5] << 16u) | c[4];
+  let w1 = (c[3] << 16u) | c[2]; let w0 = (c[1] << 16u) | c[0];
+  // The product lies in [2^126, 2^128): keep its top 64 bits, the rest jammed.
+  var e = x.e + y.e + 64;
+  var h = w3; var l = w2; var lost = w1 | w0;
+  if ((w3 >> 31u) == 0u) {
+    h = (w3 << 1u) | (w2 >> 31u); l = (w2 << 1u) | (w1 >> 31u); lost = (w1 << 1u) | w0; e -= 1;
+  }
+  return round53(F64(e, h, l | select(0u, 1u, lost != 0u), neg, 0u));
+}
+// |x| >= |y| (finite; normal or zero).
+fn notSmaller(x: F64, y: F64) -> bool {
+  if (isZero(y)) { return true; }
+  if (isZero(x)) { return false; }
+  if (x.e != y.e) { return x.e > y.e; }
+  return x.hi > y.hi || (x.hi == y.hi && x.lo >= y.lo);
+}
+// x + y rounded to float64.
+fn add(p: F64, q: F64) -> F64 {
+  if (p.kind == 2u || q.kind == 2u) { return f64NaN(); }
+  if (p.kind == 1u || q.kind == 1u) {
+    if (p.kind == 1u && q.kind == 1u && p.neg != q.neg) { return f64NaN(); }
+    if (p.kind == 1u) { return p; }
+    return q;
+  }
+  if (isZero(p) && isZero(q)) { return f64Zero(p.neg & q.neg); }
+  if (isZero(q)) { return p; }
+  if (isZero(p)) { return q; }
+  var x = p; var y = q;
+  if (!notSmaller(p, q)) { x = q; y = p; }
+  let ys = shr64Jam(y.hi, y.lo, u32(x.e - y.e));
+  var e = x.e;
+  var h: u32; var l: u32;
+  if (x.neg == y.neg) {
+    l = x.lo + ys.y;
+    let c0 = select(0u, 1u, l < x.lo);
+    h = x.hi + ys.x + c0;
+    if (h < x.hi || (h == x.hi && c0 == 1u)) {
+      let r = shr64Jam(h, l, 1u);
+      h = r.x | 0x80000000u; l = r.y; e += 1;
+    }
+    return round53(F64(e, h, l, x.neg, 0u));
+  }
+  let borrow = select(0u, 1u, x.lo < ys.y);
+  l = x.lo - ys.y;
+  h = x.hi - ys.x - borrow;
+  if (h == 0u && l == 0u) { return f64Zero(0u); }
+  return round53(normalised(e, h, l, x.neg));
+}`;
