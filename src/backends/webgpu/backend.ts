@@ -2,7 +2,7 @@
 // The WebGPU backend: matrices live in GPU buffers, kernels are WGSL compute programs, and
 // values reach the host only through read() (a staging buffer and mapAsync, hence async).
 // GPU_KERNELS run on the GPU for float32 operands: gemm and syrk, the Cholesky family, SparseGPT's
-// column loop, the transformer kernels, the mask selection (magnitude and Wanda scores ranked in
+// column loop, the transformer kernels, im2col, the mask selection (magnitude and Wanda scores ranked in
 // exact float64), the mask checks and counts, the elementwise kernels, the byte copies and fills
 // of every dtype and the float32/float64 conversions; float32 dot and float64 axpby in float64
 // emulated on integers (kernels/f64.ts). Every other kernel (HOST_KERNELS: the rest of the float64
@@ -12,7 +12,7 @@
 import { type StorageArray, type StorageDType, arrayType, bytesPer } from '../../core/dtype.js';
 import { numberToBfloat16, numberToFloat16 } from '../../core/half.js';
 import { type Mask, Matrix, type Storage } from '../../core/matrix.js';
-import type { DeviceLoss, KernelBackend, MaskRule } from '../types.js';
+import type { DeviceLoss, Im2colGeometry, KernelBackend, MaskRule } from '../types.js';
 import { type AcquiredDevice, type DeviceInfo, type WebGpuOptions, acquireDevice, describeAdapter } from './device.js';
 import * as chol from './cholesky.js';
 import { runOnHost } from './host-mirror.js';
@@ -23,6 +23,7 @@ import { float64Words } from './kernels/f64.js';
 import { GEMM_K_CHUNK, GEMM_TILE, MIRROR_LOWER, gemmParams, gemmProgram } from './kernels/gemm.js';
 import { BLOCK_KEYS, BLOCK_LOOP, CHECK_DIAGONAL, PACK_FLAGS, RULE_CODE, SPARSEGPT_MAX_B } from './kernels/sparsegpt.js';
 import { DOT_FINAL, DOT_GROUPS, DOT_PARTIAL } from './kernels/dot.js';
+import { IM2COL, im2colParams } from './kernels/im2col.js';
 import { SCORE_KEYS } from './kernels/scores.js';
 import { segmentFlags, selWords, topKFlags } from './kernels/select.js';
 import { splitDouble } from './kernels/df32.js';
@@ -36,12 +37,12 @@ export const HOST_KERNELS = [
   'gramDiagonal', 'objective', 'symmetryViolation', 'obcAllocate', 'trsm', 'trsv', 'lammax',
   'topk', 'downdate', 'obsGreedy', 'solveOnSupport', 'obsExchange', 'obsExchangeAllocate',
   'pcgStart', 'pcgStep', 'pcgUpdate', 'pcgDirection',
-  'crossEntropy', 'im2col',
+  'crossEntropy',
 ] as const satisfies readonly (keyof KernelBackend)[];
 
 /** Kernels with WGSL: float32 operands (copy and fill: any one dtype) run on the GPU, others on the host. */
 export const GPU_KERNELS = ['copy', 'fill', 'addDiagonal', 'scaleRows', 'axpby', 'applyMask', 'gemm', 'syrk', 'potrf', 'potri', 'invchol', 'sparsegptBlock', 'rmsNorm', 'softmaxRows', 'rotary', 'siluGate', 'firstNonFinite', 'gather',
-  'diagonal', 'deadInputs', 'maskCounts', 'maskDifference', 'maskViolation', 'zeroColumns', 'selectMask', 'dot'] as const;
+  'diagonal', 'deadInputs', 'maskCounts', 'maskDifference', 'maskViolation', 'zeroColumns', 'selectMask', 'dot', 'im2col'] as const;
 
 type HostKernel = (typeof HOST_KERNELS)[number];
 
@@ -710,6 +711,16 @@ export class WebGpuBackend implements KernelBackend {
     } finally {
       for (const t of [partials, bad, out]) this.pool.give(t);
     }
+  }
+
+  /** P := im2col(X) (kernels/im2col.ts): float32 and float64, copied on the bits. */
+  async im2col(X: Matrix, P: Matrix, g: Im2colGeometry): Promise<void> {
+    if (X.dtype !== P.dtype || (X.dtype !== 'float32' && X.dtype !== 'float64') || !this.bindable(X, P)) {
+      await this.onHost('im2col', [X, P, g]);
+      return;
+    }
+    const words = X.dtype === 'float64' ? 2 : 1;
+    await this.dispatch('im2col', P.size === 0, [X], P, IM2COL, ([xv]) => im2colParams(g, words, xv, P), Math.ceil(P.size / 256));
   }
 
   /** Writes flags (n u32) into the uint8 mask (its bytes from mask.offset on). */
