@@ -624,7 +624,7 @@ function firstNonFiniteCases(): Case[] {
 
 function dotCases(): Case[] {
   const pairs = ['float32>float32', 'float64>float64', 'float32>float64', 'float64>float32'];
-  return grid('dot', pairs, SHAPES, async ({ la }, rng, pair, rows, cols, strided, s) => {
+  const general = grid('dot', pairs, SHAPES, async ({ la }, rng, pair, rows, cols, strided, s) => {
     const [da, db] = pair.split('>') as [DT, DT];
     const [A, a] = await place(la, s, rng, rng.normals(rows * cols), rows, cols, da, strided);
     const [B, b] = await place(la, s, rng, rng.normals(rows * cols).map((v) => v * 1e3), rows, cols, db, !strided);
@@ -636,6 +636,41 @@ function dotCases(): Case[] {
     const got = await la.dot(A.M as Lib.Matrix, B.M as Lib.Matrix);
     expectNear(`dot ${pair}`, got, want, 2 * (a.length + 2) * eps('float64') * abs);
   });
+  // IEEE's rules where an operand is NaN or ±Inf or the sum overflows, and a sum far below 1.
+  const special: Case = {
+    name: 'dot: NaN, ±Inf, overflow and tiny products in every dtype pairing',
+    deviceNeutral: true,
+    run: ({ la }) => scoped(la, async (s) => {
+      const rng = new Rng(515);
+      const n = 300;
+      const base = () => rng.normals(n);
+      const tiny = (v: number[]) => v.map((x) => x * 1e-160);
+      const rows: [string, (a: number[], b: number[]) => void, boolean][] = [
+        ['a NaN', (a) => { a[17] = NaN; }, true],
+        ['+Inf', (a) => { a[5] = Infinity; }, true],
+        ['+Inf and -Inf', (a) => { a[5] = Infinity; a[250] = -Infinity; }, true],
+        ['Inf times 0', (a, b) => { a[9] = Infinity; b[9] = 0; }, true],
+        ['an overflowing sum', (a, b) => { for (let k = 0; k < 4; k++) { a[k] = 1e200; b[k] = 1e200; } }, false],
+        ['products near 2^-1074', (a, b) => { a.splice(0, n, ...tiny(a)); b.splice(0, n, ...tiny(b)); }, false],
+      ];
+      for (const pair of ['float32>float32', 'float64>float64', 'float32>float64', 'float64>float32']) {
+        const [da, db] = pair.split('>') as [DT, DT];
+        for (const [what, spoil, float32Too] of rows) {
+          if (!float32Too && (da === 'float32' || db === 'float32')) continue;
+          const a = base(), b = base();
+          spoil(a, b);
+          const [A, av] = await place(la, s, rng, a, 15, 20, da, true);
+          const [B, bv] = await place(la, s, rng, b, 15, 20, db, false);
+          let want = 0, abs = 0;
+          for (let k = 0; k < n; k++) { want += av[k] * bv[k]; abs += Math.abs(av[k] * bv[k]); }
+          const got = await la.dot(A.M as Lib.Matrix, B.M as Lib.Matrix);
+          if (Number.isFinite(want)) expectNear(`dot ${pair} ${what}`, got, want, 2 * (n + 2) * eps('float64') * abs + 2 ** -1074 * n);
+          else check(Object.is(got, want), () => `dot ${pair} ${what}: ${got}, want ${want}`);
+        }
+      }
+    }),
+  };
+  return [...general, special];
 }
 
 /** tr(D H Dᵀ) for D rows x cols and H cols x cols (row-major arrays), and Σ |D| |H| |D|ᵀ. */

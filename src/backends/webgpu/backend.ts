@@ -4,7 +4,7 @@
 // GPU_KERNELS run on the GPU for float32 operands: gemm and syrk, the Cholesky family, SparseGPT's
 // column loop, the transformer kernels, im2col, the mask selection (magnitude and Wanda scores ranked in
 // exact float64), the mask checks and counts, the elementwise kernels, the byte copies and fills
-// of every dtype and the float32/float64 conversions; float32 dot and float64 axpby in float64
+// of every dtype and the float32/float64 conversions; dot and float64 axpby in float64
 // emulated on integers (kernels/f64.ts). Every other kernel (HOST_KERNELS: the rest of the float64
 // work, topk, the OBS greedy selection, exchanges and re-solves, PCG) runs
 // on a host Wasm backend over mirrors of its operands (host-mirror.ts): the same results, paid for
@@ -690,10 +690,11 @@ export class WebGpuBackend implements KernelBackend {
   /**
    * Σ A_ij B_ij in emulated float64 (kernels/dot.ts): a partial sum per workgroup, then one
    * workgroup over the partials. One readback of 12 bytes: the sum and whether an operand was NaN
-   * or ±Inf, in which case the call is run again on the host (IEEE's rules for them).
+   * or ±Inf; then, or when the sum overflowed, the call is run again on the host (IEEE's rules).
    */
   async dot(A: Matrix, B: Matrix): Promise<number> {
-    if (A.dtype !== 'float32' || B.dtype !== 'float32' || !this.bindable(A, B)) return (await this.onHost('dot', [A, B])) as number;
+    const words = (M: Matrix) => (M.dtype === 'float32' ? 1 : M.dtype === 'float64' ? 2 : 0);
+    if (words(A) === 0 || words(B) === 0 || !this.bindable(A, B)) return (await this.onHost('dot', [A, B])) as number;
     this.alive();
     this.count('gpu', 'dot');
     const n = A.size;
@@ -701,13 +702,15 @@ export class WebGpuBackend implements KernelBackend {
     const groups = Math.min(DOT_GROUPS, Math.ceil(n / 256));
     const partials = this.pool.take(groups * 16), bad = this.pool.take(4), out = this.pool.take(8);
     try {
-      const params = new Params().u32(A.rows).u32(A.cols).u32(A.offset).u32(A.stride).u32(B.offset).u32(B.stride).u32(groups).u32(0);
+      const params = new Params().u32(A.rows).u32(A.cols).u32(A.offset).u32(A.stride).u32(B.offset).u32(B.stride).u32(groups)
+        .u32(words(A)).u32(words(B)).u32(0).u32(0).u32(0);
       this.programs.run(DOT_PARTIAL, params, [this.buf(A), this.buf(B), partials, bad], [groups, 1]);
       this.programs.run(DOT_FINAL, new Params().u32(groups).u32(0).u32(0).u32(0), [partials, out], [1, 1]);
       const [sum, flag] = await this.programs.read([{ buffer: out, start: 0, end: 8 }, { buffer: bad, start: 0, end: 4 }]);
       this.alive();
-      if (new DataView(flag.buffer, flag.byteOffset, 4).getUint32(0, true) !== 0) return (await this.onHost('dot', [A, B])) as number;
-      return new DataView(sum.buffer, sum.byteOffset, 8).getFloat64(0, true);
+      const value = new DataView(sum.buffer, sum.byteOffset, 8).getFloat64(0, true);
+      if (new DataView(flag.buffer, flag.byteOffset, 4).getUint32(0, true) !== 0 || !Number.isFinite(value)) return (await this.onHost('dot', [A, B])) as number;
+      return value;
     } finally {
       for (const t of [partials, bad, out]) this.pool.give(t);
     }
