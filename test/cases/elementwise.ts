@@ -476,7 +476,7 @@ function maskBytes(rng: Rng, n: number, p0 = 0.5, other = true): number[] {
 }
 
 function gramDiagonalCases(): Case[] {
-  return grid('gramDiagonal', DTYPES, SHAPES, async ({ la }, rng, dtype, rows, cols, strided, s) => {
+  const general = grid('gramDiagonal', DTYPES, SHAPES, async ({ la }, rng, dtype, rows, cols, strided, s) => {
     const dt = dtype as DT;
     const [A, a] = await place(la, s, rng, rng.normals(rows * cols).map((v, k) => (k % cols === 2 ? 0 : v)), rows, cols, dt, strided);
     for (const op of ['copy', 'reciprocal'] as const) {
@@ -495,6 +495,42 @@ function gramDiagonalCases(): Case[] {
     }
     await A.checkFrame(la, 'gramDiagonal');
   });
+  // Bit for bit at the ends of each dtype's range: squares and sums that overflow, underflow to
+  // subnormals or to 0, reciprocals of those, NaN and ±Inf; each column has its own scale.
+  const extremes: Case = {
+    name: 'gramDiagonal bit for bit: overflow, subnormal and zero sums, their reciprocals, NaN and ±Inf',
+    deviceNeutral: true,
+    run: ({ la }) => scoped(la, async (s) => {
+      const rng = new Rng(9191);
+      const scales: Record<DT, number[]> = {
+        float32: [1, 3e38, 1e19, 1.2e-19, 1e-23, 2.5e-22, 1e-38, 1e-45, 0],
+        float64: [1, 1e200, 1e154, 1.5e-154, 1e-162, 3e-161, 1e-308, 5e-324, 0],
+      };
+      for (const dt of ['float32', 'float64'] as const) {
+        const rows = 6, cols = scales[dt].length + 3;
+        const values = Array.from({ length: rows * cols }, (_, k) => {
+          const j = k % cols;
+          if (j === cols - 3) return k === j + cols ? NaN : rng.normal();
+          if (j === cols - 2) return k === j + 2 * cols ? -Infinity : rng.normal();
+          if (j === cols - 1) return k === j ? Infinity : 0;
+          return rng.normal() * scales[dt][j];
+        });
+        const [A, a] = await place(la, s, rng, values, rows, cols, dt, true);
+        for (const op of ['copy', 'reciprocal'] as const) {
+          const x = s.track(la.matrix(1, cols, dt));
+          await la.gramDiagonal(A.M as Lib.Matrix, x, op);
+          const want = Array.from({ length: cols }, (_, j) => {
+            let sum = 0;
+            for (let i = 0; i < rows; i++) sum += a[i * cols + j] * a[i * cols + j];
+            const v = op === 'reciprocal' ? 1 / sum : sum;
+            return dt === 'float32' ? Math.fround(v) : v;
+          });
+          expectSame(`gramDiagonal ${dt} ${op}`, await la.read(x), want);
+        }
+      }
+    }),
+  };
+  return [...general, extremes];
 }
 
 function scaleRowsCases(): Case[] {

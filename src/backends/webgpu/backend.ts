@@ -4,7 +4,7 @@
 // GPU_KERNELS run on the GPU for float32 operands: gemm and syrk, the Cholesky family, SparseGPT's
 // column loop, the transformer kernels, im2col, the mask selection (magnitude and Wanda scores ranked in
 // exact float64), the mask checks and counts, the elementwise kernels, the byte copies and fills
-// of every dtype and the float32/float64 conversions; dot and float64 axpby in float64
+// of every dtype and the float32/float64 conversions; dot, gramDiagonal and float64 axpby in float64
 // emulated on integers (kernels/f64.ts). Every other kernel (HOST_KERNELS: the rest of the float64
 // work, topk, the OBS greedy selection, exchanges and re-solves, PCG) runs
 // on a host Wasm backend over mirrors of its operands (host-mirror.ts): the same results, paid for
@@ -24,6 +24,7 @@ import { GEMM_K_CHUNK, GEMM_TILE, MIRROR_LOWER, gemmParams, gemmProgram } from '
 import { BLOCK_KEYS, BLOCK_LOOP, CHECK_DIAGONAL, PACK_FLAGS, RULE_CODE, SPARSEGPT_MAX_B } from './kernels/sparsegpt.js';
 import { DOT_FINAL, DOT_GROUPS, DOT_PARTIAL } from './kernels/dot.js';
 import { IM2COL, im2colParams } from './kernels/im2col.js';
+import { GRAM_DIAGONAL } from './kernels/gram-diagonal.js';
 import { SCORE_KEYS } from './kernels/scores.js';
 import { segmentFlags, selWords, topKFlags } from './kernels/select.js';
 import { splitDouble } from './kernels/df32.js';
@@ -34,7 +35,7 @@ import { BufferPool, GpuStorage } from './storage.js';
 
 /** Kernels with no WGSL yet: they run on the host backend over mirrors of their operands. */
 export const HOST_KERNELS = [
-  'gramDiagonal', 'objective', 'symmetryViolation', 'obcAllocate', 'trsm', 'trsv', 'lammax',
+  'objective', 'symmetryViolation', 'obcAllocate', 'trsm', 'trsv', 'lammax',
   'topk', 'downdate', 'obsGreedy', 'solveOnSupport', 'obsExchange', 'obsExchangeAllocate',
   'pcgStart', 'pcgStep', 'pcgUpdate', 'pcgDirection',
   'crossEntropy',
@@ -42,7 +43,7 @@ export const HOST_KERNELS = [
 
 /** Kernels with WGSL: float32 operands (copy and fill: any one dtype) run on the GPU, others on the host. */
 export const GPU_KERNELS = ['copy', 'fill', 'addDiagonal', 'scaleRows', 'axpby', 'applyMask', 'gemm', 'syrk', 'potrf', 'potri', 'invchol', 'sparsegptBlock', 'rmsNorm', 'softmaxRows', 'rotary', 'siluGate', 'firstNonFinite', 'gather',
-  'diagonal', 'deadInputs', 'maskCounts', 'maskDifference', 'maskViolation', 'zeroColumns', 'selectMask', 'dot', 'im2col'] as const;
+  'diagonal', 'deadInputs', 'maskCounts', 'maskDifference', 'maskViolation', 'zeroColumns', 'selectMask', 'dot', 'im2col', 'gramDiagonal'] as const;
 
 type HostKernel = (typeof HOST_KERNELS)[number];
 
@@ -714,6 +715,17 @@ export class WebGpuBackend implements KernelBackend {
     } finally {
       for (const t of [partials, bad, out]) this.pool.give(t);
     }
+  }
+
+  /** x_j := Σ_i A[i, j]² or its reciprocal (kernels/gram-diagonal.ts), float32 or float64. */
+  async gramDiagonal(A: Matrix, x: Matrix, op: 'copy' | 'reciprocal'): Promise<void> {
+    if (A.dtype !== x.dtype || (A.dtype !== 'float32' && A.dtype !== 'float64') || !this.bindable(A, x)) {
+      await this.onHost('gramDiagonal', [A, x, op]);
+      return;
+    }
+    await this.dispatch('gramDiagonal', A.cols === 0, [A], x, GRAM_DIAGONAL, ([av]) => new Params().u32(1).u32(A.cols)
+      .u32(A.rows).u32(av.offset).u32(av.stride).u32(x.offset).u32(x.rows === 1 ? 1 : x.stride).u32(A.dtype === 'float64' ? 2 : 1)
+      .u32(op === 'reciprocal' ? 1 : 0).u32(0).u32(0).u32(0), Math.ceil(A.cols / 256));
   }
 
   /** P := im2col(X) (kernels/im2col.ts): float32 and float64, copied on the bits. */

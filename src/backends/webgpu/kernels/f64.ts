@@ -16,7 +16,7 @@ export function float64Words(x: number): [number, number] {
   return [v.getUint32(0, true), v.getUint32(4, true)];
 }
 
-/** WGSL: struct F64, unpack64 / bits64 (IEEE bits), product of float32, mul and add. */
+/** WGSL: struct F64, unpack64 / bits64 / bits32 (IEEE bits), from32, product of float32, mul, add and recip. */
 export const F64 = `
 // kind 0: (-1)^neg · (hi · 2^32 + lo) · 2^e with hi >= 2^31, or zero (hi = lo = 0);
 // kind 1: (-1)^neg · Inf; kind 2: NaN.
@@ -200,4 +200,64 @@ fn add(p: F64, q: F64) -> F64 {
   h = x.hi - ys.x - borrow;
   if (h == 0u && l == 0u) { return f64Zero(0u); }
   return round53(normalised(e, h, l, x.neg));
+}
+// The value of float32 bits, exactly (NaN and ±Inf included).
+fn from32(b: u32) -> F64 {
+  let neg = b >> 31u;
+  let f = (b >> 23u) & 255u;
+  if (f == 255u) {
+    if ((b & 0x7fffffu) != 0u) { return f64NaN(); }
+    return f64Inf(neg);
+  }
+  return product32(b, 0x3f800000u);
+}
+// 1 / x rounded to float64: the 64 quotient bits of 2^127 / significand by restoring division,
+// the remainder jammed.
+fn recip(x: F64) -> F64 {
+  if (x.kind == 2u) { return f64NaN(); }
+  if (x.kind == 1u) { return f64Zero(x.neg); }
+  if (isZero(x)) { return f64Inf(x.neg); }
+  if (x.hi == 0x80000000u && x.lo == 0u) { return round53(F64(-126 - x.e, 0x80000000u, 0u, x.neg, 0u)); }
+  // R < 2M fits 65 bits: (top, rh, rl).
+  var top = 1u; var rh = 0u; var rl = 0u;   // R = 2^64
+  var qh = 0u; var ql = 0u;
+  for (var k = 0u; k < 64u; k++) {
+    let ge = top == 1u || rh > x.hi || (rh == x.hi && rl >= x.lo);
+    qh = (qh << 1u) | (ql >> 31u);
+    ql = ql << 1u;
+    if (ge) {
+      let borrow = select(0u, 1u, rl < x.lo);
+      rl = rl - x.lo;
+      rh = rh - x.hi - borrow;
+      top = 0u;
+      ql = ql | 1u;
+    }
+    top = rh >> 31u;
+    rh = (rh << 1u) | (rl >> 31u);
+    rl = rl << 1u;
+  }
+  return round53(F64(-127 - x.e, qh, ql | select(0u, 1u, (top | rh | rl) != 0u), x.neg, 0u));
+}
+// The float32 bits of x rounded to nearest, ties to even (subnormals, overflow to ±Inf).
+fn bits32(x: F64) -> u32 {
+  let sign = x.neg << 31u;
+  if (x.kind == 2u) { return 0x7fc00000u; }
+  if (x.kind == 1u || (!isZero(x) && x.e + 63 > 127)) { return sign | 0x7f800000u; }
+  if (isZero(x)) { return sign; }
+  var exp = x.e + 63;
+  var h = x.hi; var l = x.lo;
+  if (exp < -126) {
+    let m = shr64Jam(h, l, u32(-126 - exp));
+    h = m.x; l = m.y; exp = -126;
+  }
+  // 24 bits kept (h's top 24), then the guard bit and the sticky rest.
+  var keep = h >> 8u;
+  let guard = (h >> 7u) & 1u;
+  let sticky = (h & 0x7fu) | l;
+  if (guard == 1u && (sticky != 0u || (keep & 1u) == 1u)) { keep += 1u; }
+  // keep < 2^23 only below 2^-126 (exp = -126): then the exponent field is 0 and the sum below
+  // is the subnormal's bits; a carry to 2^24 moves into the exponent field by itself.
+  let field = u32(exp + 126) << 23u;
+  if (exp + 127 + i32(keep >> 24u) >= 255) { return sign | 0x7f800000u; }
+  return sign | (field + keep);
 }`;
