@@ -2,11 +2,11 @@
 // The WebGPU backend: matrices live in GPU buffers, kernels are WGSL compute programs, and
 // values reach the host only through read() (a staging buffer and mapAsync, hence async).
 // GPU_KERNELS run on the GPU for float32 operands: gemm and syrk, the Cholesky family, SparseGPT's
-// column loop, the transformer kernels, im2col, the mask selection (magnitude and Wanda scores ranked in
+// column loop, the transformer kernels, im2col, topk, the mask selection (magnitude and Wanda scores ranked in
 // exact float64), the mask checks and counts, the elementwise kernels, the byte copies and fills
 // of every dtype and the float32/float64 conversions; dot, gramDiagonal and float64 axpby in float64
 // emulated on integers (kernels/f64.ts). Every other kernel (HOST_KERNELS: the rest of the float64
-// work, topk, the OBS greedy selection, exchanges and re-solves, PCG) runs
+// work, the OBS greedy selection, exchanges and re-solves, PCG) runs
 // on a host Wasm backend over mirrors of its operands (host-mirror.ts): the same results, paid for
 // in transfers. They move to WGSL kernel by kernel (issue 12), the heavy ones first.
 import { type StorageArray, type StorageDType, arrayType, bytesPer } from '../../core/dtype.js';
@@ -25,8 +25,9 @@ import { BLOCK_KEYS, BLOCK_LOOP, CHECK_DIAGONAL, PACK_FLAGS, RULE_CODE, SPARSEGP
 import { DOT_FINAL, DOT_GROUPS, DOT_PARTIAL } from './kernels/dot.js';
 import { IM2COL, im2colParams } from './kernels/im2col.js';
 import { GRAM_DIAGONAL } from './kernels/gram-diagonal.js';
+import { FLAG_COMPACT, FLAG_COUNT, TOPK_KEYS } from './kernels/topk.js';
 import { SCORE_KEYS } from './kernels/scores.js';
-import { segmentFlags, selWords, topKFlags } from './kernels/select.js';
+import { RADIX_SCAN, SEL_CHUNK, segmentFlags, selWords, topKFlags } from './kernels/select.js';
 import { splitDouble } from './kernels/df32.js';
 import { DEAD_INPUTS, DIAGONAL, MASK_COUNTS, MASK_DIFFERENCE, MASK_VIOLATION } from './kernels/masks.js';
 import { FIRST_NON_FINITE, GATHER_CHECK, GATHER_ROWS, RMS_NORM, ROTARY, SILU_GATE, SOFTMAX_ROWS } from './kernels/transformer.js';
@@ -36,14 +37,14 @@ import { BufferPool, GpuStorage } from './storage.js';
 /** Kernels with no WGSL yet: they run on the host backend over mirrors of their operands. */
 export const HOST_KERNELS = [
   'objective', 'symmetryViolation', 'obcAllocate', 'trsm', 'trsv', 'lammax',
-  'topk', 'downdate', 'obsGreedy', 'solveOnSupport', 'obsExchange', 'obsExchangeAllocate',
+  'downdate', 'obsGreedy', 'solveOnSupport', 'obsExchange', 'obsExchangeAllocate',
   'pcgStart', 'pcgStep', 'pcgUpdate', 'pcgDirection',
   'crossEntropy',
 ] as const satisfies readonly (keyof KernelBackend)[];
 
 /** Kernels with WGSL: float32 operands (copy and fill: any one dtype) run on the GPU, others on the host. */
 export const GPU_KERNELS = ['copy', 'fill', 'addDiagonal', 'scaleRows', 'axpby', 'applyMask', 'gemm', 'syrk', 'potrf', 'potri', 'invchol', 'sparsegptBlock', 'rmsNorm', 'softmaxRows', 'rotary', 'siluGate', 'firstNonFinite', 'gather',
-  'diagonal', 'deadInputs', 'maskCounts', 'maskDifference', 'maskViolation', 'zeroColumns', 'selectMask', 'dot', 'im2col', 'gramDiagonal'] as const;
+  'diagonal', 'deadInputs', 'maskCounts', 'maskDifference', 'maskViolation', 'zeroColumns', 'selectMask', 'dot', 'im2col', 'gramDiagonal', 'topk'] as const;
 
 type HostKernel = (typeof HOST_KERNELS)[number];
 
@@ -714,6 +715,37 @@ export class WebGpuBackend implements KernelBackend {
       return value;
     } finally {
       for (const t of [partials, bad, out]) this.pool.give(t);
+    }
+  }
+
+  /**
+   * The k largest |x_i| (or x_i) by index, ascending (kernels/topk.ts): keys, the radix select,
+   * then a count, scan and compaction of the flags. One 4-byte readback: the first NaN.
+   */
+  async topk(x: Matrix, k: number, byValue: boolean, out: Matrix<'int32'>): Promise<number> {
+    if ((x.dtype !== 'float32' && x.dtype !== 'float64') || !this.bindable(x, out)) return (await this.onHost('topk', [x, k, byValue, out])) as number;
+    this.alive();
+    this.count('gpu', 'topk');
+    const n = x.size;
+    if (n === 0) return -1;
+    const words = x.dtype === 'float64' ? 2 : 1;
+    const keys = this.pool.take(n * words * 4), flags = this.pool.take(n * 4), sel = this.pool.take(selWords(n) * 4), nan = this.pool.take(4);
+    try {
+      this.programs.run(TOPK_KEYS, new Params().u32(n).u32(x.offset).u32(x.rows === 1 ? 1 : x.stride).u32(words).u32(byValue ? 1 : 0).u32(0).u32(0).u32(0),
+        [this.buf(x), keys, nan], linearGrid(Math.ceil(n / 256)));
+      if (k > 0) {
+        if (k >= n) this.fillFlags(flags, n, 1);
+        else topKFlags(this.programs, keys, n, k, sel, flags, words);
+        const chunks = Math.ceil(n / SEL_CHUNK), groups = linearGrid(Math.ceil(chunks / 256));
+        this.programs.run(FLAG_COUNT, new Params().u32(n).u32(chunks).u32(0).u32(0), [flags, sel], groups);
+        this.programs.run(RADIX_SCAN, new Params().u32(chunks).u32(0).u32(0).u32(0), [sel], [1, 1]);
+        this.programs.run(FLAG_COMPACT, new Params().u32(n).u32(chunks).u32(out.offset).u32(out.rows === 1 ? 1 : out.stride), [flags, sel, this.buf(out)], groups);
+      }
+      const [bytes] = await this.programs.read([{ buffer: nan, start: 0, end: 4 }]);
+      this.alive();
+      return WebGpuBackend.firstIndex(new Uint32Array(bytes.buffer, bytes.byteOffset, 1)[0]);
+    } finally {
+      for (const t of [keys, flags, sel, nan]) this.pool.give(t);
     }
   }
 
