@@ -605,7 +605,8 @@ export class WebGpuBackend implements KernelBackend {
   }
 
   async diagonal(A: Matrix, x: Matrix, op: 'copy' | 'reciprocal'): Promise<void> {
-    if (!this.bindable(A, x) || (op === 'reciprocal' && (A.dtype !== 'float32' || x.dtype !== 'float32'))) {
+    const wide = (M: Matrix) => M.dtype === 'float32' || M.dtype === 'float64';
+    if (!wide(A) || !wide(x) || !this.bindable(A, x) || (op === 'reciprocal' && (A.dtype !== 'float32' || x.dtype !== 'float32'))) {
       await this.onHost('diagonal', [A, x, op]);
       return;
     }
