@@ -19,7 +19,9 @@ import { findChromium } from './find-chromium.mjs';
 const SKIPPED = 77;
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const TIMEOUT_MS = Number(process.env.IOBS_BROWSER_TIMEOUT_MS ?? 300_000);
+// A guard against a page that never reports, not a speed limit: every case on four backends,
+// webgpu on SwiftShader, took 396 s on an idle 2-core machine (2026-12-02).
+const TIMEOUT_MS = Number(process.env.IOBS_BROWSER_TIMEOUT_MS ?? 1_200_000);
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
