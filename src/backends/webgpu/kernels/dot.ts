@@ -43,24 +43,11 @@ struct Params { rows: u32, cols: u32, aOff: u32, aLd: u32, bOff: u32, bLd: u32, 
 @group(0) @binding(3) var<storage, read_write> partials: array<vec4u>;
 @group(0) @binding(4) var<storage, read_write> bad: atomic<u32>;
 ${TREE}
-// Element k of a float32 (words 1) or float64 (words 2) operand, exactly; kind 2 flags NaN or ±Inf.
-fn loadA(k: u32) -> F64 {
-  if (P.aWords == 1u) {
-    let a = A[k];
-    if (((a >> 23u) & 255u) == 255u) { return f64NaN(); }
-    return product32(a, 0x3f800000u);
-  }
-  let v = unpack64(A[2u * k], A[2u * k + 1u]);
-  if (v.kind != 0u) { return f64NaN(); }
-  return v;
-}
-fn loadB(k: u32) -> F64 {
-  if (P.bWords == 1u) {
-    let b = B[k];
-    if (((b >> 23u) & 255u) == 255u) { return f64NaN(); }
-    return product32(b, 0x3f800000u);
-  }
-  let v = unpack64(B[2u * k], B[2u * k + 1u]);
+// An element given by its words (w0 for float32, w1 then unused; low, high for float64), exactly;
+// kind 2 flags NaN or ±Inf.
+fn element(words: u32, w0: u32, w1: u32) -> F64 {
+  var v: F64;
+  if (words == 1u) { v = from32(w0); } else { v = unpack64(w0, w1); }
   if (v.kind != 0u) { return f64NaN(); }
   return v;
 }
@@ -79,8 +66,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
       if (((a >> 23u) & 255u) == 255u || ((b >> 23u) & 255u) == 255u) { atomicStore(&bad, 1u); }
       else { acc = add(acc, product32(a, b)); }
     } else {
-      let x = loadA(ka);
-      let y = loadB(kb);
+      let x = element(P.aWords, A[P.aWords * ka], A[P.aWords * ka + P.aWords - 1u]);
+      let y = element(P.bWords, B[P.bWords * kb], B[P.bWords * kb + P.bWords - 1u]);
       if (x.kind != 0u || y.kind != 0u) { atomicStore(&bad, 1u); }
       else { acc = add(acc, mul(x, y)); }
     }

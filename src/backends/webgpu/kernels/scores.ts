@@ -7,7 +7,7 @@
 //
 // The key of a score is its float64 bits made to order as the values do: the sign bit set for
 // non-negative scores, every bit inverted for negative ones, and −0 written as +0 (they are equal).
-import { LINEAR_INDEX, type Program } from '../program.js';
+import { elementwise } from './elementwise.js';
 import { F64 } from './f64.js';
 
 /** WGSL: the order key (high word, low word) of the float64 w²·c, or vec3u(0, 0, 1) for NaN. */
@@ -34,28 +34,15 @@ fn scoreKey(wb: u32, cb: u32) -> vec3u {
  * keys[2t], keys[2t+1] := the order key of W[i,j]² · c_j for t = i·cols + j (c_j = C[cOff + j·cInc]
  * when weighted, else 1); bad[0] := 1 when a score is NaN.
  */
-export const SCORE_KEYS: Program = {
-  name: 'score-keys',
-  code: `
-struct Params { rows: u32, cols: u32, wOff: u32, wLd: u32, cOff: u32, cInc: u32, weighted: u32, pad: u32 }
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> W: array<u32>;
+export const SCORE_KEYS = elementwise('score-keys', 'wOff: u32, wLd: u32, cOff: u32, cInc: u32, weighted: u32, pad: u32',
+  `@group(0) @binding(1) var<storage, read> W: array<u32>;
 @group(0) @binding(2) var<storage, read> C: array<u32>;
 @group(0) @binding(3) var<storage, read_write> keys: array<u32>;
 @group(0) @binding(4) var<storage, read_write> bad: atomic<u32>;
-${SCORE_KEY}
-${LINEAR_INDEX}
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let t = linearIndex(wid, nwg, lid);
-  if (t >= P.rows * P.cols) { return; }
-  let i = t / P.cols;
-  let j = t - i * P.cols;
-  var cb = 0x3f800000u;
+${SCORE_KEY}`,
+  `var cb = 0x3f800000u;
   if (P.weighted == 1u) { cb = C[P.cOff + j * P.cInc]; }
   let k = scoreKey(W[P.wOff + i * P.wLd + j], cb);
   if (k.z == 1u) { atomicStore(&bad, 1u); }
   keys[2u * t] = k.x;
-  keys[2u * t + 1u] = k.y;
-}`,
-};
+  keys[2u * t + 1u] = k.y;`);
