@@ -2,11 +2,12 @@
 // The WebGPU backend: matrices live in GPU buffers, kernels are WGSL compute programs, and
 // values reach the host only through read() (a staging buffer and mapAsync, hence async).
 // GPU_KERNELS run on the GPU for float32 operands: gemm and syrk, the Cholesky family, SparseGPT's
-// column loop, the transformer kernels, im2col, topk, the mask selection (magnitude and Wanda scores ranked in
-// exact float64), the mask checks and counts, the elementwise kernels, the byte copies and fills
-// of every dtype and the float32/float64 conversions; dot, gramDiagonal and float64 axpby in float64
-// emulated on integers (kernels/f64.ts). Every other kernel (HOST_KERNELS: the rest of the float64
-// work, the OBS greedy selection, exchanges and re-solves, PCG) runs
+// column loop, OBC's greedy removal, support re-solve and global allocation, the transformer
+// kernels, im2col, topk, the mask selection (magnitude and Wanda scores ranked in exact float64),
+// the mask checks and counts, the elementwise kernels, the byte copies and fills of every dtype
+// and the float32/float64 conversions; dot, gramDiagonal and float64 axpby in float64 emulated on
+// integers (kernels/f64.ts). Every other kernel (HOST_KERNELS: the rest of the float64 work,
+// I-OBS's exchange search, PCG) runs
 // on a host Wasm backend over mirrors of its operands (host-mirror.ts): the same results, paid for
 // in transfers. They move to WGSL kernel by kernel (issue 12), the heavy ones first.
 import { type StorageArray, type StorageDType, arrayType, bytesPer } from '../../core/dtype.js';
@@ -27,6 +28,7 @@ import { IM2COL, im2colParams } from './kernels/im2col.js';
 import { GRAM_DIAGONAL } from './kernels/gram-diagonal.js';
 import { FLAG_COMPACT, FLAG_COUNT, TOPK_KEYS } from './kernels/topk.js';
 import { SCORE_KEYS } from './kernels/scores.js';
+import { ALLOCATE_KEYS, ALLOCATE_ROWS, ALLOCATE_SUM, OBS_GREEDY, SOLVE_SUPPORT, greedyRowWords, solveRowWords } from './kernels/obs.js';
 import { RADIX_SCAN, SEL_CHUNK, segmentFlags, selWords, topKFlags } from './kernels/select.js';
 import { splitDouble } from './kernels/df32.js';
 import { DEAD_INPUTS, DIAGONAL, MASK_COUNTS, MASK_DIFFERENCE, MASK_VIOLATION } from './kernels/masks.js';
@@ -36,15 +38,16 @@ import { BufferPool, GpuStorage } from './storage.js';
 
 /** Kernels with no WGSL yet: they run on the host backend over mirrors of their operands. */
 export const HOST_KERNELS = [
-  'objective', 'symmetryViolation', 'obcAllocate', 'trsm', 'trsv', 'lammax',
-  'downdate', 'obsGreedy', 'solveOnSupport', 'obsExchange', 'obsExchangeAllocate',
+  'objective', 'symmetryViolation', 'trsm', 'trsv', 'lammax',
+  'downdate', 'obsExchange', 'obsExchangeAllocate',
   'pcgStart', 'pcgStep', 'pcgUpdate', 'pcgDirection',
   'crossEntropy',
 ] as const satisfies readonly (keyof KernelBackend)[];
 
 /** Kernels with WGSL: float32 operands (copy and fill: any one dtype) run on the GPU, others on the host. */
 export const GPU_KERNELS = ['copy', 'fill', 'addDiagonal', 'scaleRows', 'axpby', 'applyMask', 'gemm', 'syrk', 'potrf', 'potri', 'invchol', 'sparsegptBlock', 'rmsNorm', 'softmaxRows', 'rotary', 'siluGate', 'firstNonFinite', 'gather',
-  'diagonal', 'deadInputs', 'maskCounts', 'maskDifference', 'maskViolation', 'zeroColumns', 'selectMask', 'dot', 'im2col', 'gramDiagonal', 'topk'] as const;
+  'diagonal', 'deadInputs', 'maskCounts', 'maskDifference', 'maskViolation', 'zeroColumns', 'selectMask', 'dot', 'im2col', 'gramDiagonal', 'topk',
+  'obsGreedy', 'solveOnSupport', 'obcAllocate'] as const;
 
 type HostKernel = (typeof HOST_KERNELS)[number];
 
@@ -53,6 +56,9 @@ const ROTARY_TABLES = 8;
 
 /** Idle buffers the pool keeps for reuse. */
 const POOL_BYTES = 256 * 1024 * 1024;
+
+/** Most bytes of the per-row working matrices obsGreedy and solveOnSupport keep at once (rows go in batches). */
+const ROW_SCRATCH_BYTES = 64 * 1024 * 1024;
 
 /** A matrix's strided window in bytes. */
 function window(M: Matrix<any>): ByteWindow {
@@ -871,6 +877,131 @@ export class WebGpuBackend implements KernelBackend {
       for (const t of temps) this.pool.give(t);
     }
     return -1;
+  }
+
+  /** Rows of c x c scratch matrices (rowBytes each) that one dispatch may hold, or 0 when one row does not fit a binding. */
+  private rowBatch(rows: number, rowBytes: number): number {
+    const limit = this.device.limits.maxStorageBufferBindingSize;
+    if (rowBytes > limit) return 0;
+    return Math.max(1, Math.min(rows, Math.floor(Math.min(limit, ROW_SCRATCH_BYTES) / rowBytes)));
+  }
+
+  /**
+   * OBC's greedy removal (kernels/obs.ts), float32: one workgroup per row on its own copy of Hinv,
+   * rows in batches. The compensated weights and the mask go to scratch first; one 8-byte
+   * readback says whether a row had no eligible index and whether a score needed the host's
+   * rules, in which case the whole call runs on the host from the untouched inputs.
+   */
+  async obsGreedy(W: Matrix, Hinv: Matrix, counts: Matrix<'int32'>, groupSize: number, groupPrune: number, mask: Mask, losses: Matrix<'float64'> | null): Promise<number> {
+    const rows = W.rows, c = W.cols;
+    const args = [W, Hinv, counts, groupSize, groupPrune, mask, losses];
+    const operands: Matrix<any>[] = [W, Hinv, counts, mask, ...(losses ? [losses] : [])];
+    const groups = groupSize > 0 ? c / groupSize : 0;
+    const batch = this.rowBatch(rows, greedyRowWords(c, groups) * 4);
+    if (W.dtype !== 'float32' || Hinv.dtype !== 'float32' || !mask.contiguous || (losses !== null && !losses.contiguous) || c === 0 || batch === 0
+      || !this.bindable(...operands) || rows * c * 4 > this.device.limits.maxStorageBufferBindingSize
+      || new Set(operands.map((M) => this.buf(M))).size < operands.length) {
+      return (await this.onHost('obsGreedy', args)) as number;
+    }
+    this.alive();
+    this.count('gpu', 'obsGreedy');
+    if (rows === 0) return -1;
+    const wOut = this.pool.take(rows * c * 4), flags = this.pool.take(rows * c * 4), status = this.pool.take(8);
+    const work = this.pool.take(batch * greedyRowWords(c, groups) * 4), none = losses ? null : this.pool.take(8);
+    const temps = [wOut, flags, status, work, ...(none ? [none] : [])];
+    try {
+      const buffers = [this.buf(Hinv), this.buf(W), this.buf(counts), wOut, flags, work, losses ? this.buf(losses) : none!, status];
+      for (let row0 = 0; row0 < rows; row0 += batch) {
+        const n = Math.min(batch, rows - row0);
+        const params = new Params().u32(rows).u32(c).u32(row0).u32(n).u32(W.offset).u32(W.stride).u32(Hinv.offset).u32(Hinv.stride)
+          .u32(counts.offset).u32(counts.rows === 1 ? 1 : counts.stride).u32(groupSize).u32(groupPrune)
+          .u32(losses ? losses.offset : 0).u32(losses ? losses.stride : 0).u32(losses ? 1 : 0).u32(0);
+        this.programs.run(OBS_GREEDY, params, buffers, linearGrid(n));
+      }
+      const [bytes] = await this.programs.read([{ buffer: status, start: 0, end: 8 }]);
+      this.alive();
+      const [first, host] = new Uint32Array(bytes.buffer, bytes.byteOffset, 2);
+      if (host !== 0) return (await this.onHost('obsGreedy', args)) as number;
+      const compact = { offset: 0, stride: c * 4, rowBytes: c * 4, rows };
+      const { params, words } = copyParams(window(W), compact);
+      this.programs.run(COPY_BYTES, params, [wOut, this.buf(W)], linearGrid(Math.ceil(words / 256)));
+      this.packFlags(flags, rows * c, mask);
+      return WebGpuBackend.firstIndex(first);
+    } finally {
+      for (const t of temps) this.pool.give(t);
+    }
+  }
+
+  /**
+   * The exact re-solve on each row's support (kernels/obs.ts), float32: one workgroup per row,
+   * H[S,S] gathered, factored and solved in its scratch, rows in batches. One 4-byte readback:
+   * the first row whose H[S,S] has no Cholesky factor.
+   */
+  async solveOnSupport(H: Matrix, B: Matrix, mask: Mask, X: Matrix): Promise<number> {
+    const rows = B.rows, c = B.cols;
+    const batch = this.rowBatch(rows, solveRowWords(c) * 4);
+    if (H.dtype !== 'float32' || B.dtype !== 'float32' || X.dtype !== 'float32' || !mask.contiguous || batch === 0 || !this.bindable(H, B, mask, X)) {
+      return (await this.onHost('solveOnSupport', [H, B, mask, X])) as number;
+    }
+    this.alive();
+    this.count('gpu', 'solveOnSupport');
+    if (rows === 0) return -1;
+    const { views: [h, b, m], temps } = await this.separate([H, B, mask as unknown as Matrix], X);
+    const work = this.pool.take(batch * solveRowWords(c) * 4), status = this.pool.take(4);
+    try {
+      for (let row0 = 0; row0 < rows; row0 += batch) {
+        const n = Math.min(batch, rows - row0);
+        const params = new Params().u32(rows).u32(c).u32(row0).u32(n).u32(h.offset).u32(h.stride).u32(b.offset).u32(b.stride)
+          .u32(X.offset).u32(X.stride).u32(m.offset).u32(0);
+        this.programs.run(SOLVE_SUPPORT, params, [this.buf(h), this.buf(b), this.buf(m), work, status, this.buf(X)], linearGrid(n));
+      }
+      const [bytes] = await this.programs.read([{ buffer: status, start: 0, end: 4 }]);
+      this.alive();
+      return WebGpuBackend.firstIndex(new Uint32Array(bytes.buffer, bytes.byteOffset, 1)[0]);
+    } finally {
+      this.pool.give(work);
+      this.pool.give(status);
+      for (const t of temps) t.release();
+    }
+  }
+
+  /**
+   * OBC's global allocation (kernels/obs.ts): reversed order keys of the float64 losses, the radix
+   * select of the `total` largest keys, then each row's count and in-order sum, and the rows'
+   * sums added in order. One 12-byte readback: the sum and whether a loss was NaN, in which case
+   * the call runs on the host (NaN, zero counts).
+   */
+  async obcAllocate(losses: Matrix<'float64'>, total: number, rowCounts: Matrix<'int32'>): Promise<number> {
+    const rows = losses.rows, steps = losses.cols, n = rows * steps;
+    if (!this.bindable(losses, rowCounts) || 8 * n > this.device.limits.maxStorageBufferBindingSize || this.buf(losses) === this.buf(rowCounts)) {
+      return (await this.onHost('obcAllocate', [losses, total, rowCounts])) as number;
+    }
+    this.alive();
+    this.count('gpu', 'obcAllocate');
+    if (rows === 0) return 0;
+    if (n === 0 || total <= 0) {
+      await this.fill(rowCounts, 0);
+      return 0;
+    }
+    const k = Math.min(total, n);
+    const flags = this.pool.take(n * 4), keys = this.pool.take(n * 8), sel = this.pool.take(selWords(n) * 4);
+    const part = this.pool.take(rows * 8), out = this.pool.take(8), bad = this.pool.take(4);
+    const temps = [flags, keys, sel, part, out, bad];
+    try {
+      const src = this.buf(losses);
+      this.programs.run(ALLOCATE_KEYS, new Params().u32(rows).u32(steps).u32(losses.offset).u32(losses.stride).u32(0).u32(0), [src, keys, bad], linearGrid(Math.ceil(n / 256)));
+      if (k >= n) this.fillFlags(flags, n, 1);
+      else topKFlags(this.programs, keys, n, k, sel, flags, 2);
+      this.programs.run(ALLOCATE_ROWS, new Params().u32(rows).u32(1).u32(steps).u32(losses.offset).u32(losses.stride)
+        .u32(rowCounts.offset).u32(rowCounts.rows === 1 ? 1 : rowCounts.stride).u32(0), [src, flags, part, this.buf(rowCounts)], linearGrid(Math.ceil(rows / 256)));
+      this.programs.run(ALLOCATE_SUM, new Params().u32(rows).u32(0).u32(0).u32(0), [part, out], [1]);
+      const [sum, flag] = await this.programs.read([{ buffer: out, start: 0, end: 8 }, { buffer: bad, start: 0, end: 4 }]);
+      this.alive();
+      if (new DataView(flag.buffer, flag.byteOffset, 4).getUint32(0, true) !== 0) return (await this.onHost('obcAllocate', [losses, total, rowCounts])) as number;
+      return new DataView(sum.buffer, sum.byteOffset, 8).getFloat64(0, true);
+    } finally {
+      for (const t of temps) this.pool.give(t);
+    }
   }
 
   /**

@@ -16,7 +16,7 @@ export function float64Words(x: number): [number, number] {
   return [v.getUint32(0, true), v.getUint32(4, true)];
 }
 
-/** WGSL: struct F64, unpack64 / bits64 / bits32 (IEEE bits), from32, product of float32, mul, add and recip. */
+/** WGSL: struct F64, unpack64 / bits64 / bits32 (IEEE bits), from32, product of float32, mul, add, recip and div. */
 export const F64 = `
 // kind 0: (-1)^neg · (hi · 2^32 + lo) · 2^e with hi >= 2^31, or zero (hi = lo = 0);
 // kind 1: (-1)^neg · Inf; kind 2: NaN.
@@ -237,6 +237,32 @@ fn recip(x: F64) -> F64 {
     rl = rl << 1u;
   }
   return round53(F64(-127 - x.e, qh, ql | select(0u, 1u, (top | rh | rl) != 0u), x.neg, 0u));
+}
+// x / y rounded to float64: 64 quotient bits of the significands by restoring division (as in
+// recip, from the dividend's significand instead of 2^64), the remainder jammed.
+fn div(x: F64, y: F64) -> F64 {
+  let neg = x.neg ^ y.neg;
+  if (x.kind == 2u || y.kind == 2u || (x.kind == 1u && y.kind == 1u) || (isZero(x) && isZero(y))) { return f64NaN(); }
+  if (x.kind == 1u || (isZero(y) && y.kind == 0u)) { return f64Inf(neg); }
+  if (y.kind == 1u || isZero(x)) { return f64Zero(neg); }
+  var top = 0u; var rh = x.hi; var rl = x.lo;   // R = X < 2^64
+  var qh = 0u; var ql = 0u;
+  for (var k = 0u; k < 64u; k++) {
+    let ge = top == 1u || rh > y.hi || (rh == y.hi && rl >= y.lo);
+    qh = (qh << 1u) | (ql >> 31u);
+    ql = ql << 1u;
+    if (ge) {
+      let borrow = select(0u, 1u, rl < y.lo);
+      rl = rl - y.lo;
+      rh = rh - y.hi - borrow;
+      ql = ql | 1u;
+    }
+    top = rh >> 31u;
+    rh = (rh << 1u) | (rl >> 31u);
+    rl = rl << 1u;
+  }
+  // Q = floor(X · 2^63 / Y) >= 2^62: the value is Q · 2^(ex − ey − 63).
+  return round53(normalised(x.e - y.e - 63, qh, ql | select(0u, 1u, (top | rh | rl) != 0u), neg));
 }
 // The float32 bits of x rounded to nearest, ties to even (subnormals, overflow to ±Inf).
 fn bits32(x: F64) -> u32 {
