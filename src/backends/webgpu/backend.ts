@@ -6,8 +6,8 @@
 // kernels, im2col, topk, the mask selection (magnitude and Wanda scores ranked in exact float64),
 // the mask checks and counts, the elementwise kernels, the byte copies and fills of every dtype
 // and the float32/float64 conversions; dot, gramDiagonal and float64 axpby in float64 emulated on
-// integers (kernels/f64.ts). Every other kernel (HOST_KERNELS: the rest of the float64 work,
-// I-OBS's exchange search, PCG) runs
+// integers (kernels/f64.ts), and masked PCG's float32 updates with float64 sums. Every other
+// kernel (HOST_KERNELS: the rest of the float64 work, I-OBS's exchange search) runs
 // on a host Wasm backend over mirrors of its operands (host-mirror.ts): the same results, paid for
 // in transfers. They move to WGSL kernel by kernel (issue 12), the heavy ones first.
 import { type StorageArray, type StorageDType, arrayType, bytesPer } from '../../core/dtype.js';
@@ -28,6 +28,7 @@ import { IM2COL, im2colParams } from './kernels/im2col.js';
 import { GRAM_DIAGONAL } from './kernels/gram-diagonal.js';
 import { FLAG_COMPACT, FLAG_COUNT, TOPK_KEYS } from './kernels/topk.js';
 import { SCORE_KEYS } from './kernels/scores.js';
+import { PCG, PCG_MODE } from './kernels/pcg.js';
 import { ALLOCATE_KEYS, ALLOCATE_ROWS, ALLOCATE_SUM, OBS_GREEDY, SOLVE_SUPPORT, greedyRowWords, solveRowWords } from './kernels/obs.js';
 import { RADIX_SCAN, SEL_CHUNK, segmentFlags, selWords, topKFlags } from './kernels/select.js';
 import { splitDouble } from './kernels/df32.js';
@@ -40,14 +41,13 @@ import { BufferPool, GpuStorage } from './storage.js';
 export const HOST_KERNELS = [
   'objective', 'symmetryViolation', 'trsm', 'trsv', 'lammax',
   'downdate', 'obsExchange', 'obsExchangeAllocate',
-  'pcgStart', 'pcgStep', 'pcgUpdate', 'pcgDirection',
   'crossEntropy',
 ] as const satisfies readonly (keyof KernelBackend)[];
 
 /** Kernels with WGSL: float32 operands (copy and fill: any one dtype) run on the GPU, others on the host. */
 export const GPU_KERNELS = ['copy', 'fill', 'addDiagonal', 'scaleRows', 'axpby', 'applyMask', 'gemm', 'syrk', 'potrf', 'potri', 'invchol', 'sparsegptBlock', 'rmsNorm', 'softmaxRows', 'rotary', 'siluGate', 'firstNonFinite', 'gather',
   'diagonal', 'deadInputs', 'maskCounts', 'maskDifference', 'maskViolation', 'zeroColumns', 'selectMask', 'dot', 'im2col', 'gramDiagonal', 'topk',
-  'obsGreedy', 'solveOnSupport', 'obcAllocate'] as const;
+  'obsGreedy', 'solveOnSupport', 'obcAllocate', 'pcgStart', 'pcgStep', 'pcgUpdate', 'pcgDirection'] as const;
 
 type HostKernel = (typeof HOST_KERNELS)[number];
 
@@ -1002,6 +1002,60 @@ export class WebGpuBackend implements KernelBackend {
     } finally {
       for (const t of temps) this.pool.give(t);
     }
+  }
+
+  /**
+   * One masked PCG kernel over every row (kernels/pcg.ts; mode: which), float32 vectors, float64
+   * state. V is B (start), Q (step, update) or the correction C (direction; null: none). Operands
+   * must be float32 (the state float64, contiguous) in distinct buffers, else the host runs it.
+   * One 4-byte readback: the rows still active.
+   */
+  private async pcg(kernel: 'pcgStart' | 'pcgStep' | 'pcgUpdate' | 'pcgDirection', args: readonly unknown[], ops: {
+    X: Matrix | null; V: Matrix | null; R: Matrix; P: Matrix; mask: Mask; dinv: Matrix | null; state: Matrix<'float64'>; tolerance: number; restart: boolean;
+  }): Promise<number> {
+    const { X, V, R, P, mask, dinv, state } = ops;
+    const floats = [X, V, R, P, dinv].filter((M): M is Matrix => M !== null);
+    const all: Matrix<any>[] = [...floats, mask, state];
+    if (floats.some((M) => M.dtype !== 'float32') || !mask.contiguous || !state.contiguous || (dinv !== null && !dinv.contiguous)
+      || !this.bindable(...all) || new Set(all.map((M) => this.buf(M))).size < all.length) {
+      return (await this.onHost(kernel, args)) as number;
+    }
+    this.alive();
+    this.count('gpu', kernel);
+    const rows = R.rows, cols = R.cols;
+    if (rows === 0) return 0;
+    const count = this.pool.take(4), spare = X === null ? this.pool.take(4) : null;
+    try {
+      const [tolLo, tolHi] = float64Words(ops.tolerance * ops.tolerance);
+      const params = new Params().u32(rows).u32(cols).u32(PCG_MODE[kernel === 'pcgStart' ? 'start' : kernel === 'pcgStep' ? 'step' : kernel === 'pcgUpdate' ? 'update' : 'direction'])
+        .u32(ops.restart ? 1 : 0).u32(V !== null ? 1 : 0).u32(X ? X.offset : 0).u32(X ? X.stride : 0).u32(V ? V.offset : 0).u32(V ? V.stride : 0)
+        .u32(R.offset).u32(R.stride).u32(P.offset).u32(P.stride).u32(mask.offset).u32(dinv ? dinv.offset : 0).u32(state.offset)
+        .u32(tolLo).u32(tolHi).u32(0).u32(0);
+      const m = this.buf(mask);
+      this.programs.run(PCG, params, [X ? this.buf(X) : spare!, V ? this.buf(V) : m, this.buf(R), this.buf(P), m, dinv ? this.buf(dinv) : m, this.buf(state), count], linearGrid(rows));
+      const [bytes] = await this.programs.read([{ buffer: count, start: 0, end: 4 }]);
+      this.alive();
+      return new Uint32Array(bytes.buffer, bytes.byteOffset, 1)[0];
+    } finally {
+      this.pool.give(count);
+      if (spare) this.pool.give(spare);
+    }
+  }
+
+  pcgStart(X: Matrix, B: Matrix, R: Matrix, P: Matrix, mask: Mask, dinv: Matrix, tolerance: number, state: Matrix<'float64'>): Promise<number> {
+    return this.pcg('pcgStart', [X, B, R, P, mask, dinv, tolerance, state], { X, V: B, R, P, mask, dinv, state, tolerance, restart: false });
+  }
+
+  pcgStep(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Mask, dinv: Matrix, tolerance: number, state: Matrix<'float64'>): Promise<number> {
+    return this.pcg('pcgStep', [X, R, P, Q, mask, dinv, tolerance, state], { X, V: Q, R, P, mask, dinv, state, tolerance, restart: false });
+  }
+
+  pcgUpdate(X: Matrix, R: Matrix, P: Matrix, Q: Matrix, mask: Mask, tolerance: number, state: Matrix<'float64'>): Promise<number> {
+    return this.pcg('pcgUpdate', [X, R, P, Q, mask, tolerance, state], { X, V: Q, R, P, mask, dinv: null, state, tolerance, restart: false });
+  }
+
+  pcgDirection(R: Matrix, C: Matrix | null, P: Matrix, mask: Mask, dinv: Matrix, restart: boolean, state: Matrix<'float64'>): Promise<number> {
+    return this.pcg('pcgDirection', [R, C, P, mask, dinv, restart, state], { X: null, V: C, R, P, mask, dinv, state, tolerance: 0, restart });
   }
 
   /**
