@@ -781,6 +781,7 @@ function symmetryCases(): Case[] {
 function symmetryOrderCases(): Case[] {
   return DTYPES.flatMap((dt) => [70, 130].map((n): Case => ({
     name: `symmetryViolation ${dt} ${n}x${n}: the first violation in row-major order, wherever it lies`,
+    deviceNeutral: true,
     run: ({ la }) => scoped(la, async (s) => {
       const rng = new Rng(n), h = new Array<number>(n * n);
       for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) h[i * n + j] = h[j * n + i] = round(dt, rng.normal() + (i === j ? n : 0));
@@ -795,6 +796,42 @@ function symmetryOrderCases(): Case[] {
       check(JSON.stringify(next) === '[66,0]', () => `after repairing band 1: ${JSON.stringify(next)}, want [66,0]`);
     }),
   })));
+}
+
+/**
+ * Pairs on the edge of the tolerance: tol is chosen so that |H_ij − H_ji| = tol · scale up to the
+ * last bits of float64, then nudged by an ulp either way; every backend must decide as float64
+ * arithmetic does (the JavaScript formula below, the one the Wasm kernels evaluate). A clear
+ * violation sits before the edge pair in one matrix and after it in another, so the answer comes
+ * from the edge pair in some of these runs and from the clear one in others.
+ */
+function symmetryEdgeCases(): Case[] {
+  return DTYPES.map((dt): Case => ({
+    name: `symmetryViolation ${dt}: pairs within float64 rounding of the tolerance decided as float64 decides them`,
+    deviceNeutral: true,
+    run: ({ la }) => scoped(la, async (s) => {
+      const n = 6, rng = new Rng(61);
+      const h = new Array<number>(n * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) h[i * n + j] = h[j * n + i] = round(dt, rng.normal() + (i === j ? n : 0));
+      const scale = (i: number, j: number) => Math.sqrt(Math.abs(h[i * n + i] * h[j * n + j])) + Math.abs(h[i * n + j]) + Math.abs(h[j * n + i]);
+      const violates = (tol: number): [number, number] | null => {
+        for (let i = 1; i < n; i++) for (let j = 0; j < i; j++) if (!(Math.abs(h[i * n + j] - h[j * n + i]) <= tol * scale(i, j))) return [i, j];
+        return null;
+      };
+      h[4 * n + 2] = round(dt, h[2 * n + 4] * (1 + 3e-6));
+      const edge = Math.abs(h[4 * n + 2] - h[2 * n + 4]) / scale(4, 2);
+      for (const clear of [[1, 0], [5, 3]] as const) {
+        const saved = h[clear[0] * n + clear[1]];
+        h[clear[0] * n + clear[1]] = saved + 1;
+        const H = s.track(la.fromArray(h, n, n, dt));
+        for (const tol of [edge * (1 - 2 ** -52), edge, edge * (1 + 2 ** -52), edge * (1 - 1e-13), edge * (1 + 1e-13)]) {
+          const got = await la.symmetryViolation(H, tol), want = violates(tol);
+          check(JSON.stringify(got) === JSON.stringify(want), () => `symmetryViolation tol ${tol} (edge ${edge}), clear ${clear}: gave ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+        }
+        h[clear[0] * n + clear[1]] = saved;
+      }
+    }),
+  }));
 }
 
 // ---- mask kernels -------------------------------------------------------------------------------
@@ -1040,7 +1077,7 @@ export function elementwiseCases(): Case[] {
   return [
     ...copyCases(), ...fillCases(), ...addDiagonalCases(), ...diagonalCases(), ...deadInputsCases(),
     ...zeroColumnsCases(), ...gramDiagonalCases(), ...scaleRowsCases(), ...axpbyCases(), ...applyMaskCases(), ...firstNonFiniteCases(), ...dotCases(),
-    ...objectiveCases(), ...symmetryCases(), ...symmetryOrderCases(), ...maskCountsCases(), ...maskDifferenceCases(),
+    ...objectiveCases(), ...symmetryCases(), ...symmetryOrderCases(), ...symmetryEdgeCases(), ...maskCountsCases(), ...maskDifferenceCases(),
     ...maskViolationCases(), ...obcAllocateCases(), emptyCases(), ...validationCases(),
   ];
 }

@@ -29,6 +29,7 @@ import { GRAM_DIAGONAL } from './kernels/gram-diagonal.js';
 import { FLAG_COMPACT, FLAG_COUNT, TOPK_KEYS } from './kernels/topk.js';
 import { SCORE_KEYS } from './kernels/scores.js';
 import { PCG, PCG_MODE } from './kernels/pcg.js';
+import { SYMMETRY_VIOLATION } from './kernels/symmetry.js';
 import { ALLOCATE_KEYS, ALLOCATE_ROWS, ALLOCATE_SUM, OBS_GREEDY, SOLVE_SUPPORT, greedyRowWords, solveRowWords } from './kernels/obs.js';
 import { RADIX_SCAN, SEL_CHUNK, segmentFlags, selWords, topKFlags } from './kernels/select.js';
 import { splitDouble } from './kernels/df32.js';
@@ -39,7 +40,7 @@ import { BufferPool, GpuStorage } from './storage.js';
 
 /** Kernels with no WGSL yet: they run on the host backend over mirrors of their operands. */
 export const HOST_KERNELS = [
-  'objective', 'symmetryViolation', 'trsm', 'trsv', 'lammax',
+  'objective', 'trsm', 'trsv', 'lammax',
   'downdate', 'obsExchange', 'obsExchangeAllocate',
   'crossEntropy',
 ] as const satisfies readonly (keyof KernelBackend)[];
@@ -47,7 +48,8 @@ export const HOST_KERNELS = [
 /** Kernels with WGSL: float32 operands (copy and fill: any one dtype) run on the GPU, others on the host. */
 export const GPU_KERNELS = ['copy', 'fill', 'addDiagonal', 'scaleRows', 'axpby', 'applyMask', 'gemm', 'syrk', 'potrf', 'potri', 'invchol', 'sparsegptBlock', 'rmsNorm', 'softmaxRows', 'rotary', 'siluGate', 'firstNonFinite', 'gather',
   'diagonal', 'deadInputs', 'maskCounts', 'maskDifference', 'maskViolation', 'zeroColumns', 'selectMask', 'dot', 'im2col', 'gramDiagonal', 'topk',
-  'obsGreedy', 'solveOnSupport', 'obcAllocate', 'pcgStart', 'pcgStep', 'pcgUpdate', 'pcgDirection'] as const;
+  'obsGreedy', 'solveOnSupport', 'obcAllocate', 'pcgStart', 'pcgStep', 'pcgUpdate', 'pcgDirection',
+  'symmetryViolation'] as const;
 
 type HostKernel = (typeof HOST_KERNELS)[number];
 
@@ -701,6 +703,33 @@ export class WebGpuBackend implements KernelBackend {
    * workgroup over the partials. One readback of 12 bytes: the sum and whether an operand was NaN
    * or ±Inf; then, or when the sum overflowed, the call is run again on the host (IEEE's rules).
    */
+  /**
+   * The first asymmetric pair of a float32 H (kernels/symmetry.ts), decided in two floats with a
+   * wide margin. One 8-byte readback: the first violation and the first pair too close to call;
+   * when such a pair comes first, the call runs on the host.
+   */
+  async symmetryViolation(H: Matrix, tolerance: number): Promise<number> {
+    const n = H.rows;
+    const [tolHi, tolLo] = splitDouble(tolerance);
+    if (H.dtype !== 'float32' || !this.bindable(H) || !(tolerance >= 2 ** -40 && tolerance <= 2 ** 40)) return (await this.onHost('symmetryViolation', [H, tolerance])) as number;
+    this.alive();
+    this.count('gpu', 'symmetryViolation');
+    if (n < 2) return -1;
+    const result = this.pool.take(8);
+    try {
+      this.programs.run(SYMMETRY_VIOLATION, new Params().u32(n).u32(n).u32(H.offset).u32(H.stride).f32(tolHi).f32(tolLo).u32(0).u32(0),
+        [this.buf(H), result], linearGrid(Math.ceil((n * n) / 256)));
+      const [bytes] = await this.programs.read([{ buffer: result, start: 0, end: 8 }]);
+      this.alive();
+      const [bad, near] = new Uint32Array(bytes.buffer, bytes.byteOffset, 2);
+      const first = WebGpuBackend.firstIndex(bad), close = WebGpuBackend.firstIndex(near);
+      if (close >= 0 && (first < 0 || close < first)) return (await this.onHost('symmetryViolation', [H, tolerance])) as number;
+      return first;
+    } finally {
+      this.pool.give(result);
+    }
+  }
+
   async dot(A: Matrix, B: Matrix): Promise<number> {
     const words = (M: Matrix) => (M.dtype === 'float32' ? 1 : M.dtype === 'float64' ? 2 : 0);
     if (words(A) === 0 || words(B) === 0 || !this.bindable(A, B)) return (await this.onHost('dot', [A, B])) as number;
