@@ -13,7 +13,7 @@
 import { type StorageArray, type StorageDType, arrayType, bytesPer } from '../../core/dtype.js';
 import { numberToBfloat16, numberToFloat16 } from '../../core/half.js';
 import { type Mask, Matrix, type Storage } from '../../core/matrix.js';
-import type { DeviceLoss, Im2colGeometry, KernelBackend, MaskRule } from '../types.js';
+import type { DeviceLoss, Im2colGeometry, KernelBackend, MaskRule, Side, Uplo } from '../types.js';
 import { type AcquiredDevice, type DeviceInfo, type WebGpuOptions, acquireDevice, describeAdapter } from './device.js';
 import * as chol from './cholesky.js';
 import { runOnHost } from './host-mirror.js';
@@ -30,6 +30,7 @@ import { FLAG_COMPACT, FLAG_COUNT, TOPK_KEYS } from './kernels/topk.js';
 import { SCORE_KEYS } from './kernels/scores.js';
 import { PCG, PCG_MODE } from './kernels/pcg.js';
 import { SYMMETRY_VIOLATION } from './kernels/symmetry.js';
+import { TRSM } from './kernels/trsm.js';
 import { ALLOCATE_KEYS, ALLOCATE_ROWS, ALLOCATE_SUM, OBS_GREEDY, SOLVE_SUPPORT, greedyRowWords, solveRowWords } from './kernels/obs.js';
 import { RADIX_SCAN, SEL_CHUNK, segmentFlags, selWords, topKFlags } from './kernels/select.js';
 import { splitDouble } from './kernels/df32.js';
@@ -40,7 +41,7 @@ import { BufferPool, GpuStorage } from './storage.js';
 
 /** Kernels with no WGSL yet: they run on the host backend over mirrors of their operands. */
 export const HOST_KERNELS = [
-  'objective', 'trsm', 'trsv', 'lammax',
+  'objective', 'lammax',
   'downdate', 'obsExchange', 'obsExchangeAllocate',
   'crossEntropy',
 ] as const satisfies readonly (keyof KernelBackend)[];
@@ -49,7 +50,7 @@ export const HOST_KERNELS = [
 export const GPU_KERNELS = ['copy', 'fill', 'addDiagonal', 'scaleRows', 'axpby', 'applyMask', 'gemm', 'syrk', 'potrf', 'potri', 'invchol', 'sparsegptBlock', 'rmsNorm', 'softmaxRows', 'rotary', 'siluGate', 'firstNonFinite', 'gather',
   'diagonal', 'deadInputs', 'maskCounts', 'maskDifference', 'maskViolation', 'zeroColumns', 'selectMask', 'dot', 'im2col', 'gramDiagonal', 'topk',
   'obsGreedy', 'solveOnSupport', 'obcAllocate', 'pcgStart', 'pcgStep', 'pcgUpdate', 'pcgDirection',
-  'symmetryViolation'] as const;
+  'symmetryViolation', 'trsm', 'trsv'] as const;
 
 type HostKernel = (typeof HOST_KERNELS)[number];
 
@@ -906,6 +907,40 @@ export class WebGpuBackend implements KernelBackend {
       for (const t of temps) this.pool.give(t);
     }
     return -1;
+  }
+
+  /**
+   * op(A) X = αB or X op(A) = αB, float32 (kernels/trsm.ts): a workgroup per right-hand side, B
+   * solved in place. side 'right' is the left solve of op(A)ᵀ on Bᵀ.
+   */
+  async trsm(side: Side, uplo: Uplo, transA: boolean, unit: boolean, alpha: number, A: Matrix, B: Matrix): Promise<void> {
+    if (A.dtype !== 'float32' || B.dtype !== 'float32' || !this.bindable(A, B) || this.buf(A) === this.buf(B)) {
+      await this.onHost('trsm', [side, uplo, transA, unit, alpha, A, B]);
+      return;
+    }
+    const left = side === 'left';
+    const eTrans = left ? transA : !transA;
+    this.solveTriangular('trsm', A, B, (uplo === 'lower') !== eTrans, eTrans, unit, alpha, left ? B.cols : B.rows, left ? 1 : B.stride, left ? B.stride : 1);
+  }
+
+  /** op(A) x = b in place, float32: trsm's kernel with one right-hand side. */
+  async trsv(uplo: Uplo, trans: boolean, unit: boolean, A: Matrix, x: Matrix): Promise<void> {
+    if (A.dtype !== 'float32' || x.dtype !== 'float32' || !this.bindable(A, x) || this.buf(A) === this.buf(x)) {
+      await this.onHost('trsv', [uplo, trans, unit, A, x]);
+      return;
+    }
+    this.solveTriangular('trsv', A, x, (uplo === 'lower') !== trans, trans, unit, 1, 1, 0, x.rows === 1 ? 1 : x.stride);
+  }
+
+  /** Records TRSM over m right-hand sides of B (element i of side r at B.offset + r·rStep + i·iStep). */
+  private solveTriangular(kernel: 'trsm' | 'trsv', A: Matrix, B: Matrix, lower: boolean, eTrans: boolean, unit: boolean, alpha: number, m: number, rStep: number, iStep: number): void {
+    this.alive();
+    this.count('gpu', kernel);
+    const n = A.rows;
+    if (n === 0 || m === 0) return;
+    const params = new Params().u32(n).u32(m).u32(A.offset).u32(A.stride).u32(B.offset).u32(rStep).u32(iStep)
+      .u32(eTrans ? 1 : 0).u32(lower ? 1 : 0).u32(unit ? 1 : 0).f32(alpha).u32(0);
+    this.programs.run(TRSM, params, [this.buf(A), this.buf(B)], linearGrid(m));
   }
 
   /** Rows of c x c scratch matrices (rowBytes each) that one dispatch may hold, or 0 when one row does not fit a binding. */
