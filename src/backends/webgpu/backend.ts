@@ -31,6 +31,7 @@ import { SCORE_KEYS } from './kernels/scores.js';
 import { PCG, PCG_MODE } from './kernels/pcg.js';
 import { SYMMETRY_VIOLATION } from './kernels/symmetry.js';
 import { TRSM } from './kernels/trsm.js';
+import { DOWNDATE_APPLY, DOWNDATE_U } from './kernels/downdate.js';
 import { ALLOCATE_KEYS, ALLOCATE_ROWS, ALLOCATE_SUM, OBS_GREEDY, SOLVE_SUPPORT, greedyRowWords, solveRowWords } from './kernels/obs.js';
 import { RADIX_SCAN, SEL_CHUNK, segmentFlags, selWords, topKFlags } from './kernels/select.js';
 import { splitDouble } from './kernels/df32.js';
@@ -42,7 +43,7 @@ import { BufferPool, GpuStorage } from './storage.js';
 /** Kernels with no WGSL yet: they run on the host backend over mirrors of their operands. */
 export const HOST_KERNELS = [
   'objective', 'lammax',
-  'downdate', 'obsExchange', 'obsExchangeAllocate',
+  'obsExchange', 'obsExchangeAllocate',
   'crossEntropy',
 ] as const satisfies readonly (keyof KernelBackend)[];
 
@@ -50,7 +51,7 @@ export const HOST_KERNELS = [
 export const GPU_KERNELS = ['copy', 'fill', 'addDiagonal', 'scaleRows', 'axpby', 'applyMask', 'gemm', 'syrk', 'potrf', 'potri', 'invchol', 'sparsegptBlock', 'rmsNorm', 'softmaxRows', 'rotary', 'siluGate', 'firstNonFinite', 'gather',
   'diagonal', 'deadInputs', 'maskCounts', 'maskDifference', 'maskViolation', 'zeroColumns', 'selectMask', 'dot', 'im2col', 'gramDiagonal', 'topk',
   'obsGreedy', 'solveOnSupport', 'obcAllocate', 'pcgStart', 'pcgStep', 'pcgUpdate', 'pcgDirection',
-  'symmetryViolation', 'trsm', 'trsv'] as const;
+  'symmetryViolation', 'trsm', 'trsv', 'downdate'] as const;
 
 type HostKernel = (typeof HOST_KERNELS)[number];
 
@@ -941,6 +942,24 @@ export class WebGpuBackend implements KernelBackend {
     const params = new Params().u32(n).u32(m).u32(A.offset).u32(A.stride).u32(B.offset).u32(rStep).u32(iStep)
       .u32(eTrans ? 1 : 0).u32(lower ? 1 : 0).u32(unit ? 1 : 0).f32(alpha).u32(0);
     this.programs.run(TRSM, params, [this.buf(A), this.buf(B)], linearGrid(m));
+  }
+
+  /** The OBS downdate of a float32 Hinv at p (kernels/downdate.ts): u into a temporary, then the update. */
+  async downdate(Hinv: Matrix, p: number): Promise<void> {
+    if (Hinv.dtype !== 'float32' || !this.bindable(Hinv)) {
+      await this.onHost('downdate', [Hinv, p]);
+      return;
+    }
+    this.alive();
+    this.count('gpu', 'downdate');
+    const n = Hinv.rows;
+    const u = this.pool.take(n * 4);
+    try {
+      this.programs.run(DOWNDATE_U, new Params().u32(1).u32(n).u32(Hinv.offset).u32(Hinv.stride).u32(p).u32(0), [this.buf(Hinv), u], linearGrid(Math.ceil(n / 256)));
+      this.programs.run(DOWNDATE_APPLY, new Params().u32(n).u32(n).u32(Hinv.offset).u32(Hinv.stride).u32(p).u32(0), [u, this.buf(Hinv)], linearGrid(Math.ceil((n * n) / 256)));
+    } finally {
+      this.pool.give(u);
+    }
   }
 
   /** Rows of c x c scratch matrices (rowBytes each) that one dispatch may hold, or 0 when one row does not fit a binding. */
