@@ -7,13 +7,13 @@
 // the mask checks and counts, the elementwise kernels, the byte copies and fills of every dtype
 // and the float32/float64 conversions; dot, gramDiagonal and float64 axpby in float64 emulated on
 // integers (kernels/f64.ts), and masked PCG's float32 updates with float64 sums. Every other
-// kernel (HOST_KERNELS: the rest of the float64 work, I-OBS's exchange search) runs
+// kernel (HOST_KERNELS: the rest of the float64 work, lammax, I-OBS's exchange search) runs
 // on a host Wasm backend over mirrors of its operands (host-mirror.ts): the same results, paid for
 // in transfers. They move to WGSL kernel by kernel (issue 12), the heavy ones first.
 import { type StorageArray, type StorageDType, arrayType, bytesPer } from '../../core/dtype.js';
 import { numberToBfloat16, numberToFloat16 } from '../../core/half.js';
 import { type Mask, Matrix, type Storage } from '../../core/matrix.js';
-import type { DeviceLoss, Im2colGeometry, KernelBackend, MaskRule, Side, Uplo } from '../types.js';
+import type { CrossEntropyResult, DeviceLoss, Im2colGeometry, KernelBackend, MaskRule, Side, Uplo } from '../types.js';
 import { type AcquiredDevice, type DeviceInfo, type WebGpuOptions, acquireDevice, describeAdapter } from './device.js';
 import * as chol from './cholesky.js';
 import { runOnHost } from './host-mirror.js';
@@ -32,6 +32,7 @@ import { PCG, PCG_MODE } from './kernels/pcg.js';
 import { SYMMETRY_VIOLATION } from './kernels/symmetry.js';
 import { TRSM } from './kernels/trsm.js';
 import { DOWNDATE_APPLY, DOWNDATE_U } from './kernels/downdate.js';
+import { CROSS_ENTROPY } from './kernels/cross-entropy.js';
 import { ALLOCATE_KEYS, ALLOCATE_ROWS, ALLOCATE_SUM, OBS_GREEDY, SOLVE_SUPPORT, greedyRowWords, solveRowWords } from './kernels/obs.js';
 import { RADIX_SCAN, SEL_CHUNK, segmentFlags, selWords, topKFlags } from './kernels/select.js';
 import { splitDouble } from './kernels/df32.js';
@@ -44,14 +45,13 @@ import { BufferPool, GpuStorage } from './storage.js';
 export const HOST_KERNELS = [
   'objective', 'lammax',
   'obsExchange', 'obsExchangeAllocate',
-  'crossEntropy',
 ] as const satisfies readonly (keyof KernelBackend)[];
 
 /** Kernels with WGSL: float32 operands (copy and fill: any one dtype) run on the GPU, others on the host. */
 export const GPU_KERNELS = ['copy', 'fill', 'addDiagonal', 'scaleRows', 'axpby', 'applyMask', 'gemm', 'syrk', 'potrf', 'potri', 'invchol', 'sparsegptBlock', 'rmsNorm', 'softmaxRows', 'rotary', 'siluGate', 'firstNonFinite', 'gather',
   'diagonal', 'deadInputs', 'maskCounts', 'maskDifference', 'maskViolation', 'zeroColumns', 'selectMask', 'dot', 'im2col', 'gramDiagonal', 'topk',
   'obsGreedy', 'solveOnSupport', 'obcAllocate', 'pcgStart', 'pcgStep', 'pcgUpdate', 'pcgDirection',
-  'symmetryViolation', 'trsm', 'trsv', 'downdate'] as const;
+  'symmetryViolation', 'trsm', 'trsv', 'downdate', 'crossEntropy'] as const;
 
 type HostKernel = (typeof HOST_KERNELS)[number];
 
@@ -959,6 +959,38 @@ export class WebGpuBackend implements KernelBackend {
       this.programs.run(DOWNDATE_APPLY, new Params().u32(n).u32(n).u32(Hinv.offset).u32(Hinv.stride).u32(p).u32(0), [u, this.buf(Hinv)], linearGrid(Math.ceil((n * n) / 256)));
     } finally {
       this.pool.give(u);
+    }
+  }
+
+  /**
+   * Σ_t (log Σ_j exp L[t, j] − L[t, y_t]) for float32 logits (kernels/cross-entropy.ts): each row's
+   * largest logit, its sum of exponentials in two floats and its target's logit come back (16
+   * bytes a row), and the host adds m + log s − L[t, y_t] in float64. A NaN or ±Inf logit sends
+   * the call to the host.
+   */
+  async crossEntropy(logits: Matrix, targets: Matrix<'int32'>): Promise<CrossEntropyResult> {
+    const rows = logits.rows, cols = logits.cols;
+    if (logits.dtype !== 'float32' || !this.bindable(logits, targets) || cols === 0) return (await this.onHost('crossEntropy', [logits, targets])) as CrossEntropyResult;
+    this.alive();
+    this.count('gpu', 'crossEntropy');
+    if (rows === 0) return { sum: 0, invalid: -1 };
+    const out = this.pool.take(rows * 16), flags = this.pool.take(8);
+    try {
+      const params = new Params().u32(rows).u32(cols).u32(logits.offset).u32(logits.stride).u32(targets.offset).u32(targets.rows === 1 ? 1 : targets.stride).u32(0).u32(0);
+      this.programs.run(CROSS_ENTROPY, params, [this.buf(logits), this.buf(targets), out, flags], linearGrid(rows));
+      const [parts, flag] = await this.programs.read([{ buffer: out, start: 0, end: rows * 16 }, { buffer: flags, start: 0, end: 8 }]);
+      this.alive();
+      const [bad, nonFinite] = new Uint32Array(flag.buffer, flag.byteOffset, 2);
+      const invalid = WebGpuBackend.firstIndex(bad);
+      if (invalid >= 0) return { sum: NaN, invalid };
+      if (nonFinite !== 0) return (await this.onHost('crossEntropy', [logits, targets])) as CrossEntropyResult;
+      const f = new Float32Array(parts.buffer, parts.byteOffset, rows * 4);
+      let sum = 0;
+      for (let t = 0; t < rows; t++) sum += f[4 * t] + Math.log(f[4 * t + 1] + f[4 * t + 2]) - f[4 * t + 3];
+      return { sum, invalid: -1 };
+    } finally {
+      this.pool.give(out);
+      this.pool.give(flags);
     }
   }
 
