@@ -7,13 +7,13 @@
 // the mask checks and counts, the elementwise kernels, the byte copies and fills of every dtype
 // and the float32/float64 conversions; dot, gramDiagonal and float64 axpby in float64 emulated on
 // integers (kernels/f64.ts), and masked PCG's float32 updates with float64 sums. Every other
-// kernel (HOST_KERNELS: the rest of the float64 work, lammax, I-OBS's exchange search) runs
+// kernel (HOST_KERNELS: the rest of the float64 work, I-OBS's exchange search) runs
 // on a host Wasm backend over mirrors of its operands (host-mirror.ts): the same results, paid for
 // in transfers. They move to WGSL kernel by kernel (issue 12), the heavy ones first.
 import { type StorageArray, type StorageDType, arrayType, bytesPer } from '../../core/dtype.js';
 import { numberToBfloat16, numberToFloat16 } from '../../core/half.js';
 import { type Mask, Matrix, type Storage } from '../../core/matrix.js';
-import type { CrossEntropyResult, DeviceLoss, Im2colGeometry, KernelBackend, MaskRule, Side, Uplo } from '../types.js';
+import type { CrossEntropyResult, DeviceLoss, Im2colGeometry, KernelBackend, LammaxResult, MaskRule, Side, Uplo } from '../types.js';
 import { type AcquiredDevice, type DeviceInfo, type WebGpuOptions, acquireDevice, describeAdapter } from './device.js';
 import * as chol from './cholesky.js';
 import { runOnHost } from './host-mirror.js';
@@ -33,6 +33,8 @@ import { SYMMETRY_VIOLATION } from './kernels/symmetry.js';
 import { TRSM } from './kernels/trsm.js';
 import { DOWNDATE_APPLY, DOWNDATE_U } from './kernels/downdate.js';
 import { CROSS_ENTROPY } from './kernels/cross-entropy.js';
+import { LAMMAX_GEMV, LAMMAX_STEP } from './kernels/lammax.js';
+import { startValue } from '../reference/lammax.js';
 import { ALLOCATE_KEYS, ALLOCATE_ROWS, ALLOCATE_SUM, OBS_GREEDY, SOLVE_SUPPORT, greedyRowWords, solveRowWords } from './kernels/obs.js';
 import { RADIX_SCAN, SEL_CHUNK, segmentFlags, selWords, topKFlags } from './kernels/select.js';
 import { splitDouble } from './kernels/df32.js';
@@ -43,7 +45,7 @@ import { BufferPool, GpuStorage } from './storage.js';
 
 /** Kernels with no WGSL yet: they run on the host backend over mirrors of their operands. */
 export const HOST_KERNELS = [
-  'objective', 'lammax',
+  'objective',
   'obsExchange', 'obsExchangeAllocate',
 ] as const satisfies readonly (keyof KernelBackend)[];
 
@@ -51,7 +53,7 @@ export const HOST_KERNELS = [
 export const GPU_KERNELS = ['copy', 'fill', 'addDiagonal', 'scaleRows', 'axpby', 'applyMask', 'gemm', 'syrk', 'potrf', 'potri', 'invchol', 'sparsegptBlock', 'rmsNorm', 'softmaxRows', 'rotary', 'siluGate', 'firstNonFinite', 'gather',
   'diagonal', 'deadInputs', 'maskCounts', 'maskDifference', 'maskViolation', 'zeroColumns', 'selectMask', 'dot', 'im2col', 'gramDiagonal', 'topk',
   'obsGreedy', 'solveOnSupport', 'obcAllocate', 'pcgStart', 'pcgStep', 'pcgUpdate', 'pcgDirection',
-  'symmetryViolation', 'trsm', 'trsv', 'downdate', 'crossEntropy'] as const;
+  'symmetryViolation', 'trsm', 'trsv', 'downdate', 'crossEntropy', 'lammax'] as const;
 
 type HostKernel = (typeof HOST_KERNELS)[number];
 
@@ -991,6 +993,47 @@ export class WebGpuBackend implements KernelBackend {
     } finally {
       this.pool.give(out);
       this.pool.give(flags);
+    }
+  }
+
+  /**
+   * λ_max of a float32 A by power iteration (kernels/lammax.ts): the start vector as Wasm makes it
+   * (uploaded), then rounds of recorded iterations (8, doubling to 512) between 32-byte readbacks
+   * of the state; the programs stop by themselves once it is done. A norm beyond the two floats'
+   * range sends the call to the host.
+   */
+  async lammax(A: Matrix, maxIterations: number, tolerance: number, seed: number): Promise<LammaxResult> {
+    if (A.dtype !== 'float32' || !this.bindable(A)) return (await this.onHost('lammax', [A, maxIterations, tolerance, seed])) as LammaxResult;
+    this.alive();
+    this.count('gpu', 'lammax');
+    const n = A.rows;
+    if (n === 0) return { value: 0, iterations: 0, converged: true };
+    if (maxIterations <= 0) return { value: 0, iterations: 0, converged: false };
+    const start = Array.from({ length: n }, (_, i) => startValue(seed >>> 0, i));
+    let nrm = 0;
+    for (const e of start) nrm += e * e;
+    nrm = Math.sqrt(nrm);
+    const v = this.pool.take(n * 4), w = this.pool.take(n * 4), state = this.pool.take(32);
+    try {
+      this.programs.write(v, 0, new Uint8Array(Float32Array.from(start, (e) => e / nrm).buffer));
+      const [tolLo, tolHi] = float64Words(tolerance);
+      const gemv = new Params().u32(n).u32(1).u32(A.offset).u32(A.stride);
+      const step = new Params().u32(n).u32(maxIterations).u32(tolLo).u32(tolHi).u32(0).u32(0).u32(0).u32(0);
+      let words: Uint32Array;
+      for (let round = 8, done = 0; ; round = Math.min(2 * round, 512), done += round) {
+        for (let k = 0; k < round && done + k < maxIterations; k++) {
+          this.programs.run(LAMMAX_GEMV, gemv, [this.buf(A), v, state, w], linearGrid(Math.ceil(n / 256)));
+          this.programs.run(LAMMAX_STEP, step, [w, v, state], [1]);
+        }
+        const [bytes] = await this.programs.read([{ buffer: state, start: 0, end: 32 }]);
+        this.alive();
+        words = new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + 32));
+        if (words[0] !== 0 || done + round >= maxIterations) break;
+      }
+      if (words[3] !== 0 || words[0] === 0) return (await this.onHost('lammax', [A, maxIterations, tolerance, seed])) as LammaxResult;
+      return { value: new Float64Array(words.buffer, 16, 1)[0], iterations: words[1], converged: words[2] === 1 };
+    } finally {
+      for (const b of [v, w, state]) this.pool.give(b);
     }
   }
 

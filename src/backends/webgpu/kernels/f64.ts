@@ -287,3 +287,34 @@ fn bits32(x: F64) -> u32 {
   if (exp + 127 + i32(keep >> 24u) >= 255) { return sign | 0x7f800000u; }
   return sign | (field + keep);
 }`;
+
+/** WGSL (after F64): exact products of float32 (prod) and the order of float64 values (lessEq, less, positive). */
+export const F64_ORDER = `
+// a · b exactly (IEEE's rules for NaN and ±Inf).
+fn prod(a: f32, b: f32) -> F64 {
+  let ab = bitcast<u32>(a);
+  let bb = bitcast<u32>(b);
+  if ((ab & 0x7f800000u) == 0x7f800000u || (bb & 0x7f800000u) == 0x7f800000u) { return mul(from32(ab), from32(bb)); }
+  return product32(ab, bb);
+}
+// Order of non-NaN values through their bits (−0 = +0); false when either is NaN.
+fn key64(x: F64) -> vec2u {
+  let b = bits64(x);
+  if ((b.y >> 31u) == 1u) { return vec2u(~b.x, ~b.y); }
+  return vec2u(b.x, b.y | 0x80000000u);
+}
+fn lessEq(a: F64, b: F64) -> bool {
+  if (a.kind == 2u || b.kind == 2u) { return false; }
+  if (isZero(a) && isZero(b)) { return true; }
+  let ka = key64(a);
+  let kb = key64(b);
+  return ka.y < kb.y || (ka.y == kb.y && ka.x <= kb.x);
+}
+fn less(a: F64, b: F64) -> bool {
+  if (a.kind == 2u || b.kind == 2u || (isZero(a) && isZero(b))) { return false; }
+  let ka = key64(a);
+  let kb = key64(b);
+  return ka.y < kb.y || (ka.y == kb.y && ka.x < kb.x);
+}
+fn positive(x: F64) -> bool { return x.kind != 2u && x.neg == 0u && !isZero(x); }
+`;

@@ -16,7 +16,7 @@
 // that does not use a binding gets a spare buffer there.
 import { type Program } from '../program.js';
 import { maskByte } from './elementwise.js';
-import { F64 } from './f64.js';
+import { F64, F64_ORDER } from './f64.js';
 
 /** Params.mode of PCG. */
 export const PCG_MODE = { start: 0, step: 1, update: 2, direction: 3 } as const;
@@ -36,18 +36,12 @@ struct Params { rows: u32, cols: u32, mode: u32, restart: u32, hasC: u32, xOff: 
 @group(0) @binding(7) var<storage, read_write> S: array<u32>;
 @group(0) @binding(8) var<storage, read_write> count: atomic<u32>;
 ${F64}
+${F64_ORDER}
 const WG = 256u;
 var<workgroup> red: array<vec2u, 256>;
 var<workgroup> wordW: u32;
 var<workgroup> scalW: f32;
 
-// a · b exactly (IEEE's rules for NaN and ±Inf).
-fn prod(a: f32, b: f32) -> F64 {
-  let ab = bitcast<u32>(a);
-  let bb = bitcast<u32>(b);
-  if ((ab & 0x7f800000u) == 0x7f800000u || (bb & 0x7f800000u) == 0x7f800000u) { return mul(from32(ab), from32(bb)); }
-  return product32(ab, bb);
-}
 // The workgroup's sum of every invocation's s (called by all of them, in uniform control flow).
 fn rowSum(s: F64, l: u32) -> F64 {
   workgroupBarrier();
@@ -64,26 +58,6 @@ fn rowSum(s: F64, l: u32) -> F64 {
   let v = red[0];
   return unpack64(v.x, v.y);
 }
-// Order of non-NaN values through their bits (−0 = +0); false when either is NaN.
-fn key64(x: F64) -> vec2u {
-  let b = bits64(x);
-  if ((b.y >> 31u) == 1u) { return vec2u(~b.x, ~b.y); }
-  return vec2u(b.x, b.y | 0x80000000u);
-}
-fn lessEq(a: F64, b: F64) -> bool {
-  if (a.kind == 2u || b.kind == 2u) { return false; }
-  if (isZero(a) && isZero(b)) { return true; }
-  let ka = key64(a);
-  let kb = key64(b);
-  return ka.y < kb.y || (ka.y == kb.y && ka.x <= kb.x);
-}
-fn less(a: F64, b: F64) -> bool {
-  if (a.kind == 2u || b.kind == 2u || (isZero(a) && isZero(b))) { return false; }
-  let ka = key64(a);
-  let kb = key64(b);
-  return ka.y < kb.y || (ka.y == kb.y && ka.x < kb.x);
-}
-fn positive(x: F64) -> bool { return x.kind != 2u && x.neg == 0u && !isZero(x); }
 fn stateAt(si: u32, k: u32) -> F64 { return unpack64(S[si + 2u * k], S[si + 2u * k + 1u]); }
 fn setState(si: u32, k: u32, x: F64) {
   let b = bits64(x);
