@@ -211,58 +211,47 @@ fn from32(b: u32) -> F64 {
   }
   return product32(b, 0x3f800000u);
 }
-// 1 / x rounded to float64: the 64 quotient bits of 2^127 / significand by restoring division,
-// the remainder jammed.
+// 64 quotient bits of R / M by restoring division, R = top · 2^64 + (rh:rl) < 2M, M = m's
+// significand (top bit set), and whether a remainder is left: vec3u(qh, ql, sticky).
+fn quotient64(top0: u32, rh0: u32, rl0: u32, m: F64) -> vec3u {
+  // R < 2M fits 65 bits: (top, rh, rl).
+  var top = top0; var rh = rh0; var rl = rl0;
+  var qh = 0u; var ql = 0u;
+  for (var k = 0u; k < 64u; k++) {
+    let ge = top == 1u || rh > m.hi || (rh == m.hi && rl >= m.lo);
+    qh = (qh << 1u) | (ql >> 31u);
+    ql = ql << 1u;
+    if (ge) {
+      let borrow = select(0u, 1u, rl < m.lo);
+      rl = rl - m.lo;
+      rh = rh - m.hi - borrow;
+      ql = ql | 1u;
+    }
+    top = rh >> 31u;
+    rh = (rh << 1u) | (rl >> 31u);
+    rl = rl << 1u;
+  }
+  return vec3u(qh, ql, select(0u, 1u, (top | rh | rl) != 0u));
+}
+// 1 / x rounded to float64: the quotient of 2^127 by the significand, the remainder jammed.
 fn recip(x: F64) -> F64 {
   if (x.kind == 2u) { return f64NaN(); }
   if (x.kind == 1u) { return f64Zero(x.neg); }
   if (isZero(x)) { return f64Inf(x.neg); }
   if (x.hi == 0x80000000u && x.lo == 0u) { return round53(F64(-126 - x.e, 0x80000000u, 0u, x.neg, 0u)); }
-  // R < 2M fits 65 bits: (top, rh, rl).
-  var top = 1u; var rh = 0u; var rl = 0u;   // R = 2^64
-  var qh = 0u; var ql = 0u;
-  for (var k = 0u; k < 64u; k++) {
-    let ge = top == 1u || rh > x.hi || (rh == x.hi && rl >= x.lo);
-    qh = (qh << 1u) | (ql >> 31u);
-    ql = ql << 1u;
-    if (ge) {
-      let borrow = select(0u, 1u, rl < x.lo);
-      rl = rl - x.lo;
-      rh = rh - x.hi - borrow;
-      top = 0u;
-      ql = ql | 1u;
-    }
-    top = rh >> 31u;
-    rh = (rh << 1u) | (rl >> 31u);
-    rl = rl << 1u;
-  }
-  return round53(F64(-127 - x.e, qh, ql | select(0u, 1u, (top | rh | rl) != 0u), x.neg, 0u));
+  let q = quotient64(1u, 0u, 0u, x);   // R = 2^64
+  return round53(F64(-127 - x.e, q.x, q.y | q.z, x.neg, 0u));
 }
-// x / y rounded to float64: 64 quotient bits of the significands by restoring division (as in
-// recip, from the dividend's significand instead of 2^64), the remainder jammed.
+// x / y rounded to float64: the quotient of the significands (from R = X instead of 2^64), the
+// remainder jammed.
 fn div(x: F64, y: F64) -> F64 {
   let neg = x.neg ^ y.neg;
   if (x.kind == 2u || y.kind == 2u || (x.kind == 1u && y.kind == 1u) || (isZero(x) && isZero(y))) { return f64NaN(); }
-  if (x.kind == 1u || (isZero(y) && y.kind == 0u)) { return f64Inf(neg); }
+  if (x.kind == 1u || isZero(y)) { return f64Inf(neg); }
   if (y.kind == 1u || isZero(x)) { return f64Zero(neg); }
-  var top = 0u; var rh = x.hi; var rl = x.lo;   // R = X < 2^64
-  var qh = 0u; var ql = 0u;
-  for (var k = 0u; k < 64u; k++) {
-    let ge = top == 1u || rh > y.hi || (rh == y.hi && rl >= y.lo);
-    qh = (qh << 1u) | (ql >> 31u);
-    ql = ql << 1u;
-    if (ge) {
-      let borrow = select(0u, 1u, rl < y.lo);
-      rl = rl - y.lo;
-      rh = rh - y.hi - borrow;
-      ql = ql | 1u;
-    }
-    top = rh >> 31u;
-    rh = (rh << 1u) | (rl >> 31u);
-    rl = rl << 1u;
-  }
   // Q = floor(X · 2^63 / Y) >= 2^62: the value is Q · 2^(ex − ey − 63).
-  return round53(normalised(x.e - y.e - 63, qh, ql | select(0u, 1u, (top | rh | rl) != 0u), neg));
+  let q = quotient64(0u, x.hi, x.lo, y);
+  return round53(normalised(x.e - y.e - 63, q.x, q.y | q.z, neg));
 }
 // The float32 bits of x rounded to nearest, ties to even (subnormals, overflow to ±Inf).
 fn bits32(x: F64) -> u32 {
@@ -317,4 +306,27 @@ fn less(a: F64, b: F64) -> bool {
   return ka.y < kb.y || (ka.y == kb.y && ka.x < kb.x);
 }
 fn positive(x: F64) -> bool { return x.kind != 2u && x.neg == 0u && !isZero(x); }
+`;
+
+/**
+ * WGSL (after F64): f64WorkgroupSum(s, l), the sum of every invocation's s over a workgroup of 256
+ * (a tree in workgroup memory; call it from all invocations, in uniform control flow).
+ */
+export const F64_WORKGROUP_SUM = `
+var<workgroup> f64Red: array<vec2u, 256>;
+fn f64WorkgroupSum(s: F64, l: u32) -> F64 {
+  workgroupBarrier();
+  f64Red[l] = bits64(s);
+  workgroupBarrier();
+  for (var span = 128u; span > 0u; span = span >> 1u) {
+    if (l < span) {
+      let a = f64Red[l];
+      let b = f64Red[l + span];
+      f64Red[l] = bits64(add(unpack64(a.x, a.y), unpack64(b.x, b.y)));
+    }
+    workgroupBarrier();
+  }
+  let r = f64Red[0];
+  return unpack64(r.x, r.y);
+}
 `;

@@ -9,7 +9,7 @@
 // Both programs do nothing once done is set, so the backend records many iterations at a time.
 import { DF32 } from './df32.js';
 import { elementwise } from './elementwise.js';
-import { F64, F64_ORDER } from './f64.js';
+import { F64, F64_ORDER, F64_WORKGROUP_SUM } from './f64.js';
 import { type Program } from '../program.js';
 
 /** w_i := Σ_j A[i, j] v_j (float32) while the iteration runs; pass rows = n, cols = 1. */
@@ -36,26 +36,11 @@ struct Params { n: u32, maxIter: u32, tolLo: u32, tolHi: u32, zero: u32, pad0: u
 ${DF32}
 ${F64}
 ${F64_ORDER}
+${F64_WORKGROUP_SUM}
 const WG = 256u;
-var<workgroup> red: array<vec2u, 256>;
 var<workgroup> go: u32;
 var<workgroup> invW: vec2f;
 
-fn rowSum(s: F64, l: u32) -> F64 {
-  workgroupBarrier();
-  red[l] = bits64(s);
-  workgroupBarrier();
-  for (var span = WG / 2u; span > 0u; span = span >> 1u) {
-    if (l < span) {
-      let a = red[l];
-      let b = red[l + span];
-      red[l] = bits64(add(unpack64(a.x, a.y), unpack64(b.x, b.y)));
-    }
-    workgroupBarrier();
-  }
-  let r = red[0];
-  return unpack64(r.x, r.y);
-}
 fn magnitude(x: F64) -> F64 { return F64(x.e, x.hi, x.lo, 0u, x.kind); }
 fn negated(x: F64) -> F64 { return F64(x.e, x.hi, x.lo, x.neg ^ 1u, x.kind); }
 fn setValue(at: u32, x: F64) {
@@ -76,8 +61,8 @@ fn main(@builtin(local_invocation_id) lid: vec3u) {
     rq = add(rq, prod(v[i], w[i]));
     ww = add(ww, prod(w[i], w[i]));
   }
-  let RQ = rowSum(rq, l);
-  let WW = rowSum(ww, l);
+  let RQ = f64WorkgroupSum(rq, l);
+  let WW = f64WorkgroupSum(ww, l);
   if (l == 0u) {
     let it = S[1] + 1u;
     S[1] = it;

@@ -16,7 +16,7 @@
 // that does not use a binding gets a spare buffer there.
 import { type Program } from '../program.js';
 import { maskByte } from './elementwise.js';
-import { F64, F64_ORDER } from './f64.js';
+import { F64, F64_ORDER, F64_WORKGROUP_SUM } from './f64.js';
 
 /** Params.mode of PCG. */
 export const PCG_MODE = { start: 0, step: 1, update: 2, direction: 3 } as const;
@@ -37,27 +37,11 @@ struct Params { rows: u32, cols: u32, mode: u32, restart: u32, hasC: u32, xOff: 
 @group(0) @binding(8) var<storage, read_write> count: atomic<u32>;
 ${F64}
 ${F64_ORDER}
+${F64_WORKGROUP_SUM}
 const WG = 256u;
-var<workgroup> red: array<vec2u, 256>;
 var<workgroup> wordW: u32;
 var<workgroup> scalW: f32;
 
-// The workgroup's sum of every invocation's s (called by all of them, in uniform control flow).
-fn rowSum(s: F64, l: u32) -> F64 {
-  workgroupBarrier();
-  red[l] = bits64(s);
-  workgroupBarrier();
-  for (var span = WG / 2u; span > 0u; span = span >> 1u) {
-    if (l < span) {
-      let a = red[l];
-      let b = red[l + span];
-      red[l] = bits64(add(unpack64(a.x, a.y), unpack64(b.x, b.y)));
-    }
-    workgroupBarrier();
-  }
-  let v = red[0];
-  return unpack64(v.x, v.y);
-}
 fn stateAt(si: u32, k: u32) -> F64 { return unpack64(S[si + 2u * k], S[si + 2u * k + 1u]); }
 fn setState(si: u32, k: u32, x: F64) {
   let b = bits64(x);
@@ -100,9 +84,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       rs = add(rs, prod(rj, rj));
       rz = add(rz, prod(rj, zj));
     }
-    let BB = rowSum(bb, l);
-    let RR = rowSum(rs, l);
-    let RZ = rowSum(rz, l);
+    let BB = f64WorkgroupSum(bb, l);
+    let RR = f64WorkgroupSum(rs, l);
+    let RZ = f64WorkgroupSum(rz, l);
     let live = positive(BB) && less(mul(tol2, BB), RR);
     if (isZero(BB)) {
       for (var j = l; j < cols; j += WG) {
@@ -126,7 +110,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     // Update: α = rz / (p·q); x += α p; r −= α q on S; rr; converged when rr <= tol²·bb.
     var pq = f64Zero(0u);
     for (var j = l; j < cols; j += WG) { pq = add(pq, prod(Dir[pr + j], V[vr + j])); }
-    let PQ = rowSum(pq, l);
+    let PQ = f64WorkgroupSum(pq, l);
     if (l == 0u) {
       let alpha = div(stateAt(si, 0u), PQ);
       let ok = positive(PQ) && alpha.kind == 0u;
@@ -143,7 +127,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       let rj = R[rr + j];
       rs = add(rs, prod(rj, rj));
     }
-    let RR = rowSum(rs, l);
+    let RR = f64WorkgroupSum(rs, l);
     if (l == 0u) {
       setState(si, 1u, RR);
       let done = lessEq(RR, mul(tol2, stateAt(si, 2u)));
@@ -165,7 +149,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     if (withC && kept(mr, j)) { zj = zj - V[vr + j]; }
     rz = add(rz, prod(rj, zj));
   }
-  let RZ = rowSum(rz, l);
+  let RZ = f64WorkgroupSum(rz, l);
   if (l == 0u) {
     let ok = positive(RZ) && RZ.kind == 0u;
     if (ok) {
