@@ -701,12 +701,6 @@ export class WebGpuBackend implements KernelBackend {
     return WebGpuBackend.firstIndex(await this.wordOf(MASK_VIOLATION, params, [this.buf(W), this.buf(mask)], linearGrid(Math.ceil(W.size / 256))));
   }
 
-
-  /**
-   * Σ A_ij B_ij in emulated float64 (kernels/dot.ts): a partial sum per workgroup, then one
-   * workgroup over the partials. One readback of 12 bytes: the sum and whether an operand was NaN
-   * or ±Inf; then, or when the sum overflowed, the call is run again on the host (IEEE's rules).
-   */
   /**
    * The first asymmetric pair of a float32 H (kernels/symmetry.ts), decided in two floats with a
    * wide margin. One 8-byte readback: the first violation and the first pair too close to call;
@@ -734,6 +728,11 @@ export class WebGpuBackend implements KernelBackend {
     }
   }
 
+  /**
+   * Σ A_ij B_ij in emulated float64 (kernels/dot.ts): a partial sum per workgroup, then one
+   * workgroup over the partials. One readback of 12 bytes: the sum and whether an operand was NaN
+   * or ±Inf; then, or when the sum overflowed, the call is run again on the host (IEEE's rules).
+   */
   async dot(A: Matrix, B: Matrix): Promise<number> {
     const words = (M: Matrix) => (M.dtype === 'float32' ? 1 : M.dtype === 'float64' ? 2 : 0);
     if (words(A) === 0 || words(B) === 0 || !this.bindable(A, B)) return (await this.onHost('dot', [A, B])) as number;
