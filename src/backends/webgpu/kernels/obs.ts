@@ -1,7 +1,8 @@
-// The OBS projection of OBC in WGSL, float32 (the backend contracts: KernelBackend.obsGreedy and
-// KernelBackend.solveOnSupport). Both work one workgroup per row, each row on its own copy of a
-// c x c matrix in a scratch buffer (rows are taken in batches that fit it), with the workgroup's
-// invocations sharing every O(c²) step and a storage barrier between steps.
+// The OBS projection of OBC in WGSL, float32 (the backend contracts: KernelBackend.obsGreedy,
+// KernelBackend.solveOnSupport, and obcAllocate at the end of this file). The first two work one
+// workgroup per row, each row on its own copy of a c x c matrix in a scratch buffer (rows are
+// taken in batches that fit it), with the workgroup's invocations sharing every O(c²) step and a
+// storage barrier between steps.
 //
 // obsGreedy, per row: the working copy of Hinv is the full square built from Hinv's lower
 // triangle (the Wasm kernel reads that triangle only). Each step is a workgroup argmin of
@@ -10,10 +11,10 @@
 // are compared in two-float arithmetic (df32.ts, about 48 bits: the order of the float64 scores
 // Wasm compares, up to ties closer than that), ties to the smaller index; the step's loss
 // w_p² / Hinv[p,p] is the float64 quotient rounded once (f64.ts's div), as on Wasm.
-// A score the two floats cannot order as float64 does — a pivot that is not positive, finite
-// and within 2^±100 of 1, or a weight that is not finite — sets a flag: the backend then runs the
-// whole call on the host, whose sequential rules decide such cases. The kernel leaves W as it
-// was (it works in wOut) so that the host run starts from the inputs.
+// A score the two floats cannot order as float64 does — a pivot that is not positive and finite,
+// a weight that is not finite, a subnormal operand, or a score outside 2^±100 — sets a flag: the
+// backend then runs the whole call on the host, whose sequential rules decide such cases. The
+// kernel leaves W as it was (it works in wOut) so that the host run starts from the inputs.
 //
 // solveOnSupport, per row: the support's indices, H[S,S]'s lower triangle gathered, a
 // right-looking Cholesky (the pivot, then the column scaled, then the trailing update), and the
