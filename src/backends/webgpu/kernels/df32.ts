@@ -94,6 +94,10 @@ fn ds_div(x: vec2f, y: vec2f) -> vec2f {
   let q3 = r2.x / y.x;
   return ds_add(ds_quick(q1, q2), vec2f(q3, 0.0));
 }
+// a / b in float32, to about the last bit (WGSL's own division is good to 2.5 ulp only).
+fn ds_quot(a: f32, b: f32) -> f32 { return ds_div(vec2f(a, 0.0), vec2f(b, 0.0)).x; }
+// 1 / √d as the Wasm kernels take it: the root rounded to float32, then its reciprocal.
+fn ds_inv_root(d: f32) -> f32 { return ds_quot(1.0, ds_sqrt(vec2f(d, 0.0)).x); }
 fn ds_sqrt(x: vec2f) -> vec2f {
   // One Newton step from the f32 root: s + (x − s²) / 2s.
   if (x.x <= 0.0) { return vec2f(sqrt(x.x), 0.0); }

@@ -14,7 +14,7 @@ export const DOWNDATE_U = elementwise('downdate-u', 'aOff: u32, aLd: u32, p: u32
 ${DF32}`,
   `ds_zero = P.zero;
   let row = P.aOff + P.p * P.aLd;
-  let s = ds_div(vec2f(1.0, 0.0), vec2f(ds_sqrt(vec2f(A[row + P.p], 0.0)).x, 0.0)).x;
+  let s = ds_inv_root(A[row + P.p]);
   u[j] = A[row + j] * s;`);
 
 /** A[i, j] := 0 on row and column p, else A[i, j] − u_i u_j where u_i ≠ 0; pass rows = cols = n. */

@@ -20,7 +20,7 @@ ${DF32}`,
     else if (abs(v) >= bitcast<f32>(0x7e000000u)) {
       // |v| >= 2^125: 1/v is near or below 2^-126, so it is scaled back last (not flushed to 0).
       y = ds_to_f32(ds_div(vec2f(1.0, 0.0), vec2f(ldexp(v, -64), 0.0)), -64);
-    } else { y = ds_div(vec2f(1.0, 0.0), vec2f(v, 0.0)).x; }
+    } else { y = ds_quot(1.0, v); }
   }
   X[P.xOff + j * P.xStep] = y;`);
 

@@ -183,8 +183,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     let dp = bitcast<f32>(work[pr + p]);
     let wp = wOut[wr + p];
     // As Wasm: s = 1 / √d (the root rounded once), the multiplier w_p / d rounded once.
-    let s = ds_div(vec2f(1.0, 0.0), vec2f(ds_sqrt(vec2f(dp, 0.0)).x, 0.0)).x;
-    let f = -ds_div(vec2f(wp, 0.0), vec2f(dp, 0.0)).x;
+    let s = ds_inv_root(dp);
+    let f = -ds_quot(wp, dp);
     for (var j = lid.x; j < c; j += WG) {
       if (work[liveB + j] == 0u) { continue; }
       let hpj = bitcast<f32>(work[pr + j]);
@@ -233,9 +233,6 @@ const WG = ${WG}u;
 var<workgroup> kW: u32;
 var<workgroup> failW: u32;
 
-// a / b to about the last bit (WGSL's own division is good to 2.5 ulp).
-fn quot(a: f32, b: f32) -> f32 { return ds_div(vec2f(a, 0.0), vec2f(b, 0.0)).x; }
-
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   ds_zero = P.zero;
@@ -276,7 +273,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     storageBarrier();
     if (workgroupUniformLoad(&failW) != 0u) { break; }
     let l = work[jj];
-    for (var i = j + 1u + lid.x; i < k; i += WG) { work[aB + i * k + j] = quot(work[aB + i * k + j], l); }
+    for (var i = j + 1u + lid.x; i < k; i += WG) { work[aB + i * k + j] = ds_quot(work[aB + i * k + j], l); }
     storageBarrier();
     let n = k - j - 1u;
     for (var t = lid.x; t < n * n; t += WG) {
@@ -295,7 +292,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     return;
   }
   for (var j = 0u; j < k; j++) {
-    if (lid.x == 0u) { work[vB + j] = quot(work[vB + j], work[aB + j * k + j]); }
+    if (lid.x == 0u) { work[vB + j] = ds_quot(work[vB + j], work[aB + j * k + j]); }
     storageBarrier();
     let y = work[vB + j];
     for (var i = j + 1u + lid.x; i < k; i += WG) { work[vB + i] = work[vB + i] - work[aB + i * k + j] * y; }
@@ -303,7 +300,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   }
   for (var s = 0u; s < k; s++) {
     let j = k - 1u - s;
-    if (lid.x == 0u) { work[vB + j] = quot(work[vB + j], work[aB + j * k + j]); }
+    if (lid.x == 0u) { work[vB + j] = ds_quot(work[vB + j], work[aB + j * k + j]); }
     storageBarrier();
     let y = work[vB + j];
     for (var i = lid.x; i < j; i += WG) { work[vB + i] = work[vB + i] - work[aB + j * k + i] * y; }

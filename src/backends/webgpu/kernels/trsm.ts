@@ -43,7 +43,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     let k = select(n - 1u - s, s, P.lower == 1u);
     if (lid.x == 0u && P.unit == 0u) {
       let at = base + k * P.iStep;
-      B[at] = ds_div(vec2f(B[at], 0.0), vec2f(e(k, k), 0.0)).x;
+      B[at] = ds_quot(B[at], e(k, k));
     }
     storageBarrier();
     let x = B[base + k * P.iStep];
