@@ -3,7 +3,7 @@ import { BackendRegistry } from './backends/registry.js';
 import { ReferenceBackend } from './backends/reference/backend.js';
 import { WasmBackend, type WasmOptions } from './backends/wasm/backend.js';
 import { WebGpuBackend } from './backends/webgpu/backend.js';
-import type { WebGpuOptions } from './backends/webgpu/options.js';
+import { type WebGpuOptions, checkWebGpuOptions } from './backends/webgpu/options.js';
 import { typeError } from './core/errors.js';
 import { Linalg } from './linalg/linalg.js';
 
@@ -39,6 +39,7 @@ function hostRegistry(options: WasmOptions): BackendRegistry {
  * best Wasm build.
  */
 export function defaultRegistry(options: WasmOptions & WebGpuOptions = {}): BackendRegistry {
+  checkWebGpuOptions('defaultRegistry', options);
   const registry = hostRegistry(options);
   registry.register('webgpu', ({ named }) => WebGpuBackend.create(options, named, async () => (await hostRegistry(options).resolve([], () => {})).backend), 40, { auto: false, fallback: true });
   return registry;
@@ -57,6 +58,7 @@ export async function init(options: InitOptions = {}): Promise<Linalg> {
   const wanted = options.backend === undefined ? [] : Array.isArray(options.backend) ? options.backend : [options.backend];
   for (const name of wanted) if (typeof name !== 'string') throw typeError('init', 'backend', options.backend, 'a backend name or array of names');
   if (options.fallback !== undefined && typeof options.fallback !== 'boolean') throw typeError('init', 'fallback', options.fallback, 'a boolean');
+  checkWebGpuOptions('init', options);
   const { backend } = await defaultRegistry(options).resolve(wanted, options.warn, { fallback: options.fallback });
   return new Linalg(backend);
 }

@@ -5,7 +5,7 @@
 // cases; with ?requireWebgpu=1 (the runner passes it when IOBS_REQUIRE_WEBGPU=1) a webgpu that
 // does not start is a failure.
 import * as lib from '../../dist/index.js';
-import { algorithmCases, allCases, casesFor, kernelCases, runCases } from '../cases/index.js';
+import { algorithmCases, allCases, casesFor, float64MatrixCases, kernelCases, runCases } from '../cases/index.js';
 
 export interface BrowserResult {
   passed: number;
@@ -19,7 +19,9 @@ declare global {
   }
 }
 
-const BACKENDS = ['wasm-relaxed', 'wasm-simd', 'reference', 'webgpu'];
+// webgpu-f64: webgpu with float64MatrixKernels 'gpu', over the float64 matrix cases only (a
+// software adapter keeps those kernels on the host by default; here their WGSL is tested).
+const BACKENDS = ['wasm-relaxed', 'wasm-simd', 'reference', 'webgpu', 'webgpu-f64'];
 
 async function main(): Promise<BrowserResult> {
   const lines: string[] = [];
@@ -31,7 +33,7 @@ async function main(): Promise<BrowserResult> {
   const features = lib.probeFeatures();
   const query = new URLSearchParams(location.search);
   const supported: Record<string, boolean> = {
-    'wasm-relaxed': features.relaxedSimd, 'wasm-simd': features.simd, reference: true, webgpu: query.get('requireWebgpu') === '1',
+    'wasm-relaxed': features.relaxedSimd, 'wasm-simd': features.simd, reference: true, webgpu: query.get('requireWebgpu') === '1', 'webgpu-f64': query.get('requireWebgpu') === '1',
   };
   log(`${navigator.userAgent}: simd ${features.simd}, relaxed simd ${features.relaxedSimd}`);
   const pick = query.get('cases') ?? 'all';
@@ -40,7 +42,7 @@ async function main(): Promise<BrowserResult> {
   for (const name of BACKENDS) {
     let la;
     try {
-      la = await lib.init({ backend: name, warn: () => {}, fallback: false });
+      la = await lib.init(name === 'webgpu-f64' ? { backend: 'webgpu', float64MatrixKernels: 'gpu', warn: () => {}, fallback: false } : { backend: name, warn: () => {}, fallback: false });
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       // A backend this engine supports that fails to start (a missing .wasm, say) is a failure.
@@ -52,7 +54,7 @@ async function main(): Promise<BrowserResult> {
       }
       continue;
     }
-    const r = await runCases(casesFor(cases, name === 'webgpu' ? 'strict' : name), { lib: lib as never, la: la as never, ref: ref as never, strict: null }, log);
+    const r = await runCases(name === 'webgpu-f64' ? float64MatrixCases(cases, 'small') : casesFor(cases, name === 'webgpu' ? 'strict' : name), { lib: lib as never, la: la as never, ref: ref as never, strict: null }, log);
     log(`${name}: ${r.passed} passed, ${r.failed} failed`);
     passed += r.passed;
     failed += r.failed;

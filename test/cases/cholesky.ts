@@ -128,6 +128,24 @@ export function choleskyCases(): Case[] {
     }
   }
   cases.push({
+    name: 'dpotrf of a diagonal matrix is √ of every entry bit for bit, subnormals and the extremes included',
+    deviceNeutral: true,
+    async run({ la }) {
+      // Off the diagonal everything is 0, so every correct float64 factor holds exactly the
+      // correctly rounded √ of each entry (IEEE's sqrt): the test of a backend's own square root.
+      const rng = new Rng(4242);
+      const d = [Number.MIN_VALUE, 2 ** -1074 * 3, 2 ** -1023, 2 ** -1022, Number.MAX_VALUE, 1, 2, 4 - 2 ** -50, 1 + 2 ** -52, 0.5];
+      while (d.length < 97) d.push((1 + rng.uniform()) * 2 ** Math.floor(rng.uniform() * 2098 - 1074));
+      const n = d.length, a = new Array<number>(n * n).fill(0);
+      for (let i = 0; i < n; i++) a[i * n + i] = d[i];
+      const A = la.fromArray(a, n, n, 'float64');
+      const info = await la.dpotrf(A), l = await la.read(A);
+      check(info === 0, () => `info ${info}`);
+      for (let i = 0; i < n; i++) check(Object.is(l[i * n + i], Math.sqrt(d[i])), () => `√${d[i]}: got ${l[i * n + i]}, want ${Math.sqrt(d[i])}`);
+      check(l.every((v, k) => k % (n + 1) === 0 || Object.is(v, 0)), () => 'an entry off the diagonal is not +0');
+    },
+  });
+  cases.push({
     name: 'Cholesky family: 2x2 examples and the 0x0 matrix',
     deviceNeutral: true,
     async run({ la }) {

@@ -9,14 +9,16 @@
 // (--sloppy-imports: the cases import './gemm.js' meaning gemm.ts, as TypeScript writes it.)
 // A last argument `kernels` or `algorithms` runs only that part of the list.
 import * as lib from '../../dist/index.js';
-import { algorithmCases, allCases, casesFor, kernelCases, runCases } from '../cases/index.ts';
+import { algorithmCases, allCases, casesFor, float64MatrixCases, kernelCases, runCases } from '../cases/index.ts';
 
-const BACKENDS = ['wasm-relaxed', 'wasm-simd', 'reference', 'webgpu'];
+// webgpu-f64: webgpu with float64MatrixKernels 'gpu', over the float64 matrix cases only (a
+// software adapter keeps those kernels on the host by default; here their WGSL is tested).
+const BACKENDS = ['wasm-relaxed', 'wasm-simd', 'reference', 'webgpu', 'webgpu-f64'];
 
 let passed = 0, failed = 0;
 const features = lib.probeFeatures();
 const supported: Record<string, boolean> = {
-  'wasm-relaxed': features.relaxedSimd, 'wasm-simd': features.simd, reference: true, webgpu: Deno.env.get('IOBS_REQUIRE_WEBGPU') === '1',
+  'wasm-relaxed': features.relaxedSimd, 'wasm-simd': features.simd, reference: true, webgpu: Deno.env.get('IOBS_REQUIRE_WEBGPU') === '1', 'webgpu-f64': Deno.env.get('IOBS_REQUIRE_WEBGPU') === '1',
 };
 console.log(`deno ${Deno.version.deno} (V8 ${Deno.version.v8}): simd ${features.simd}, relaxed simd ${features.relaxedSimd}`);
 const pick = Deno.args[0] ?? 'all';
@@ -25,7 +27,7 @@ const ref = await lib.init({ backend: 'reference' });
 for (const name of BACKENDS) {
   let la;
   try {
-    la = await lib.init({ backend: name, warn: () => {}, fallback: false });
+    la = await lib.init(name === 'webgpu-f64' ? { backend: 'webgpu', float64MatrixKernels: 'gpu', warn: () => {}, fallback: false } : { backend: name, warn: () => {}, fallback: false });
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     if (supported[name]) {
@@ -36,7 +38,7 @@ for (const name of BACKENDS) {
     }
     continue;
   }
-  const r = await runCases(casesFor(cases, name === 'webgpu' ? 'strict' : name), { lib: lib as never, la: la as never, ref: ref as never, strict: null }, (line) => console.log(line));
+  const r = await runCases(name === 'webgpu-f64' ? float64MatrixCases(cases, 'small') : casesFor(cases, name === 'webgpu' ? 'strict' : name), { lib: lib as never, la: la as never, ref: ref as never, strict: null }, (line) => console.log(line));
   console.log(`${name}: ${r.passed} passed, ${r.failed} failed`);
   passed += r.passed;
   failed += r.failed;

@@ -91,6 +91,10 @@ describe('init', () => {
     expect(la2.backendName).toBe(best);
     expect(w2.join()).toMatch(/only WebGPU adapter is a software one .*; using wasm-/);
     la2.dispose();
+    // A malformed webgpu option is an error naming it, before any backend is tried.
+    await expect(lib.init({ backend: 'webgpu', gpu: software, float64MatrixKernels: 'cpu' as never })).rejects.toThrow(/init: argument float64MatrixKernels must be 'gpu' or 'host'; got "cpu"/);
+    await expect(lib.init({ backend: 'webgpu', gpu: software, allowSoftwareAdapter: 1 as never })).rejects.toThrow(/init: argument allowSoftwareAdapter must be a boolean; got 1/);
+    expect(() => lib.defaultRegistry({ float64MatrixKernels: 'GPU' as never })).toThrow(/defaultRegistry: argument float64MatrixKernels must be 'gpu' or 'host'/);
     // A host backend named alone still throws when it cannot start (it has no fallback).
     await expect(lib.init({ backend: 'wasm-simd', wasmPaths: '/nonexistent/', warn: (m) => warnings.push(m) })).rejects.toThrow(/wasm-simd: .*nonexistent/);
   });

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { iobs, lastJson } from './helpers/cli.js';
 import { NO_SHARED_DATA, SHARED_DATA, sharedData } from './shared-data.js';
 import * as lib from '../../dist/index.js';
-import { algorithmCases, allCases, casesFor, kernelCases, runCase } from '../cases/index.js';
+import { algorithmCases, allCases, casesFor, float64MatrixCases, kernelCases, runCase } from '../cases/index.js';
 
 const pick = process.env.IOBS_CASES ?? 'all';
 const cases = casesFor(pick === 'kernels' ? kernelCases() : pick === 'algorithms' ? algorithmCases() : allCases(), 'strict');
@@ -150,6 +150,27 @@ if (backend) {
       const be = backend as unknown as { calls(): { gpu: Record<string, number> }; gpuKernels: readonly string[] };
       expect(be.gpuKernels).toContain('sparsegptBlock');
       for (const k of be.gpuKernels) expect(be.calls().gpu[k] ?? 0, k).toBeGreaterThan(0);
+    });
+  });
+}
+
+// The float64 matrix kernels in WGSL (emulated float64): a software adapter keeps them on the host
+// by default, so they run here once more on a backend told to take them on the GPU.
+const F64_KERNELS = ['gemm', 'syrk', 'potrf', 'potri', 'invchol', 'trsm', 'trsv'];
+if (backend && pick !== 'algorithms') {
+  const f64 = (await lib.defaultRegistry({ float64MatrixKernels: 'gpu' }).resolve(['webgpu'], () => {}, { fallback: false })).backend;
+  const la = new lib.Linalg(f64);
+  const ref = await lib.init({ backend: 'reference' });
+  afterAll(() => f64.dispose());
+  describe('webgpu, float64 matrix kernels on the GPU', () => {
+    const ctx = { lib: lib as never, la: la as never, ref: ref as never, strict: null };
+    for (const c of float64MatrixCases(kernelCases(), 'medium')) it(c.name, () => runCase(c, ctx));
+    it('ran them on the GPU, and the default backend (software adapter) ran them on the host', () => {
+      const calls = (f64 as unknown as { calls(): { gpu: Record<string, number>; host: Record<string, number> } }).calls();
+      for (const k of F64_KERNELS) expect(calls.gpu[k] ?? 0, k).toBeGreaterThan(0);
+      for (const k of F64_KERNELS) expect(calls.host[k] ?? 0, k).toBe(0);
+      const dflt = (backend as unknown as { calls(): { host: Record<string, number> } }).calls();
+      if (pick === 'all') for (const k of F64_KERNELS) expect(dflt.host[k] ?? 0, k).toBeGreaterThan(0);
     });
   });
 }

@@ -5,11 +5,13 @@
 // column loop, OBC's greedy removal, support re-solve and global allocation, the transformer
 // kernels, im2col, topk, the mask selection (magnitude and Wanda scores ranked in exact float64),
 // the mask checks and counts, the elementwise kernels, the byte copies and fills of every dtype
-// and the float32/float64 conversions; dot, gramDiagonal and float64 axpby in float64 emulated on
-// integers (kernels/f64.ts), and masked PCG's float32 updates with float64 sums. Every other
-// kernel (HOST_KERNELS: the rest of the float64 work, I-OBS's exchange search) runs
-// on a host Wasm backend over mirrors of its operands (host-mirror.ts): the same results, paid for
-// in transfers. They move to WGSL kernel by kernel (issue 12), the heavy ones first.
+// and the float32/float64 conversions; dot, gramDiagonal, float64 axpby and addDiagonal in float64
+// emulated on integers (kernels/f64.ts), and masked PCG's float32 updates with float64 sums. The
+// float64 matrix kernels (gemm, syrk, the Cholesky family, trsm, trsv) have WGSL in the same
+// emulation and run on the GPU unless WebGpuOptions.float64MatrixKernels says 'host' (the default
+// on a software adapter, where the emulation is far slower than Wasm). Every other kernel
+// (HOST_KERNELS: I-OBS's exchange search and the objective, on a float64 H) runs on a host Wasm
+// backend over mirrors of its operands (host-mirror.ts): the same results, paid for in transfers.
 import { type StorageArray, type StorageDType, arrayType, bytesPer } from '../../core/dtype.js';
 import { numberToBfloat16, numberToFloat16 } from '../../core/half.js';
 import { type Mask, Matrix, type Storage } from '../../core/matrix.js';
@@ -19,8 +21,9 @@ import * as chol from './cholesky.js';
 import { runOnHost } from './host-mirror.js';
 import { type ByteWindow, COPY_BYTES, FILL_BYTES, copyParams, fillParams } from './kernels/bytes.js';
 import { NARROW_F64_F32, WIDEN_F32_F64 } from './kernels/convert.js';
-import { ADD_DIAGONAL, APPLY_MASK, AXPBY, DAXPBY, SCALE_ROWS, ZERO_COLUMNS } from './kernels/elementwise.js';
+import { ADD_DIAGONAL, APPLY_MASK, DADD_DIAGONAL, AXPBY, DAXPBY, SCALE_ROWS, ZERO_COLUMNS } from './kernels/elementwise.js';
 import { float64Words } from './kernels/f64.js';
+import { DGEMM_K_CHUNK, DGEMM_TILE, DMIRROR_LOWER, dgemmParams, dgemmProgram } from './kernels/dgemm.js';
 import { GEMM_K_CHUNK, GEMM_TILE, MIRROR_LOWER, gemmParams, gemmProgram } from './kernels/gemm.js';
 import { BLOCK_KEYS, BLOCK_LOOP, CHECK_DIAGONAL, PACK_FLAGS, RULE_CODE, SPARSEGPT_MAX_B } from './kernels/sparsegpt.js';
 import { DOT_FINAL, DOT_GROUPS, DOT_PARTIAL } from './kernels/dot.js';
@@ -30,7 +33,7 @@ import { FLAG_COMPACT, FLAG_COUNT, TOPK_KEYS } from './kernels/topk.js';
 import { SCORE_KEYS } from './kernels/scores.js';
 import { PCG, PCG_MODE } from './kernels/pcg.js';
 import { SYMMETRY_VIOLATION } from './kernels/symmetry.js';
-import { TRSM } from './kernels/trsm.js';
+import { DTRSM, TRSM } from './kernels/trsm.js';
 import { DOWNDATE_APPLY, DOWNDATE_U } from './kernels/downdate.js';
 import { CROSS_ENTROPY } from './kernels/cross-entropy.js';
 import { LAMMAX_GEMV, LAMMAX_STEP } from './kernels/lammax.js';
@@ -101,7 +104,11 @@ export class WebGpuBackend implements KernelBackend {
   /** The host backend was handed over by lost(): dispose() leaves it to its new owner. */
   private hostGiven = false;
 
-  private constructor(readonly gpu: GPU, readonly device: GPUDevice, readonly info: DeviceInfo, private readonly host: KernelBackend) {
+  /** The float64 matrix kernels run on the GPU (WebGpuOptions.float64MatrixKernels). */
+  private readonly f64Gpu: boolean;
+
+  private constructor(readonly gpu: GPU, readonly device: GPUDevice, readonly info: DeviceInfo, private readonly host: KernelBackend, float64: 'gpu' | 'host' | undefined) {
+    this.f64Gpu = (float64 ?? (info.software ? 'host' : 'gpu')) === 'gpu';
     this.programs = new Programs(device);
     this.pool = new BufferPool(device, POOL_BYTES, this.programs);
     void device.lost.then((l) => {
@@ -119,6 +126,7 @@ export class WebGpuBackend implements KernelBackend {
    * `named`: the caller asked for this backend by name (a software adapter is then accepted).
    */
   static async create(options: WebGpuOptions, named: boolean, host: () => Promise<KernelBackend>): Promise<WebGpuBackend> {
+    const f64 = options.float64MatrixKernels;
     const acquired: AcquiredDevice = await acquireDevice(options, named);
     let h: KernelBackend;
     try {
@@ -127,7 +135,7 @@ export class WebGpuBackend implements KernelBackend {
       acquired.device.destroy();
       throw err;
     }
-    return new WebGpuBackend(acquired.gpu, acquired.device, acquired.info, h);
+    return new WebGpuBackend(acquired.gpu, acquired.device, acquired.info, h, f64);
   }
 
   /** The adapter in words, e.g. 'google swiftshader SwiftShader driver 5.0.0 (software)'. */
@@ -343,7 +351,7 @@ export class WebGpuBackend implements KernelBackend {
   }
 
   async addDiagonal(A: Matrix, alpha: number): Promise<void> {
-    if (A.dtype !== 'float32' || !this.bindable(A)) {
+    if ((A.dtype !== 'float32' && A.dtype !== 'float64') || !this.bindable(A)) {
       await this.onHost('addDiagonal', [A, alpha]);
       return;
     }
@@ -351,8 +359,12 @@ export class WebGpuBackend implements KernelBackend {
     this.count('gpu', 'addDiagonal');
     const n = Math.min(A.rows, A.cols);
     if (n === 0) return;
-    const params = new Params().u32(1).u32(n).u32(A.offset).u32(A.stride).f32(alpha).u32(0);
-    this.programs.run(ADD_DIAGONAL, params, [this.buf(A)], linearGrid(Math.ceil(n / 256)));
+    const params = new Params().u32(1).u32(n).u32(A.offset).u32(A.stride);
+    if (A.dtype === 'float64') {
+      const [lo, hi] = float64Words(alpha);
+      params.u32(lo).u32(hi);
+    } else params.f32(alpha).u32(0);
+    this.programs.run(A.dtype === 'float64' ? DADD_DIAGONAL : ADD_DIAGONAL, params, [this.buf(A)], linearGrid(Math.ceil(n / 256)));
   }
 
   async scaleRows(A: Matrix, x: Matrix): Promise<void> {
@@ -402,6 +414,10 @@ export class WebGpuBackend implements KernelBackend {
   }
 
   private async gemmOn(kernel: 'gemm' | 'syrk', compensated: boolean, transA: boolean, transB: boolean, alpha: number, A: Matrix, B: Matrix, beta: number, C: Matrix): Promise<void> {
+    if (this.f64Gpu && A.dtype === 'float64' && B.dtype === 'float64' && C.dtype === 'float64' && this.bindable(A, B, C)) {
+      await this.dgemmOn(kernel, transA, transB, alpha, A, B, beta, C);
+      return;
+    }
     if (A.dtype !== 'float32' || B.dtype !== 'float32' || C.dtype !== 'float32' || !this.bindable(A, B, C)) {
       await this.onHost('gemm', [transA, transB, alpha, A, B, beta, C]);
       return;
@@ -428,7 +444,33 @@ export class WebGpuBackend implements KernelBackend {
     for (const t of temps) t.release();
   }
 
+  /** gemm on float64 operands (kernels/dgemm.ts): k in dispatches of DGEMM_K_CHUNK. */
+  private async dgemmOn(kernel: 'gemm' | 'syrk', transA: boolean, transB: boolean, alpha: number, A: Matrix, B: Matrix, beta: number, C: Matrix): Promise<void> {
+    this.alive();
+    this.count('gpu', kernel);
+    const M = C.rows, N = C.cols, K = transA ? A.rows : A.cols;
+    if (M === 0 || N === 0) return;
+    const { views: [av, bv], temps } = await this.separate([A, B], C);
+    try {
+      const program = dgemmProgram(transA, transB);
+      const grid: [number, number] = [Math.ceil(N / DGEMM_TILE), Math.ceil(M / DGEMM_TILE)];
+      const chunks = Math.max(1, Math.ceil(K / DGEMM_K_CHUNK));
+      for (let c = 0; c < chunks; c++) {
+        const k0 = c * DGEMM_K_CHUNK, k1 = Math.min(K, k0 + DGEMM_K_CHUNK);
+        this.programs.run(program, dgemmParams(M, N, k0, k1, av, bv, C, alpha, c === 0 ? beta : 1), [this.buf(av), this.buf(bv), this.buf(C)], grid);
+      }
+    } finally {
+      for (const t of temps) t.release();
+    }
+  }
+
   async syrk(trans: boolean, alpha: number, X: Matrix, beta: number, C: Matrix): Promise<void> {
+    if (this.f64Gpu && X.dtype === 'float64' && C.dtype === 'float64' && this.bindable(X, C)) {
+      // The product by dgemm (its C_ij and C_ji agree bit for bit), then the lower triangle mirrored.
+      await this.dgemmOn('syrk', trans, !trans, alpha, X, X, beta, C);
+      if (C.rows > 1) this.programs.run(DMIRROR_LOWER, new Params().u32(C.rows).u32(C.offset).u32(C.stride).u32(0), [this.buf(C)], [Math.ceil(C.rows / 16), Math.ceil(C.rows / 16)]);
+      return;
+    }
     if (X.dtype !== 'float32' || C.dtype !== 'float32' || !this.bindable(X, C)) {
       await this.onHost('syrk', [trans, alpha, X, beta, C]);
       return;
@@ -447,7 +489,7 @@ export class WebGpuBackend implements KernelBackend {
     return {
       programs: this.programs,
       buffer: (M) => this.buf(M),
-      temp: (rows, cols) => new Matrix(this.allocate(rows * cols * 4), 'float32', rows, cols),
+      temp: (rows, cols, like) => new Matrix(this.allocate(rows * cols * bytesPer(like.dtype)), like.dtype, rows, cols),
       infoBuffer: () => {
         const buffer = this.pool.take(4);
         return {
@@ -470,7 +512,7 @@ export class WebGpuBackend implements KernelBackend {
   }
 
   private async cholesky(kernel: 'potrf' | 'potri' | 'invchol', A: Matrix): Promise<number> {
-    if (A.dtype !== 'float32' || !this.bindable(A) || A.rows * A.rows * 4 > this.device.limits.maxStorageBufferBindingSize) {
+    if ((A.dtype !== 'float32' && (A.dtype !== 'float64' || !this.f64Gpu)) || !this.bindable(A) || A.rows * A.rows * bytesPer(A.dtype) > this.device.limits.maxStorageBufferBindingSize) {
       return (await this.onHost(kernel, [A])) as number;
     }
     this.alive();
@@ -916,7 +958,7 @@ export class WebGpuBackend implements KernelBackend {
    * solved in place. side 'right' is the left solve of op(A)ᵀ on Bᵀ.
    */
   async trsm(side: Side, uplo: Uplo, transA: boolean, unit: boolean, alpha: number, A: Matrix, B: Matrix): Promise<void> {
-    if (A.dtype !== 'float32' || B.dtype !== 'float32' || !this.bindable(A, B) || this.buf(A) === this.buf(B)) {
+    if (!this.solvable(A, B)) {
       await this.onHost('trsm', [side, uplo, transA, unit, alpha, A, B]);
       return;
     }
@@ -925,9 +967,14 @@ export class WebGpuBackend implements KernelBackend {
     this.solveTriangular('trsm', A, B, (uplo === 'lower') !== eTrans, eTrans, unit, alpha, left ? B.cols : B.rows, left ? 1 : B.stride, left ? B.stride : 1);
   }
 
-  /** op(A) x = b in place, float32: trsm's kernel with one right-hand side. */
+  /** Whether TRSM or DTRSM takes A and B: both float32 or both float64 (with f64Gpu), bindable, in distinct buffers. */
+  private solvable(A: Matrix, B: Matrix): boolean {
+    return A.dtype === B.dtype && (A.dtype === 'float32' || (A.dtype === 'float64' && this.f64Gpu)) && this.bindable(A, B) && this.buf(A) !== this.buf(B);
+  }
+
+  /** op(A) x = b in place: trsm's kernel with one right-hand side. */
   async trsv(uplo: Uplo, trans: boolean, unit: boolean, A: Matrix, x: Matrix): Promise<void> {
-    if (A.dtype !== 'float32' || x.dtype !== 'float32' || !this.bindable(A, x) || this.buf(A) === this.buf(x)) {
+    if (!this.solvable(A, x)) {
       await this.onHost('trsv', [uplo, trans, unit, A, x]);
       return;
     }
@@ -941,8 +988,12 @@ export class WebGpuBackend implements KernelBackend {
     const n = A.rows;
     if (n === 0 || m === 0) return;
     const params = new Params().u32(n).u32(m).u32(A.offset).u32(A.stride).u32(B.offset).u32(rStep).u32(iStep)
-      .u32(eTrans ? 1 : 0).u32(lower ? 1 : 0).u32(unit ? 1 : 0).f32(alpha).u32(0);
-    this.programs.run(TRSM, params, [this.buf(A), this.buf(B)], linearGrid(m));
+      .u32(eTrans ? 1 : 0).u32(lower ? 1 : 0).u32(unit ? 1 : 0);
+    if (A.dtype === 'float64') {
+      const [lo, hi] = float64Words(alpha);
+      params.u32(lo).u32(hi);
+    } else params.f32(alpha).u32(0);
+    this.programs.run(A.dtype === 'float64' ? DTRSM : TRSM, params, [this.buf(A), this.buf(B)], linearGrid(m));
   }
 
   /** The OBS downdate of a float32 Hinv at p (kernels/downdate.ts): u into a temporary, then the update. */

@@ -1,5 +1,6 @@
 // The options of the webgpu backend, in a file of their own: the public typings (InitOptions)
 // reach them without reaching the WebGPU types (@webgpu/types) that the backend itself uses.
+import { typeError } from '../../core/errors.js';
 
 /** Options of the webgpu backend. */
 export interface WebGpuOptions {
@@ -10,4 +11,22 @@ export interface WebGpuOptions {
   gpu?: unknown;
   /** Accept a software (CPU-emulated) adapter. Default: only when the backend is named. */
   allowSoftwareAdapter?: boolean;
+  /**
+   * Where the float64 matrix kernels run: gemm, syrk, the Cholesky family (potrf, potri,
+   * invchol), trsm and trsv. WGSL has no f64, so on the GPU ('gpu') they run in float64 emulated
+   * on integers (every product and sum rounded once, as IEEE float64 rounds it), at tens of
+   * integer operations a flop; 'host' runs them on the host Wasm backend over mirrors of their
+   * operands. Default: 'gpu' on a hardware adapter; 'host' on a software one, where the
+   * emulation is some thousand times slower than Wasm (README, WebGPU).
+   */
+  float64MatrixKernels?: 'gpu' | 'host';
+}
+
+/** Throws a TypeError naming the option where one of the webgpu options has the wrong type or value. */
+export function checkWebGpuOptions(fn: string, options: WebGpuOptions): void {
+  if (options.allowSoftwareAdapter !== undefined && typeof options.allowSoftwareAdapter !== 'boolean') {
+    throw typeError(fn, 'allowSoftwareAdapter', options.allowSoftwareAdapter, 'a boolean');
+  }
+  const f64 = options.float64MatrixKernels;
+  if (f64 !== undefined && f64 !== 'gpu' && f64 !== 'host') throw typeError(fn, 'float64MatrixKernels', f64, "'gpu' or 'host'");
 }

@@ -72,6 +72,15 @@ export const ADD_DIAGONAL = elementwise('sadd-diagonal', 'aOff: u32, aLd: u32, a
   `let a = P.aOff + j * (P.aLd + 1u);
   A[a] = A[a] + P.alpha;`);
 
+/** A[j, j] += alpha on float64 (two words an element; alpha's words aLo, aHi), rounded as IEEE float64 adds. */
+export const DADD_DIAGONAL = elementwise('dadd-diagonal', 'aOff: u32, aLd: u32, aLo: u32, aHi: u32',
+  `@group(0) @binding(1) var<storage, read_write> A: array<u32>;
+${F64}`,
+  `let a = 2u * (P.aOff + j * (P.aLd + 1u));
+  let b = bits64(add(unpack64(A[a], A[a + 1u]), unpack64(P.aLo, P.aHi)));
+  A[a] = b.x;
+  A[a + 1u] = b.y;`);
+
 /** A[i, j] := 0 where the uint8 column flag j is nonzero (flag bytes at cOff + j). */
 export const ZERO_COLUMNS = elementwise('szero-columns', 'aOff: u32, aLd: u32, cOff: u32, pad: u32',
   `@group(0) @binding(1) var<storage, read> Cf: array<u32>;

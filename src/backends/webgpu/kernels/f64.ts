@@ -16,7 +16,7 @@ export function float64Words(x: number): [number, number] {
   return [v.getUint32(0, true), v.getUint32(4, true)];
 }
 
-/** WGSL: struct F64, unpack64 / bits64 / bits32 (IEEE bits), from32, product of float32, mul, add, recip and div. */
+/** WGSL: struct F64, unpack64 / bits64 / bits32 (IEEE bits), from32, product of float32, mul, add, recip, div and sqrt64. */
 export const F64 = `
 // kind 0: (-1)^neg · (hi · 2^32 + lo) · 2^e with hi >= 2^31, or zero (hi = lo = 0);
 // kind 1: (-1)^neg · Inf; kind 2: NaN.
@@ -25,6 +25,7 @@ fn f64Zero(neg: u32) -> F64 { return F64(0, 0u, 0u, neg, 0u); }
 fn f64Inf(neg: u32) -> F64 { return F64(0, 0u, 0u, neg, 1u); }
 fn f64NaN() -> F64 { return F64(0, 0u, 0u, 0u, 2u); }
 fn isZero(x: F64) -> bool { return x.kind == 0u && x.hi == 0u && x.lo == 0u; }
+fn negated(x: F64) -> F64 { return F64(x.e, x.hi, x.lo, x.neg ^ 1u, x.kind); }
 fn clz64(h: u32, l: u32) -> u32 { return select(countLeadingZeros(h), 32u + countLeadingZeros(l), h == 0u); }
 // (h:l) << s, 0 <= s < 64.
 fn shl64(h: u32, l: u32, s: u32) -> vec2u {
@@ -128,6 +129,16 @@ fn product32(ab: u32, bb: u32) -> F64 {
   let hi = ah * bh + (mid >> 16u) + select(0u, 1u, lo < ll);
   return normalised(ea + eb, hi, lo, neg);
 }
+// The 64-bit product of two words: vec2u(high word, low word).
+fn mul32(a: u32, b: u32) -> vec2u {
+  let a0 = a & 0xffffu; let a1 = a >> 16u;
+  let b0 = b & 0xffffu; let b1 = b >> 16u;
+  let p00 = a0 * b0; let p01 = a0 * b1; let p10 = a1 * b0;
+  let mid = p01 + p10;
+  let lo = p00 + (mid << 16u);
+  let hi = a1 * b1 + (mid >> 16u) + select(0u, 0x10000u, mid < p01) + select(0u, 1u, lo < p00);
+  return vec2u(hi, lo);
+}
 // x · y rounded to float64.
 fn mul(x: F64, y: F64) -> F64 {
   let neg = x.neg ^ y.neg;
@@ -137,23 +148,21 @@ fn mul(x: F64, y: F64) -> F64 {
     return f64Inf(neg);
   }
   if (isZero(x) || isZero(y)) { return f64Zero(neg); }
-  // 64 x 64 bits in 16-bit limbs; column sums stay below 2^20 before the carries.
-  var a = array<u32, 4>(x.lo & 0xffffu, x.lo >> 16u, x.hi & 0xffffu, x.hi >> 16u);
-  var b = array<u32, 4>(y.lo & 0xffffu, y.lo >> 16u, y.hi & 0xffffu, y.hi >> 16u);
-  var c = array<u32, 9>(0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u);
-  for (var i = 0u; i < 4u; i++) {
-    for (var j = 0u; j < 4u; j++) {
-      let p = a[i] * b[j];
-      c[i + j] += p & 0xffffu;
-      c[i + j + 1u] += p >> 16u;
-    }
-  }
-  for (var k = 0u; k < 8u; k++) {
-    c[k + 1u] += c[k] >> 16u;
-    c[k] = c[k] & 0xffffu;
-  }
-  let w3 = (c[7] << 16u) | c[6]; let w2 = (c[5] << 16u) | c[4];
-  let w1 = (c[3] << 16u) | c[2]; let w0 = (c[1] << 16u) | c[0];
+  // 64 x 64 bits as four 32 x 32-bit products, summed into words w3 … w0 with their carries.
+  let ll = mul32(x.lo, y.lo); let lh = mul32(x.lo, y.hi);
+  let hl = mul32(x.hi, y.lo); let hh = mul32(x.hi, y.hi);
+  let w0 = ll.y;
+  var w1 = ll.x + lh.y;
+  var c1 = select(0u, 1u, w1 < lh.y);
+  w1 += hl.y;
+  c1 += select(0u, 1u, w1 < hl.y);
+  var w2 = hh.y + c1;
+  var c2 = select(0u, 1u, w2 < c1);
+  w2 += lh.x;
+  c2 += select(0u, 1u, w2 < lh.x);
+  w2 += hl.x;
+  c2 += select(0u, 1u, w2 < hl.x);
+  let w3 = hh.x + c2;
   // The product lies in [2^126, 2^128): keep its top 64 bits, the rest jammed.
   var e = x.e + y.e + 64;
   var h = w3; var l = w2; var lost = w1 | w0;
@@ -183,23 +192,25 @@ fn add(p: F64, q: F64) -> F64 {
   var x = p; var y = q;
   if (!notSmaller(p, q)) { x = q; y = p; }
   let ys = shr64Jam(y.hi, y.lo, u32(x.e - y.e));
-  var e = x.e;
-  var h: u32; var l: u32;
+  // One path for both signs (a single rounding below): the sum with its carry out, or the
+  // difference normalised.
+  var r: F64;
   if (x.neg == y.neg) {
-    l = x.lo + ys.y;
+    let l = x.lo + ys.y;
     let c0 = select(0u, 1u, l < x.lo);
-    h = x.hi + ys.x + c0;
-    if (h < x.hi || (h == x.hi && c0 == 1u)) {
-      let r = shr64Jam(h, l, 1u);
-      h = r.x | 0x80000000u; l = r.y; e += 1;
-    }
-    return round53(F64(e, h, l, x.neg, 0u));
+    let h = x.hi + ys.x + c0;
+    let carry = h < x.hi || (h == x.hi && c0 == 1u);
+    // On a carry out, the 65-bit sum shifted right once, its lowest bit jammed.
+    r = F64(x.e, h, l, x.neg, 0u);
+    if (carry) { r = F64(x.e + 1, 0x80000000u | (h >> 1u), (l >> 1u) | (h << 31u) | (l & 1u), x.neg, 0u); }
+  } else {
+    let borrow = select(0u, 1u, x.lo < ys.y);
+    let l = x.lo - ys.y;
+    let h = x.hi - ys.x - borrow;
+    if (h == 0u && l == 0u) { return f64Zero(0u); }
+    r = normalised(x.e, h, l, x.neg);
   }
-  let borrow = select(0u, 1u, x.lo < ys.y);
-  l = x.lo - ys.y;
-  h = x.hi - ys.x - borrow;
-  if (h == 0u && l == 0u) { return f64Zero(0u); }
-  return round53(normalised(e, h, l, x.neg));
+  return round53(r);
 }
 // The value of float32 bits, exactly (NaN and ±Inf included).
 fn from32(b: u32) -> F64 {
@@ -252,6 +263,39 @@ fn div(x: F64, y: F64) -> F64 {
   // Q = floor(X · 2^63 / Y) >= 2^62: the value is Q · 2^(ex − ey − 63).
   let q = quotient64(0u, x.hi, x.lo, y);
   return round53(normalised(x.e - y.e - 63, q.x, q.y | q.z, neg));
+}
+// √x rounded to float64 (√−0 = −0; NaN below zero). With x = M · 2^E, N = M · 2^(63 + t) has
+// 127 or 128 bits for the t ∈ {0, 1} that makes E − 63 − t even, and its integer square root, by
+// the restoring method two bits a step, is the 64-bit significand; a remainder is jammed.
+fn sqrt64(x: F64) -> F64 {
+  if (x.kind == 2u || (x.neg == 1u && !isZero(x))) { return f64NaN(); }
+  if (x.kind == 1u || isZero(x)) { return x; }
+  let t = u32((x.e - 63) & 1);
+  // N's words, highest first.
+  var n = array<u32, 4>(x.hi, x.lo, 0u, 0u);
+  if (t == 0u) { n = array<u32, 4>(x.hi >> 1u, (x.hi << 31u) | (x.lo >> 1u), (x.lo & 1u) << 31u, 0u); }
+  // Remainder r (3 words, < 2^67) and root q (2 words).
+  var r2 = 0u; var r1 = 0u; var r0 = 0u;
+  var qh = 0u; var ql = 0u;
+  for (var s = 0u; s < 64u; s++) {
+    let pair = (n[s / 16u] >> (30u - 2u * (s % 16u))) & 3u;
+    // r = 4r + pair; d = 4q + 1.
+    r2 = (r2 << 2u) | (r1 >> 30u); r1 = (r1 << 2u) | (r0 >> 30u); r0 = (r0 << 2u) | pair;
+    let d2 = qh >> 30u; let d1 = (qh << 2u) | (ql >> 30u); let d0 = (ql << 2u) | 1u;
+    let ge = r2 > d2 || (r2 == d2 && (r1 > d1 || (r1 == d1 && r0 >= d0)));
+    qh = (qh << 1u) | (ql >> 31u);
+    ql = ql << 1u;
+    if (ge) {
+      let b0 = select(0u, 1u, r0 < d0);
+      r0 = r0 - d0;
+      let b1 = select(0u, 1u, r1 < d1 || (r1 == d1 && b0 == 1u));
+      r1 = r1 - d1 - b0;
+      r2 = r2 - d2 - b1;
+      ql = ql | 1u;
+    }
+  }
+  let sticky = select(0u, 1u, (r2 | r1 | r0) != 0u);
+  return round53(F64((x.e - 63 - i32(t)) / 2, qh, ql | sticky, 0u, 0u));
 }
 // The float32 bits of x rounded to nearest, ties to even (subnormals, overflow to ±Inf).
 fn bits32(x: F64) -> u32 {

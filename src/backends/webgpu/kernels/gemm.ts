@@ -17,11 +17,18 @@ import { Params, type Program } from '../program.js';
 /** Rows and columns of C per workgroup. */
 export const GEMM_TILE = 64;
 
+/** WGSL element indices of op(A)(i, k) and op(B)(k, j) in A and B (offsets aOff, bOff, strides lda, ldb of Params); dgemm's too. */
+export function operandIndex(transA: boolean, transB: boolean): { aIndex: string; bIndex: string } {
+  return {
+    aIndex: transA ? 'P.aOff + k * P.lda + i' : 'P.aOff + i * P.lda + k',
+    bIndex: transB ? 'P.bOff + j * P.ldb + k' : 'P.bOff + k * P.ldb + j',
+  };
+}
+
 function gemmCode(transA: boolean, transB: boolean, compensated: boolean): string {
   // Which of the 1024 panel elements invocation li loads in round e: k fastest when the operand's
   // rows run along k in memory (A not transposed, B transposed), else the other index fastest.
-  const aIndex = transA ? 'P.aOff + k * P.lda + i' : 'P.aOff + i * P.lda + k';
-  const bIndex = transB ? 'P.bOff + j * P.ldb + k' : 'P.bOff + k * P.ldb + j';
+  const { aIndex, bIndex } = operandIndex(transA, transB);
   const aSplit = transA ? 'let kk = idx / 64u; let ii = idx % 64u;' : 'let kk = idx % 16u; let ii = idx / 16u;';
   const bSplit = transB ? 'let kk = idx % 16u; let jj = idx / 16u;' : 'let kk = idx / 64u; let jj = idx % 64u;';
   return `
