@@ -1,11 +1,11 @@
-// The triangular solves trsm and trsv in WGSL, float32 (TRSM) and float64 (DTRSM, in float64
-// emulated on integers, f64.ts: each product, difference and quotient rounded once as IEEE float64
-// rounds it): one workgroup per right-hand side (a
-// column of B for side 'left', a row for 'right', the vector for trsv), solving E y = α b by
-// substitution in the order of E's triangle: the pivot's unknown by one invocation (a corrected
-// quotient), then its column pushed into the unknowns after it by all of them, with a storage
-// barrier between. Every case maps onto that one: side 'right' solves op(A)ᵀ Xᵀ = α Bᵀ, a
-// transposed A is read through swapped indices, and an upper E runs from the last unknown back.
+// The triangular solves trsm and trsv in WGSL: TRSM on float32, DTRSM on float64 (in float64
+// emulated on integers, f64.ts: each product, difference and quotient rounded once as IEEE
+// float64 rounds it). One workgroup per right-hand side (a column of B for side 'left', a row for
+// 'right', the vector for trsv) solves E y = α b by substitution in the order of E's triangle: the
+// pivot's unknown by one invocation (float32: a corrected quotient), then its column pushed into
+// the unknowns after it by all of them, with a storage barrier between. Every case maps onto that
+// one: side 'right' solves op(A)ᵀ Xᵀ = α Bᵀ, a transposed A is read through swapped indices, and
+// an upper E runs from the last unknown back.
 // Only E's own triangle is read (and its diagonal only without `unit`).
 import { type Program } from '../program.js';
 import { DF32 } from './df32.js';
@@ -59,7 +59,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   }
 }`,
 };
-
 
 /** TRSM on float64 operands (two words an element; alpha's words aLo, aHi). */
 export const DTRSM: Program = {
