@@ -42,7 +42,6 @@ var<workgroup> go: u32;
 var<workgroup> invW: vec2f;
 
 fn magnitude(x: F64) -> F64 { return F64(x.e, x.hi, x.lo, 0u, x.kind); }
-fn negated(x: F64) -> F64 { return F64(x.e, x.hi, x.lo, x.neg ^ 1u, x.kind); }
 fn setValue(at: u32, x: F64) {
   let b = bits64(x);
   S[at] = b.x;
