@@ -38,8 +38,8 @@ export function allCases(): Case[] {
   return [...kernelCases(), ...algorithmCases()];
 }
 
-/** The float64 cases of the matrix kernels gemm, syrk, the Cholesky family, trsm and trsv, and the examples that call them. */
-const FLOAT64_MATRIX = /^(d(gemm|trsm|trsv|potrf|potri|invchol) |dsyrk n=|dpotrf of a diagonal|Cholesky family: 2x2|strsm \/ strsv small examples|sgemm beta = 0)/;
+/** The float64 cases of the matrix kernels gemm, syrk, the Cholesky family, trsm and trsv, the objective (float64 H), and the examples that call them. */
+const FLOAT64_MATRIX = /^(d(gemm|trsm|trsv|potrf|potri|invchol) |objective |dsyrk n=|dpotrf of a diagonal|Cholesky family: 2x2|strsm \/ strsv small examples|sgemm beta = 0)/;
 
 /** Sizes of 129 and up in a case's name (…x130, n=131, k=200, 150 …). */
 const LARGE = /(^| |=|x)(129|130|131|150|200|257|300|1030)( |x|$)/;

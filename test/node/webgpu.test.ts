@@ -156,7 +156,7 @@ if (backend) {
 
 // The float64 matrix kernels in WGSL (emulated float64): a software adapter keeps them on the host
 // by default, so they run here once more on a backend told to take them on the GPU.
-const F64_KERNELS = ['gemm', 'syrk', 'potrf', 'potri', 'invchol', 'trsm', 'trsv'];
+const F64_KERNELS = ['gemm', 'syrk', 'potrf', 'potri', 'invchol', 'trsm', 'trsv', 'objective'];
 if (backend && pick !== 'algorithms') {
   const f64 = (await lib.defaultRegistry({ float64MatrixKernels: 'gpu' }).resolve(['webgpu'], () => {}, { fallback: false })).backend;
   const la = new lib.Linalg(f64);

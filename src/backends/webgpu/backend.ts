@@ -7,10 +7,10 @@
 // the mask checks and counts, the elementwise kernels, the byte copies and fills of every dtype
 // and the float32/float64 conversions; dot, gramDiagonal, float64 axpby and addDiagonal in float64
 // emulated on integers (kernels/f64.ts), and masked PCG's float32 updates with float64 sums. The
-// float64 matrix kernels (gemm, syrk, the Cholesky family, trsm, trsv) have WGSL in the same
-// emulation and run on the GPU unless WebGpuOptions.float64MatrixKernels says 'host' (the default
-// on a software adapter, where the emulation is far slower than Wasm). Every other kernel
-// (HOST_KERNELS: I-OBS's exchange search and the objective, on a float64 H) runs on a host Wasm
+// float64 matrix kernels (gemm, syrk, the Cholesky family, trsm, trsv) and the layer objective
+// have WGSL in the same emulation and run on the GPU unless WebGpuOptions.float64MatrixKernels
+// says 'host' (the default on a software adapter, where the emulation is far slower than Wasm).
+// Every other kernel (HOST_KERNELS: I-OBS's exchange search on a float64 H) runs on a host Wasm
 // backend over mirrors of its operands (host-mirror.ts): the same results, paid for in transfers.
 import { type StorageArray, type StorageDType, arrayType, bytesPer } from '../../core/dtype.js';
 import { numberToBfloat16, numberToFloat16 } from '../../core/half.js';
@@ -21,7 +21,7 @@ import * as chol from './cholesky.js';
 import { runOnHost } from './host-mirror.js';
 import { type ByteWindow, COPY_BYTES, FILL_BYTES, copyParams, fillParams } from './kernels/bytes.js';
 import { NARROW_F64_F32, WIDEN_F32_F64 } from './kernels/convert.js';
-import { ADD_DIAGONAL, APPLY_MASK, DADD_DIAGONAL, AXPBY, DAXPBY, SCALE_ROWS, ZERO_COLUMNS } from './kernels/elementwise.js';
+import { ADD_DIAGONAL, APPLY_MASK, DADD_DIAGONAL, DDIFFERENCE, AXPBY, DAXPBY, SCALE_ROWS, ZERO_COLUMNS } from './kernels/elementwise.js';
 import { float64Words } from './kernels/f64.js';
 import { DGEMM_K_CHUNK, DGEMM_TILE, DMIRROR_LOWER, dgemmParams, dgemmProgram } from './kernels/dgemm.js';
 import { GEMM_K_CHUNK, GEMM_TILE, MIRROR_LOWER, gemmParams, gemmProgram } from './kernels/gemm.js';
@@ -48,7 +48,6 @@ import { BufferPool, GpuStorage } from './storage.js';
 
 /** Kernels with no WGSL yet: they run on the host backend over mirrors of their operands. */
 export const HOST_KERNELS = [
-  'objective',
   'obsExchange', 'obsExchangeAllocate',
 ] as const satisfies readonly (keyof KernelBackend)[];
 
@@ -65,6 +64,9 @@ const ROTARY_TABLES = 8;
 
 /** Idle buffers the pool keeps for reuse. */
 const POOL_BYTES = 256 * 1024 * 1024;
+
+/** Rows of W per block of objective (the height of its float64 D = W − X and P = D·H), as in Wasm. */
+const OBJECTIVE_BLOCK = 64;
 
 /** Most bytes of the per-row working matrices obsGreedy and solveOnSupport keep at once (rows go in batches). */
 const ROW_SCRATCH_BYTES = 64 * 1024 * 1024;
@@ -796,6 +798,55 @@ export class WebGpuBackend implements KernelBackend {
       return value;
     } finally {
       for (const t of [partials, bad, out]) this.pool.give(t);
+    }
+  }
+
+  /**
+   * tr((W − X) H (W − X)ᵀ) in emulated float64, with the float64 matrix kernels on the GPU (else
+   * on the host): blocks of OBJECTIVE_BLOCK rows, as the Wasm kernel takes them: D := W − X in
+   * float64, P := D·H by dgemm, and Σ D ∘ P by dot's first pass into the block's own share of one
+   * partials buffer; one workgroup sums them all, and one 12-byte readback follows. The sums run
+   * in another order than Wasm's, so the result agrees with it to float64 rounding. A NaN or ±Inf
+   * in D or P, or a sum that overflows, sends the call to the host from its untouched inputs.
+   */
+  async objective(W: Matrix, X: Matrix | null, H: Matrix<'float64'>): Promise<number> {
+    const words = W.dtype === 'float32' ? 1 : W.dtype === 'float64' ? 2 : 0;
+    const rows = W.rows, cols = W.cols, block = Math.min(rows, OBJECTIVE_BLOCK);
+    if (!this.f64Gpu || words === 0 || (X !== null && X.dtype !== W.dtype) || !this.bindable(W, H, ...(X ? [X] : []))
+      || block * cols * 8 > this.device.limits.maxStorageBufferBindingSize) {
+      return (await this.onHost('objective', [W, X, H])) as number;
+    }
+    this.alive();
+    this.count('gpu', 'objective');
+    if (rows === 0 || cols === 0) return 0;
+    const shares: number[] = [];
+    for (let r0 = 0; r0 < rows; r0 += block) shares.push(Math.min(DOT_GROUPS, Math.ceil((Math.min(block, rows - r0) * cols) / 256)));
+    const total = shares.reduce((a, b) => a + b, 0);
+    const D = new Matrix(this.allocate(block * cols * 8), 'float64', block, cols);
+    const Pm = new Matrix(this.allocate(block * cols * 8), 'float64', block, cols);
+    const partials = this.pool.take(total * 16), bad = this.pool.take(4), out = this.pool.take(8);
+    try {
+      let at = 0;
+      for (let b = 0, r0 = 0; r0 < rows; b++, r0 += block) {
+        const m = Math.min(block, rows - r0), Dv = D.view(0, 0, m, cols), Pv = Pm.view(0, 0, m, cols);
+        const Wv = W.view(r0, 0, m, cols), Xv = X ? X.view(r0, 0, m, cols) : null;
+        this.programs.run(DDIFFERENCE, new Params().u32(m).u32(cols).u32(Wv.offset).u32(Wv.stride).u32(Xv ? Xv.offset : 0).u32(Xv ? Xv.stride : 0)
+          .u32(0).u32(cols).u32(words).u32(Xv ? 1 : 0).u32(0).u32(0), [this.buf(W), this.buf(Xv ?? W), this.buf(D)], linearGrid(Math.ceil((m * cols) / 256)));
+        await this.dgemmOn('gemm', false, false, 1, Dv, H, 0, Pv);
+        const params = new Params().u32(m).u32(cols).u32(0).u32(cols).u32(0).u32(cols).u32(shares[b]).u32(2).u32(2).u32(at).u32(0).u32(0);
+        this.programs.run(DOT_PARTIAL, params, [this.buf(D), this.buf(Pm), partials, bad], [shares[b], 1]);
+        at += shares[b];
+      }
+      this.programs.run(DOT_FINAL, new Params().u32(total).u32(0).u32(0).u32(0), [partials, out], [1, 1]);
+      const [sum, flag] = await this.programs.read([{ buffer: out, start: 0, end: 8 }, { buffer: bad, start: 0, end: 4 }]);
+      this.alive();
+      const value = new DataView(sum.buffer, sum.byteOffset, 8).getFloat64(0, true);
+      if (new DataView(flag.buffer, flag.byteOffset, 4).getUint32(0, true) !== 0 || !Number.isFinite(value)) return (await this.onHost('objective', [W, X, H])) as number;
+      return value;
+    } finally {
+      for (const t of [partials, bad, out]) this.pool.give(t);
+      D.free();
+      Pm.free();
     }
   }
 

@@ -29,14 +29,14 @@ fn workgroupSum(x: F64, lane: u32) -> F64 {
 }`;
 
 /**
- * First pass: workgroup g of G sums the products at t = g·256 + lane + k·256·G into partials[g]
- * (an F64, packed); bad[0] := 1 where an operand is NaN or ±Inf. aWords and bWords: 1 for a
+ * First pass: workgroup g of G sums the products at t = g·256 + lane + k·256·G into
+ * partials[pOff + g] (an F64, packed); bad[0] := 1 where an operand is NaN or ±Inf. aWords and bWords: 1 for a
  * float32 operand, 2 for a float64 one (offsets and strides count elements).
  */
 export const DOT_PARTIAL: Program = {
   name: 'dot-partial',
   code: `
-struct Params { rows: u32, cols: u32, aOff: u32, aLd: u32, bOff: u32, bLd: u32, groups: u32, aWords: u32, bWords: u32, pad0: u32, pad1: u32, pad2: u32 }
+struct Params { rows: u32, cols: u32, aOff: u32, aLd: u32, bOff: u32, bLd: u32, groups: u32, aWords: u32, bWords: u32, pOff: u32, pad1: u32, pad2: u32 }
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> A: array<u32>;
 @group(0) @binding(2) var<storage, read> B: array<u32>;
@@ -73,7 +73,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     }
   }
   let sum = workgroupSum(acc, lid.x);
-  if (lid.x == 0u) { partials[wid.x] = pack(sum); }
+  if (lid.x == 0u) { partials[P.pOff + wid.x] = pack(sum); }
 }`,
 };
 

@@ -44,6 +44,31 @@ ${F64}`,
   Y[y] = b.x;
   Y[y + 1u] = b.y;`);
 
+/**
+ * float64 D := W − X (hasX = 0: D := W) for W and X of one dtype, float32 (words = 1) or float64
+ * (words = 2), in the emulated float64 of f64.ts: each difference rounded once, as the Wasm kernel
+ * forms it (widening float32 is exact). With no X, X is bound to W's buffer and not read.
+ */
+export const DDIFFERENCE = elementwise('ddifference', 'wOff: u32, wLd: u32, xOff: u32, xLd: u32, dOff: u32, dLd: u32, words: u32, hasX: u32, pad0: u32, pad1: u32',
+  `@group(0) @binding(1) var<storage, read> W: array<u32>;
+@group(0) @binding(2) var<storage, read> X: array<u32>;
+@group(0) @binding(3) var<storage, read_write> D: array<u32>;
+${F64}
+fn widened(words: u32, lo: u32, hi: u32) -> F64 {
+  if (words == 1u) { return from32(lo); }
+  return unpack64(lo, hi);
+}`,
+  `let w = P.words * (P.wOff + i * P.wLd + j);
+  var v = widened(P.words, W[w], W[w + P.words - 1u]);
+  if (P.hasX != 0u) {
+    let x = P.words * (P.xOff + i * P.xLd + j);
+    v = add(v, negated(widened(P.words, X[x], X[x + P.words - 1u])));
+  }
+  let b = bits64(v);
+  let d = 2u * (P.dOff + i * P.dLd + j);
+  D[d] = b.x;
+  D[d + 1u] = b.y;`);
+
 /** Y := alpha X + beta Y (beta = 0 overwrites Y). */
 export const AXPBY = elementwise('saxpby', 'xOff: u32, xLd: u32, yOff: u32, yLd: u32, alpha: f32, beta: f32',
   `@group(0) @binding(1) var<storage, read> X: array<f32>;
