@@ -95,6 +95,8 @@ describe('init', () => {
     await expect(lib.init({ backend: 'webgpu', gpu: software, float64MatrixKernels: 'cpu' as never })).rejects.toThrow(/init: argument float64MatrixKernels must be 'gpu' or 'host'; got "cpu"/);
     await expect(lib.init({ backend: 'webgpu', gpu: software, allowSoftwareAdapter: 1 as never })).rejects.toThrow(/init: argument allowSoftwareAdapter must be a boolean; got 1/);
     expect(() => lib.defaultRegistry({ float64MatrixKernels: 'GPU' as never })).toThrow(/defaultRegistry: argument float64MatrixKernels must be 'gpu' or 'host'/);
+    expect(() => lib.defaultRegistry({ maxBindingBytes: 1000 })).toThrow(/defaultRegistry: argument maxBindingBytes must be an integer multiple of 256, at least 4096; got 1000/);
+    await expect(lib.init({ backend: 'webgpu', gpu: software, maxBindingBytes: 4097 })).rejects.toThrow(/init: argument maxBindingBytes must be/);
     // A host backend named alone still throws when it cannot start (it has no fallback).
     await expect(lib.init({ backend: 'wasm-simd', wasmPaths: '/nonexistent/', warn: (m) => warnings.push(m) })).rejects.toThrow(/wasm-simd: .*nonexistent/);
   });

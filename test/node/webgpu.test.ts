@@ -175,6 +175,29 @@ if (backend && pick !== 'algorithms') {
   });
 }
 
+// gemm and syrk on matrices larger than one binding: a backend told that a binding spans at most
+// 16 KiB splits every operand above that into tiles of windows (gemmSplit, mirrorSplit), so the
+// cases of 17 and up take the split path, in float32 and (on the GPU) float64.
+const SPLIT = /^(s|d)(gemm|syrk) /;
+const SPLIT_SKIP = /100000|1030/;
+if (backend && pick !== 'algorithms') {
+  const small = (await lib.defaultRegistry({ float64MatrixKernels: 'gpu', maxBindingBytes: 16384 }).resolve(['webgpu'], () => {}, { fallback: false })).backend;
+  const la = new lib.Linalg(small);
+  const ref = await lib.init({ backend: 'reference' });
+  afterAll(() => small.dispose());
+  describe('webgpu, gemm and syrk split into bindings of 16 KiB', () => {
+    const ctx = { lib: lib as never, la: la as never, ref: ref as never, strict: null };
+    for (const c of kernelCases().filter((c) => c.deviceNeutral === true && SPLIT.test(c.name) && !SPLIT_SKIP.test(c.name))) it(c.name, () => runCase(c, ctx));
+    it('took the split path on the GPU, and the host never', () => {
+      const calls = (small as unknown as { calls(): { gpu: Record<string, number>; host: Record<string, number> } }).calls();
+      for (const k of ['gemm', 'syrk']) {
+        expect(calls.gpu[`${k} (split)`] ?? 0, k).toBeGreaterThan(0);
+        expect(calls.host[k] ?? 0, k).toBe(0);
+      }
+    });
+  });
+}
+
 /** The float32 matrices of a safetensors file by name (the test's own reader: header, then raw little-endian data). */
 function safetensorsMatrices(bytes: Buffer): Map<string, Float32Array> {
   const n = Number(bytes.readBigUInt64LE(0));

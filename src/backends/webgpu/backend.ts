@@ -28,6 +28,7 @@ import { GEMM_K_CHUNK, GEMM_TILE, MIRROR_LOWER, gemmParams, gemmProgram } from '
 import { BLOCK_KEYS, BLOCK_LOOP, CHECK_DIAGONAL, PACK_FLAGS, RULE_CODE, SPARSEGPT_MAX_B } from './kernels/sparsegpt.js';
 import { DOT_FINAL, DOT_GROUPS, DOT_PARTIAL } from './kernels/dot.js';
 import { IM2COL, im2colParams } from './kernels/im2col.js';
+import { TILE_COPY } from './kernels/tile-copy.js';
 import { GRAM_DIAGONAL } from './kernels/gram-diagonal.js';
 import { FLAG_COMPACT, FLAG_COUNT, TOPK_KEYS } from './kernels/topk.js';
 import { SCORE_KEYS } from './kernels/scores.js';
@@ -43,7 +44,7 @@ import { RADIX_SCAN, SEL_CHUNK, segmentFlags, selWords, topKFlags } from './kern
 import { splitDouble } from './kernels/df32.js';
 import { DEAD_INPUTS, DIAGONAL, MASK_COUNTS, MASK_DIFFERENCE, MASK_VIOLATION } from './kernels/masks.js';
 import { FIRST_NON_FINITE, GATHER_CHECK, GATHER_ROWS, RMS_NORM, ROTARY, SILU_GATE, SOFTMAX_ROWS } from './kernels/transformer.js';
-import { Params, type Program, Programs, linearGrid } from './program.js';
+import { type Binding, Params, type Program, Programs, linearGrid } from './program.js';
 import { BufferPool, GpuStorage } from './storage.js';
 
 /** Kernels with no WGSL yet: they run on the host backend over mirrors of their operands. */
@@ -108,9 +109,12 @@ export class WebGpuBackend implements KernelBackend {
 
   /** The float64 matrix kernels run on the GPU (WebGpuOptions.float64MatrixKernels). */
   private readonly f64Gpu: boolean;
+  /** The most bytes one binding spans (WebGpuOptions.maxBindingBytes, at most the device's limit). */
+  private readonly bindLimit: number;
 
-  private constructor(readonly gpu: GPU, readonly device: GPUDevice, readonly info: DeviceInfo, private readonly host: KernelBackend, float64: 'gpu' | 'host' | undefined) {
-    this.f64Gpu = (float64 ?? (info.software ? 'host' : 'gpu')) === 'gpu';
+  private constructor(readonly gpu: GPU, readonly device: GPUDevice, readonly info: DeviceInfo, private readonly host: KernelBackend, options: WebGpuOptions) {
+    this.f64Gpu = (options.float64MatrixKernels ?? (info.software ? 'host' : 'gpu')) === 'gpu';
+    this.bindLimit = Math.min(device.limits.maxStorageBufferBindingSize, options.maxBindingBytes ?? Infinity);
     this.programs = new Programs(device);
     this.pool = new BufferPool(device, POOL_BYTES, this.programs);
     void device.lost.then((l) => {
@@ -128,7 +132,6 @@ export class WebGpuBackend implements KernelBackend {
    * `named`: the caller asked for this backend by name (a software adapter is then accepted).
    */
   static async create(options: WebGpuOptions, named: boolean, host: () => Promise<KernelBackend>): Promise<WebGpuBackend> {
-    const f64 = options.float64MatrixKernels;
     const acquired: AcquiredDevice = await acquireDevice(options, named);
     let h: KernelBackend;
     try {
@@ -137,7 +140,7 @@ export class WebGpuBackend implements KernelBackend {
       acquired.device.destroy();
       throw err;
     }
-    return new WebGpuBackend(acquired.gpu, acquired.device, acquired.info, h, f64);
+    return new WebGpuBackend(acquired.gpu, acquired.device, acquired.info, h, options);
   }
 
   /** The adapter in words, e.g. 'google swiftshader SwiftShader driver 5.0.0 (software)'. */
@@ -192,9 +195,9 @@ export class WebGpuBackend implements KernelBackend {
     return s.buffer;
   }
 
-  /** True when every buffer fits one binding (larger ones are not split yet: they take the host path). */
+  /** True when every buffer fits one binding (gemm and syrk split larger ones; other kernels take the host path). */
   private bindable(...mats: Matrix<any>[]): boolean {
-    const limit = this.device.limits.maxStorageBufferBindingSize;
+    const limit = this.bindLimit;
     return mats.every((M) => this.buf(M).size <= limit);
   }
 
@@ -416,11 +419,14 @@ export class WebGpuBackend implements KernelBackend {
   }
 
   private async gemmOn(kernel: 'gemm' | 'syrk', compensated: boolean, transA: boolean, transB: boolean, alpha: number, A: Matrix, B: Matrix, beta: number, C: Matrix): Promise<void> {
-    if (this.f64Gpu && A.dtype === 'float64' && B.dtype === 'float64' && C.dtype === 'float64' && this.bindable(A, B, C)) {
+    const f64 = this.f64Gpu && A.dtype === 'float64' && B.dtype === 'float64' && C.dtype === 'float64';
+    const f32 = A.dtype === 'float32' && B.dtype === 'float32' && C.dtype === 'float32';
+    if (f64 && this.bindable(A, B, C)) {
       await this.dgemmOn(kernel, transA, transB, alpha, A, B, beta, C);
       return;
     }
-    if (A.dtype !== 'float32' || B.dtype !== 'float32' || C.dtype !== 'float32' || !this.bindable(A, B, C)) {
+    if ((f64 || f32) && !this.bindable(A, B, C) && this.gemmSplit(kernel, f64, compensated && f32, transA, transB, alpha, A, B, beta, C, false)) return;
+    if (!f32 || !this.bindable(A, B, C)) {
       await this.onHost('gemm', [transA, transB, alpha, A, B, beta, C]);
       return;
     }
@@ -466,7 +472,111 @@ export class WebGpuBackend implements KernelBackend {
     }
   }
 
+  /**
+   * A storage binding over the bytes a view spans, from the offset-aligned boundary at or below
+   * its first element, and the view's first element counted from there.
+   */
+  private windowOf(M: Matrix<any>): { binding: Binding; offset: number } {
+    const bytes = bytesPer(M.dtype), buffer = this.buf(M), align = this.device.limits.minStorageBufferOffsetAlignment;
+    const first = M.offset * bytes, start = Math.floor(first / align) * align;
+    const span = M.rows === 0 || M.cols === 0 ? bytes : ((M.rows - 1) * M.stride + M.cols) * bytes;
+    return { binding: { buffer, offset: start, size: Math.min(buffer.size - start, Math.ceil((first - start + span) / 4) * 4) }, offset: (first - start) / bytes };
+  }
+
+  /** Whether a rows x cols view of this stride and element size fits one binding wherever it starts (see windowOf). */
+  private windowFits(rows: number, cols: number, stride: number, bytes: number): boolean {
+    return ((rows - 1) * stride + cols) * bytes + this.device.limits.minStorageBufferOffsetAlignment <= this.bindLimit;
+  }
+
+  /**
+   * gemm (float32, plain or compensated, or float64) on operands larger than one binding: C in
+   * T x T tiles and k in chunks of kc, each dispatch bound to windows of A, B and C (windowOf).
+   * T and kc are the largest powers of two whose windows fit (kc at most the kernel's own chunk;
+   * from 256 up it keeps the compensated kernel's slices where they were). lowerOnly (syrk):
+   * only the tiles on and below the diagonal. Returns false, having done nothing, when no tiling
+   * fits, k is 0 or an input shares C's buffer.
+   */
+  private gemmSplit(kernel: 'gemm' | 'syrk', f64: boolean, compensated: boolean, transA: boolean, transB: boolean, alpha: number,
+    A: Matrix, B: Matrix, beta: number, C: Matrix, lowerOnly: boolean): boolean {
+    const M = C.rows, N = C.cols, K = transA ? A.rows : A.cols, bytes = f64 ? 8 : 4;
+    if (K === 0 || this.buf(A) === this.buf(C) || this.buf(B) === this.buf(C)) return false;
+    const pow2 = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(n, 1)));
+    let T = 0, kc = 0;
+    for (let t = pow2(Math.max(M, N)); t >= 1 && T === 0; t /= 2) {
+      const m = Math.min(t, M), n = Math.min(t, N);
+      if (!this.windowFits(m, n, C.stride, bytes)) continue;
+      for (let k = Math.min(pow2(K), f64 ? DGEMM_K_CHUNK : GEMM_K_CHUNK); k >= 1; k /= 2) {
+        const kk = Math.min(k, K);
+        const aFits = transA ? this.windowFits(kk, m, A.stride, bytes) : this.windowFits(m, kk, A.stride, bytes);
+        const bFits = transB ? this.windowFits(n, kk, B.stride, bytes) : this.windowFits(kk, n, B.stride, bytes);
+        if (aFits && bFits) {
+          T = t;
+          kc = k;
+          break;
+        }
+      }
+    }
+    if (T === 0) return false;
+    this.alive();
+    this.count('gpu', kernel);
+    this.count('gpu', `${kernel} (split)`); // calls() shows how often the tiles were needed
+    const program = f64 ? dgemmProgram(transA, transB) : gemmProgram(transA, transB, compensated);
+    const tile = f64 ? DGEMM_TILE : GEMM_TILE, chunks = Math.ceil(K / kc);
+    for (let i0 = 0; i0 < M; i0 += T) {
+      for (let j0 = 0; j0 < N && !(lowerOnly && j0 > i0); j0 += T) {
+        const m = Math.min(T, M - i0), n = Math.min(T, N - j0), cw = this.windowOf(C.view(i0, j0, m, n));
+        const scratch = compensated ? this.pool.take(chunks > 1 ? 2 * m * n * 4 : 4) : null;
+        for (let c = 0; c < chunks; c++) {
+          const k0 = c * kc, kk = Math.min(K, k0 + kc) - k0, first = c === 0, last = c === chunks - 1;
+          const aw = this.windowOf(transA ? A.view(k0, i0, kk, m) : A.view(i0, k0, m, kk));
+          const bw = this.windowOf(transB ? B.view(j0, k0, n, kk) : B.view(k0, j0, kk, n));
+          const a = { offset: aw.offset, stride: A.stride }, b = { offset: bw.offset, stride: B.stride }, cv = { offset: cw.offset, stride: C.stride };
+          const params = f64 ? dgemmParams(m, n, 0, kk, a, b, cv, alpha, first ? beta : 1)
+            : gemmParams(m, n, 0, kk, a, b, cv, alpha, compensated || first ? beta : 1, first, last);
+          const bindings = [aw.binding, bw.binding, cw.binding, ...(scratch ? [scratch] : [])];
+          this.programs.run(program, params, bindings, [Math.ceil(n / tile), Math.ceil(m / tile)]);
+        }
+        if (scratch) this.pool.give(scratch);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * syrk's lower triangle mirrored on a C larger than one binding, in the tiles of gemmSplit: a
+   * diagonal tile by the mirror program in its window, a tile above the diagonal from the one below
+   * it, transposed into a scratch tile and copied from there (one buffer is not bound for reading
+   * and writing in one dispatch).
+   */
+  private mirrorSplit(C: Matrix): void {
+    const n = C.rows, words = C.dtype === 'float64' ? 2 : 1;
+    let T = 2 ** Math.ceil(Math.log2(Math.max(n, 1)));
+    while (T > 1 && !this.windowFits(T, T, C.stride, 4 * words)) T /= 2;
+    const mirror = words === 2 ? DMIRROR_LOWER : MIRROR_LOWER;
+    const scratch = this.pool.take(T * T * 4 * words);
+    try {
+      for (let i0 = 0; i0 < n; i0 += T) {
+        const m = Math.min(T, n - i0), dw = this.windowOf(C.view(i0, i0, m, m));
+        if (m > 1) this.programs.run(mirror, new Params().u32(m).u32(dw.offset).u32(C.stride).u32(0), [dw.binding], [Math.ceil(m / 16), Math.ceil(m / 16)]);
+        for (let j0 = i0 + T; j0 < n; j0 += T) {
+          const w = Math.min(T, n - j0), src = this.windowOf(C.view(j0, i0, w, m)), dst = this.windowOf(C.view(i0, j0, m, w));
+          this.programs.run(TILE_COPY, new Params().u32(w).u32(m).u32(src.offset).u32(C.stride).u32(0).u32(w).u32(words).u32(1).u32(0).u32(0),
+            [src.binding, scratch], linearGrid(Math.ceil((w * m) / 256)));
+          this.programs.run(TILE_COPY, new Params().u32(m).u32(w).u32(0).u32(w).u32(dst.offset).u32(C.stride).u32(words).u32(0).u32(0).u32(0),
+            [scratch, dst.binding], linearGrid(Math.ceil((w * m) / 256)));
+        }
+      }
+    } finally {
+      this.pool.give(scratch);
+    }
+  }
+
   async syrk(trans: boolean, alpha: number, X: Matrix, beta: number, C: Matrix): Promise<void> {
+    const f64 = this.f64Gpu && X.dtype === 'float64' && C.dtype === 'float64', f32 = X.dtype === 'float32' && C.dtype === 'float32';
+    if ((f64 || f32) && !this.bindable(X, C) && this.gemmSplit('syrk', f64, f32, trans, !trans, alpha, X, X, beta, C, true)) {
+      if (C.rows > 1) this.mirrorSplit(C);
+      return;
+    }
     if (this.f64Gpu && X.dtype === 'float64' && C.dtype === 'float64' && this.bindable(X, C)) {
       // The product by dgemm (its C_ij and C_ji agree bit for bit), then the lower triangle mirrored.
       await this.dgemmOn('syrk', trans, !trans, alpha, X, X, beta, C);
@@ -514,7 +624,7 @@ export class WebGpuBackend implements KernelBackend {
   }
 
   private async cholesky(kernel: 'potrf' | 'potri' | 'invchol', A: Matrix): Promise<number> {
-    if ((A.dtype !== 'float32' && (A.dtype !== 'float64' || !this.f64Gpu)) || !this.bindable(A) || A.rows * A.rows * bytesPer(A.dtype) > this.device.limits.maxStorageBufferBindingSize) {
+    if ((A.dtype !== 'float32' && (A.dtype !== 'float64' || !this.f64Gpu)) || !this.bindable(A) || A.rows * A.rows * bytesPer(A.dtype) > this.bindLimit) {
       return (await this.onHost(kernel, [A])) as number;
     }
     this.alive();
@@ -813,7 +923,7 @@ export class WebGpuBackend implements KernelBackend {
     const words = W.dtype === 'float32' ? 1 : W.dtype === 'float64' ? 2 : 0;
     const rows = W.rows, cols = W.cols, block = Math.min(rows, OBJECTIVE_BLOCK);
     if (!this.f64Gpu || words === 0 || (X !== null && X.dtype !== W.dtype) || !this.bindable(W, H, ...(X ? [X] : []))
-      || block * cols * 8 > this.device.limits.maxStorageBufferBindingSize) {
+      || block * cols * 8 > this.bindLimit) {
       return (await this.onHost('objective', [W, X, H])) as number;
     }
     this.alive();
@@ -922,7 +1032,7 @@ export class WebGpuBackend implements KernelBackend {
     const rows = W.rows, cols = W.cols, n = rows * cols;
     const operands = colWeight ? [W, colWeight, mask as unknown as Matrix] : [W, mask as unknown as Matrix];
     if (W.dtype !== 'float32' || (colWeight !== null && colWeight.dtype !== 'float32') || !mask.contiguous || !this.bindable(...operands)
-      || 8 * n > this.device.limits.maxStorageBufferBindingSize) {
+      || 8 * n > this.bindLimit) {
       await this.onHost('selectMask', [W, colWeight, rule, mask]);
       return;
     }
@@ -1140,7 +1250,7 @@ export class WebGpuBackend implements KernelBackend {
 
   /** Rows of c x c scratch matrices (rowBytes each) that one dispatch may hold, or 0 when one row does not fit a binding. */
   private rowBatch(rows: number, rowBytes: number): number {
-    const limit = this.device.limits.maxStorageBufferBindingSize;
+    const limit = this.bindLimit;
     if (rowBytes > limit) return 0;
     return Math.max(1, Math.min(rows, Math.floor(Math.min(limit, ROW_SCRATCH_BYTES) / rowBytes)));
   }
@@ -1158,7 +1268,7 @@ export class WebGpuBackend implements KernelBackend {
     const groups = groupSize > 0 ? c / groupSize : 0;
     const batch = this.rowBatch(rows, greedyRowWords(c, groups) * 4);
     if (W.dtype !== 'float32' || Hinv.dtype !== 'float32' || !mask.contiguous || (losses !== null && !losses.contiguous) || c === 0 || batch === 0
-      || !this.bindable(...operands) || rows * c * 4 > this.device.limits.maxStorageBufferBindingSize
+      || !this.bindable(...operands) || rows * c * 4 > this.bindLimit
       || new Set(operands.map((M) => this.buf(M))).size < operands.length) {
       return (await this.onHost('obsGreedy', args)) as number;
     }
@@ -1232,7 +1342,7 @@ export class WebGpuBackend implements KernelBackend {
    */
   async obcAllocate(losses: Matrix<'float64'>, total: number, rowCounts: Matrix<'int32'>): Promise<number> {
     const rows = losses.rows, steps = losses.cols, n = rows * steps;
-    if (!this.bindable(losses, rowCounts) || 8 * n > this.device.limits.maxStorageBufferBindingSize || this.buf(losses) === this.buf(rowCounts)) {
+    if (!this.bindable(losses, rowCounts) || 8 * n > this.bindLimit || this.buf(losses) === this.buf(rowCounts)) {
       return (await this.onHost('obcAllocate', [losses, total, rowCounts])) as number;
     }
     this.alive();

@@ -20,6 +20,14 @@ export interface WebGpuOptions {
    * emulation is some thousand times slower than Wasm (README, WebGPU).
    */
   float64MatrixKernels?: 'gpu' | 'host';
+  /**
+   * The most bytes one storage binding may span. Default: the device's
+   * maxStorageBufferBindingSize (the adapter's, requested in full). gemm and syrk split work on
+   * larger matrices into tiles whose windows fit; other kernels take such operands on the host. A
+   * smaller value (a multiple of 256, at least 4096) makes small matrices take those paths: tests
+   * use it.
+   */
+  maxBindingBytes?: number;
 }
 
 /** Throws a TypeError naming the option where one of the webgpu options has the wrong type or value. */
@@ -29,4 +37,8 @@ export function checkWebGpuOptions(fn: string, options: WebGpuOptions): void {
   }
   const f64 = options.float64MatrixKernels;
   if (f64 !== undefined && f64 !== 'gpu' && f64 !== 'host') throw typeError(fn, 'float64MatrixKernels', f64, "'gpu' or 'host'");
+  const b = options.maxBindingBytes;
+  if (b !== undefined && !(typeof b === 'number' && Number.isInteger(b) && b >= 4096 && b % 256 === 0)) {
+    throw typeError(fn, 'maxBindingBytes', b, 'an integer multiple of 256, at least 4096');
+  }
 }

@@ -53,6 +53,9 @@ export class Params {
   }
 }
 
+/** A storage binding: a whole buffer, or a window of one (offset a multiple of minStorageBufferOffsetAlignment). */
+export type Binding = GPUBuffer | { buffer: GPUBuffer; offset: number; size: number };
+
 /** Largest workgroup count of one grid dimension (the WebGPU default limit). */
 const MAX_GROUPS = 65535;
 
@@ -121,10 +124,10 @@ export class Programs {
   }
 
   /**
-   * Records p once over the grid: binding 0 gets params, bindings 1… the buffers. When the
-   * program declares no parameters, pass null.
+   * Records p once over the grid: binding 0 gets params, bindings 1… the buffers (or windows of
+   * them). When the program declares no parameters, pass null.
    */
-  run(p: Program, params: Params | null, buffers: readonly GPUBuffer[], grid: readonly [number, number?, number?]): void {
+  run(p: Program, params: Params | null, buffers: readonly Binding[], grid: readonly [number, number?, number?]): void {
     const pipe = this.pipeline(p);
     const entries: GPUBindGroupEntry[] = [];
     if (params) {
@@ -136,7 +139,7 @@ export class Programs {
       this.doomed.push(uniform);
       entries.push({ binding: 0, resource: { buffer: uniform } });
     }
-    buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
+    buffers.forEach((b, i) => entries.push({ binding: i + 1, resource: 'buffer' in b ? { buffer: b.buffer, offset: b.offset, size: b.size } : { buffer: b } }));
     const group = this.device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
     this.pass ??= this.open().beginComputePass({ label: p.name });
     this.pass.setPipeline(pipe);
